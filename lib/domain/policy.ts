@@ -1,0 +1,62 @@
+/**
+ * Platform policies as data. Terms change, so every duty Steward enforces comes from a versioned policy object,
+ * and every ledger item records the policy version it was stamped with.
+ */
+import { z } from 'zod';
+
+export const POLICY_IDS = ['tiktok-research', 'tiktok-commercial'] as const;
+export type PolicyId = (typeof POLICY_IDS)[number];
+
+export const PolicySchema = z
+  .object({
+    id: z.enum(POLICY_IDS),
+    /** Bump whenever any duty below changes; records are re-stamped and their due dates recomputed. */
+    version: z.number().int().positive(),
+    /** Stored data must be refreshed at least this often (TikTok Research Tools terms: 15 days). */
+    refreshWithinDays: z.number().int().min(1).max(365),
+    /** Start refreshing this many hours before the deadline, so a failed sweep can be retried in time. */
+    refreshLeadHours: z.number().int().min(1).max(24 * 14).default(72),
+    /** What to do when the platform no longer serves a record. */
+    whenUnavailable: z.enum(['purge']),
+    /** What counts as confirmed unavailability; transient errors never do. */
+    confirmation: z.object({
+      /** Absent from a successful id lookup that returned other ids of the same batch. */
+      batchLookup: z.boolean().default(true),
+      /** Listed as invalid by a completed batch compliance task. */
+      complianceTask: z.boolean().default(true),
+      /** Otherwise this many consecutive misses (answers that are not errors but lack the record). */
+      consecutiveMisses: z.number().int().min(1).max(30).default(3),
+    }),
+    /** Purge within this many hours after unavailability is confirmed. */
+    purgeWithinHours: z.number().int().min(1).max(24 * 30).default(24),
+    atProjectEnd: z.enum(['purge-all']),
+    /** Optional hard limit on how long any record may be kept, whatever the project end. */
+    maxRetentionDays: z.number().int().min(1).optional(),
+    /** Where the duty comes from, for reports. */
+    source: z.string().min(1),
+  })
+  .strict();
+
+export type Policy = z.infer<typeof PolicySchema>;
+
+/** Defaults from DESIGN.md; a project config may override any field (and must then bump the version). */
+export const DEFAULT_POLICIES: Readonly<Record<PolicyId, Policy>> = {
+  'tiktok-research': PolicySchema.parse({
+    id: 'tiktok-research',
+    version: 1,
+    refreshWithinDays: 15,
+    whenUnavailable: 'purge',
+    confirmation: {},
+    atProjectEnd: 'purge-all',
+    source: 'TikTok Research Tools Terms of Service: refresh at least every 15 days; delete what is no longer available; delete at project end',
+  }),
+  'tiktok-commercial': PolicySchema.parse({
+    id: 'tiktok-commercial',
+    version: 1,
+    refreshWithinDays: 30,
+    whenUnavailable: 'purge',
+    confirmation: {},
+    atProjectEnd: 'purge-all',
+    source: 'TikTok Commercial Content API terms: refresh within 30 days; delete what is no longer available; delete at project end',
+  }),
+};

@@ -1,0 +1,111 @@
+/**
+ * What Steward keeps about one collected record. The object in storage holds the content exactly as the API
+ * returned it; the ledger item holds provenance and obligations, never content.
+ */
+import { z } from 'zod';
+
+export const PLATFORMS = ['tiktok'] as const;
+export const RECORD_KINDS = ['video', 'comment', 'user', 'ad'] as const;
+
+export type Platform = (typeof PLATFORMS)[number];
+export type RecordKind = (typeof RECORD_KINDS)[number];
+
+/** Identifies one record on one platform. `id` is the platform id as a decimal string (or a keyed hash for users). */
+export interface RecordRef {
+  readonly platform: Platform;
+  readonly kind: RecordKind;
+  readonly id: string;
+}
+
+/** `PLATFORM:KIND:ID`, the form researchers type (`steward audit --record tiktok:video:7320...`). */
+export type RecordKey = string;
+
+const RECORD_KEY = /^(tiktok):(video|comment|user|ad):([A-Za-z0-9_-]{1,128})$/;
+
+export function recordKeyOf(ref: RecordRef): RecordKey {
+  return `${ref.platform}:${ref.kind}:${ref.id}`;
+}
+
+/** Parse `PLATFORM:KIND:ID`; throws a RangeError that says what form is expected. */
+export function parseRecordKey(key: string): RecordRef {
+  const match = RECORD_KEY.exec(key);
+  if (!match) {
+    throw new RangeError(
+      `"${key}" is not a record key: use PLATFORM:KIND:ID, e.g. tiktok:video:7320768196569599275 (kinds: ${RECORD_KINDS.join(', ')})`,
+    );
+  }
+  return { platform: match[1] as Platform, kind: match[2] as RecordKind, id: match[3]! };
+}
+
+/** Where the record's content lives in the object store: one object per record. */
+export function objectKeyOf(ref: RecordRef): string {
+  return `records/${ref.platform}/${ref.kind}/${ref.id}.json`;
+}
+
+/** Where a record came from: enough to reproduce and to prove the collection. */
+export const ProvenanceSchema = z.object({
+  runId: z.string(),
+  specName: z.string(),
+  /** SHA-256 of the canonical query (spec query + window), so identical queries can be recognised. */
+  queryFingerprint: z.string(),
+  endpoint: z.string(),
+  /** The platform's `log_id` of the response that carried the record. */
+  logId: z.string(),
+  retrievedAt: z.string(),
+  collectorVersion: z.string(),
+  /** `schedule` or the researcher's name. */
+  collectedBy: z.string(),
+});
+export type Provenance = z.infer<typeof ProvenanceSchema>;
+
+export const RECORD_STATUSES = ['active', 'tombstoned'] as const;
+export type RecordStatus = (typeof RECORD_STATUSES)[number];
+
+/** Why a record left the store. */
+export const PURGE_REASONS = ['unavailable', 'expired', 'erasure', 'cascade'] as const;
+export type PurgeReason = (typeof PURGE_REASONS)[number];
+
+/** The ledger's view of an active record. */
+export interface ActiveRecord {
+  readonly ref: RecordRef;
+  readonly status: 'active';
+  readonly objectKey: string;
+  readonly contentSha256: string;
+  readonly sizeBytes: number;
+  readonly provenance: Provenance;
+  readonly firstCollectedAt: string;
+  readonly lastSeenAt: string;
+  readonly lastRefreshedAt?: string;
+  readonly policyId: string;
+  readonly policyVersion: number;
+  /** Latest instant by which the record must be refreshed (policy deadline). */
+  readonly refreshDueAt: string;
+  /** When the record must be gone whatever happens (project end or the policy's maximum retention). */
+  readonly expiresAt: string;
+  /** Platform creation time (Unix seconds), needed to build the ≤30-day windows of id lookups. */
+  readonly platformCreatedAt?: number;
+  /** The record this one belongs to (a comment's video, a video's author), for erasure cascades. */
+  readonly parentKey?: RecordKey;
+  /** Consecutive refreshes that did not find the record without being evidence of deletion. */
+  readonly missCount: number;
+}
+
+/**
+ * What remains after a purge: no content and no cleartext id, only the keyed hash of the record key, the kind,
+ * the reason and where the evidence is. It also stops a purged record from being collected again.
+ */
+export interface Tombstone {
+  readonly platform: Platform;
+  readonly kind: RecordKind;
+  /** Keyed hash of the record key (hashing.ts). */
+  readonly recordHash: string;
+  readonly status: 'tombstoned';
+  readonly reason: PurgeReason;
+  readonly purgedAt: string;
+  /** Audit event id that holds the evidence. */
+  readonly evidenceRef: string;
+  readonly policyId: string;
+  readonly policyVersion: number;
+}
+
+export type LedgerRecord = ActiveRecord | Tombstone;

@@ -1,0 +1,121 @@
+/**
+ * Ports: the only storage interfaces jobs know. AWS adapters (S3, DynamoDB) implement them, both in Lambda and
+ * against the embedded local services, so job code has no test-only branches.
+ */
+import type { AuditAction, AuditEvent, ChainedAuditEvent } from '../domain/audit';
+import type { ActiveRecord, LedgerRecord, RecordKey, RecordRef, Tombstone } from '../domain/records';
+
+export interface StoredObject {
+  readonly key: string;
+  readonly body: Buffer;
+  readonly metadata: Readonly<Record<string, string>>;
+}
+
+export interface ObjectStore {
+  /** Write (or overwrite) one object. Encrypted at rest with the project key when deployed. */
+  put(key: string, body: string | Uint8Array, options?: { contentType?: string; metadata?: Record<string, string> }): Promise<void>;
+  get(key: string): Promise<StoredObject | undefined>;
+  head(key: string): Promise<{ sizeBytes: number; metadata: Readonly<Record<string, string>> } | undefined>;
+  /** Remove every version and delete marker of `key`; returns how many were removed. Idempotent. */
+  deleteAllVersions(key: string): Promise<number>;
+  /** How many versions (including delete markers) of `key` remain: 0 proves a purge. */
+  countVersions(key: string): Promise<number>;
+  /** Keys under a prefix, in pages the adapter chooses. */
+  list(prefix: string): AsyncIterable<string>;
+}
+
+/** A change to an active record found again (by collect or refresh). */
+export type RecordUpdate =
+  | { readonly kind: 'seen'; readonly key: RecordKey; readonly at: string; readonly refreshDueAt?: string; readonly nextActionAt?: string }
+  | {
+      readonly kind: 'changed';
+      readonly key: RecordKey;
+      readonly at: string;
+      readonly contentSha256: string;
+      readonly sizeBytes: number;
+      readonly refreshDueAt: string;
+      readonly nextActionAt: string;
+      readonly logId: string;
+    }
+  | { readonly kind: 'missed'; readonly key: RecordKey; readonly at: string; readonly missCount: number };
+
+/** Saved collection progress of one spec: enough to resume after a crash or a quota stop. */
+export interface Checkpoint {
+  readonly specName: string;
+  readonly runId: string;
+  /** Client pagination state (JSON), opaque to the ledger. */
+  readonly state: unknown;
+  /** Ids of the page being written when the run stopped: reconciled before resuming. */
+  readonly inFlight?: { readonly ids: readonly string[]; readonly logId: string };
+  readonly updatedAt: string;
+  readonly done: boolean;
+}
+
+export interface RunRecord {
+  readonly runId: string;
+  readonly job: string;
+  readonly startedAt: string;
+  readonly finishedAt?: string;
+  readonly actor: string;
+  readonly status: 'running' | 'finished' | 'stopped' | 'failed';
+  readonly counts: Readonly<Record<string, number>>;
+  readonly stopReason?: string;
+}
+
+export interface QuotaUsage {
+  readonly source: string;
+  readonly day: string;
+  readonly requests: number;
+  readonly records: number;
+}
+
+export interface Ledger {
+  /** Number of due-index shards; sweeps query each. */
+  readonly dueShards: number;
+  getRecords(refs: readonly RecordRef[]): Promise<Map<RecordKey, LedgerRecord>>;
+  /** Register new records (idempotent: writing the same record twice leaves one item). */
+  putRecords(records: readonly ActiveRecord[], nextActionAt: (r: ActiveRecord) => string): Promise<void>;
+  updateRecords(updates: readonly RecordUpdate[]): Promise<void>;
+  /** Replace the record with a content-free tombstone and drop it from every index. */
+  tombstone(tombstone: Tombstone): Promise<void>;
+  /** Active records whose next action is due at or before `before`, in one shard; a Query, never a Scan. */
+  queryDue(shard: number, before: Date, page?: { limit?: number; cursor?: string }): Promise<{ records: ActiveRecord[]; cursor?: string }>;
+  /** Active records that name `parent` as their parent. */
+  children(parent: RecordKey): AsyncIterable<ActiveRecord>;
+  getCheckpoint(specName: string): Promise<Checkpoint | undefined>;
+  putCheckpoint(checkpoint: Checkpoint): Promise<void>;
+  putRun(run: RunRecord): Promise<void>;
+  getRun(runId: string): Promise<RunRecord | undefined>;
+  addQuotaUsage(source: string, day: string, delta: { requests: number; records: number }): Promise<QuotaUsage>;
+  getQuotaUsage(source: string, day: string): Promise<QuotaUsage>;
+}
+
+export interface AuditChainWriter {
+  readonly chainId: string;
+  /** Link and store events at the chain's head, in order. */
+  append(events: readonly AuditEvent[]): Promise<ChainedAuditEvent[]>;
+}
+
+export interface AuditQuery {
+  readonly since?: string;
+  readonly until?: string;
+  readonly limit?: number;
+  readonly cursor?: string;
+}
+
+export interface AuditPage {
+  readonly events: ChainedAuditEvent[];
+  readonly cursor?: string;
+}
+
+export interface AuditLog {
+  /** Open a new chain, or resume an existing one at its head (a resumed run keeps its chain). */
+  chain(chainId: string): Promise<AuditChainWriter>;
+  byRecord(recordHash: string, query?: AuditQuery): Promise<AuditPage>;
+  byAction(action: AuditAction, query: AuditQuery & { since: string; until: string }): Promise<AuditPage>;
+  byActor(name: string, query?: AuditQuery): Promise<AuditPage>;
+  /** One chain in seq order (a run's events). */
+  byChain(chainId: string, query?: AuditQuery): Promise<AuditPage>;
+  /** Every chain id, for verification. */
+  chains(): AsyncIterable<string>;
+}
