@@ -1,0 +1,29 @@
+/** Global options shared by every command, parsed with zod at the edge. */
+import { z } from 'zod';
+import { BadInputError } from '../../lib/domain/errors';
+
+export const GlobalOptionsSchema = z.object({
+  config: z.string().min(1).default('steward.config.json'),
+  local: z.boolean().default(false),
+  stateDir: z.string().min(1).default('.steward'),
+  now: z
+    .string()
+    .refine((s) => /^\d{4}-\d{2}-\d{2}(T[\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/.test(s) && !Number.isNaN(Date.parse(s)), {
+      message: 'must be an ISO 8601 time such as 2026-03-01T00:00:00Z',
+    })
+    .transform((s) => new Date(s))
+    .optional(),
+  json: z.boolean().default(false),
+});
+export type GlobalOptions = z.infer<typeof GlobalOptionsSchema>;
+
+/** Parse a command's options with `schema`; every problem names the `--option` and what to use instead. */
+export function parseOptions<T extends z.ZodType>(schema: T, raw: unknown): z.infer<T> {
+  const result = schema.safeParse(raw);
+  if (result.success) return result.data;
+  const problems = result.error.issues.map((issue) => {
+    const name = issue.path.map((p) => `--${String(p).replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`).join(' ');
+    return `${name || 'options'}: ${issue.message}`;
+  });
+  throw new BadInputError('Invalid command-line options:', problems);
+}

@@ -1,0 +1,28 @@
+/** How every CLI command reports: a human text on a terminal, one JSON document with `--json`. */
+import { stringifyJson } from '../../lib/domain/json';
+
+export interface CommandResult {
+  /** 0 ok, 1 compliance violation found, 2 bad input (DESIGN.md). */
+  readonly exitCode: number;
+  /** What `--json` prints. */
+  readonly json: unknown;
+  /** What a person sees. */
+  readonly text: string;
+}
+
+export interface CliIo {
+  readonly stdout: (text: string) => void;
+  readonly stderr: (text: string) => void;
+  /** Whether stdout is a terminal (progress bars only then). */
+  readonly isTty: boolean;
+}
+
+export const processIo: CliIo = {
+  stdout: (text) => process.stdout.write(text.endsWith('\n') ? text : `${text}\n`),
+  stderr: (text) => process.stderr.write(text.endsWith('\n') ? text : `${text}\n`),
+  isTty: Boolean(process.stdout.isTTY),
+};
+
+export function printResult(io: CliIo, result: CommandResult, json: boolean): void {
+  io.stdout(json ? stringifyJson(result.json, 2) : result.text);
+}

@@ -1,0 +1,42 @@
+/**
+ * The `steward` command line: commander parses, zod validates, jobs do the work. Kept separate from
+ * bin/steward.ts so tests can run any command in-process and read its output and exit code.
+ */
+import { Command, CommanderError } from 'commander';
+import { EXIT_BAD_INPUT } from '../../lib/domain/errors';
+import { registerEmulatorCommand } from './emulator-command';
+import type { CliIo } from './output';
+
+export function buildProgram(io: CliIo, setExit: (code: number) => void): Command {
+  const program = new Command('steward')
+    .description('Keeps TikTok research data compliant: collect, refresh, purge, audit, prove.')
+    .option('--config <file>', 'project config file', 'steward.config.json')
+    .option('--local', 'run against embedded local services (state under --state-dir)', false)
+    .option('--state-dir <dir>', 'where --local keeps its state', '.steward')
+    .option('--now <iso>', 'set the clock for local runs (the emulator follows it)')
+    .option('--json', 'print one JSON document instead of text', false)
+    .showHelpAfterError()
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.stdout(s), writeErr: (s) => io.stderr(s) });
+
+  registerEmulatorCommand(program, io, setExit);
+  return program;
+}
+
+/** Parse argv and run; resolves to the exit code. */
+export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
+  let exitCode = 0;
+  const program = buildProgram(io, (code) => {
+    exitCode = code;
+  });
+  try {
+    await program.parseAsync(argv as string[], { from: 'user' });
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // Help and version are not errors; anything else commander rejects is bad input.
+      return error.exitCode === 0 ? 0 : EXIT_BAD_INPUT;
+    }
+    throw error;
+  }
+  return exitCode;
+}
