@@ -1,0 +1,400 @@
+/**
+ * Collect: run collection specs, store each record once, register provenance and obligations, audit it.
+ *
+ * Per page the writes go: checkpoint (page in flight) -> objects -> ledger -> audit -> quota book. A crash
+ * anywhere leaves a checkpoint from which the next run converges: in-flight objects without a ledger item are
+ * removed (the page is fetched again), ledger items whose object was rewritten are re-stamped from the object.
+ */
+import { MS_PER_DAY, utcDayKey } from '../domain/clock';
+import type { AuditEvent } from '../domain/audit';
+import { sha256Hex } from '../domain/hashing';
+import { nextActionAt, obligationsFor } from '../domain/obligations';
+import type { Policy } from '../domain/policy';
+import { objectKeyOf, parseRecordKey, recordKeyOf, type ActiveRecord, type RecordRef } from '../domain/records';
+import { policyIdForApi, projectEnd } from '../config/load';
+import type { Spec } from '../config/schema';
+import type { AuditChainWriter, Checkpoint, RecordUpdate } from '../store/ports';
+import { mapLimit, newRunId, type JobContext, type ProgressSink } from './context';
+import { QuotaExhaustedError, type CollectedItem, type SourceUsage, type SpecSource } from './sources';
+
+const OBJECT_WRITE_CONCURRENCY = 16;
+
+export interface SpecSourceBinding {
+  readonly source: SpecSource;
+  readonly usage: SourceUsage;
+}
+
+export interface CollectOptions {
+  /** Run only this spec (even if not due). Default: every due spec. */
+  readonly specName?: string;
+  /** Connect a spec to its platform source. */
+  readonly sourceFor: (spec: Spec) => SpecSourceBinding;
+  readonly progress?: ProgressSink;
+}
+
+export type SpecOutcome = 'finished' | 'quota-exhausted' | 'reserve-reached' | 'not-due';
+
+export interface SpecReport {
+  readonly spec: string;
+  readonly outcome: SpecOutcome;
+  readonly pages: number;
+  readonly newRecords: number;
+  readonly changed: number;
+  readonly unchanged: number;
+  /** Records the platform still serves but that were purged (erasure): never collected again. */
+  readonly skippedPurged: number;
+  readonly requests: number;
+  /** In-flight writes of a crashed run that were repaired before resuming. */
+  readonly repaired: number;
+  readonly resumed: boolean;
+  readonly resetsAt?: string;
+}
+
+export interface CollectReport {
+  readonly runId: string;
+  readonly specs: readonly SpecReport[];
+}
+
+/** Interval between runs of a spec, from its EventBridge schedule (cron schedules count as daily locally). */
+export function scheduleIntervalMs(schedule: string): number {
+  const rate = /^rate\(\s*(\d+)\s+(minute|minutes|hour|hours|day|days)\s*\)$/.exec(schedule);
+  if (!rate) return MS_PER_DAY;
+  const unit = rate[2]!.startsWith('minute') ? 60_000 : rate[2]!.startsWith('hour') ? 3_600_000 : MS_PER_DAY;
+  return Number(rate[1]) * unit;
+}
+
+function isDue(spec: Spec, checkpoint: Checkpoint | undefined, now: Date): boolean {
+  if (!checkpoint || !checkpoint.done) return true;
+  return now.getTime() - Date.parse(checkpoint.updatedAt) >= scheduleIntervalMs(spec.schedule);
+}
+
+/** Parents before children: comments and authors are found through the videos of their parent spec. */
+function inDependencyOrder(specs: readonly Spec[]): Spec[] {
+  const rank = (s: Spec) => (s.kind === 'video' || s.kind === 'ad' ? 0 : 1);
+  return [...specs].sort((a, b) => rank(a) - rank(b));
+}
+
+export async function collect(ctx: JobContext, options: CollectOptions): Promise<CollectReport> {
+  const { config, clock } = ctx;
+  const selected = options.specName ? config.specs.filter((s) => s.name === options.specName) : config.specs;
+  if (options.specName && selected.length === 0) {
+    throw new RangeError(`no spec named "${options.specName}" (specs: ${config.specs.map((s) => s.name).join(', ')})`);
+  }
+  const runId = newRunId('collect', clock.now());
+  const chain = await ctx.audit.chain(runId);
+  const startedAt = clock.now().toISOString();
+  await ctx.ledger.putRun({ runId, job: 'collect', startedAt, actor: ctx.actor.name, status: 'running', counts: {} });
+  await chain.append([{ at: startedAt, action: 'run.started', actor: ctx.actor, runId, counts: { specs: selected.length } }]);
+
+  const reports: SpecReport[] = [];
+  for (const spec of inDependencyOrder(selected)) {
+    const checkpoint = await ctx.ledger.getCheckpoint(spec.name);
+    if (!options.specName && !isDue(spec, checkpoint, clock.now())) {
+      reports.push(emptyReport(spec.name, 'not-due'));
+      continue;
+    }
+    reports.push(await collectSpec(ctx, spec, runId, chain, checkpoint, options));
+  }
+
+  const counts = totals(reports);
+  const stopped = reports.find((r) => r.outcome === 'quota-exhausted' || r.outcome === 'reserve-reached');
+  const finishedAt = clock.now().toISOString();
+  await chain.append([
+    { at: finishedAt, action: 'run.finished', actor: ctx.actor, runId, counts, ...(stopped ? { reason: stopped.outcome } : {}) },
+  ]);
+  await ctx.ledger.putRun({
+    runId,
+    job: 'collect',
+    startedAt,
+    finishedAt,
+    actor: ctx.actor.name,
+    status: stopped ? 'stopped' : 'finished',
+    counts,
+    ...(stopped ? { stopReason: stopped.outcome } : {}),
+  });
+  return { runId, specs: reports };
+}
+
+function emptyReport(spec: string, outcome: SpecOutcome): SpecReport {
+  return { spec, outcome, pages: 0, newRecords: 0, changed: 0, unchanged: 0, skippedPurged: 0, requests: 0, repaired: 0, resumed: false };
+}
+
+function totals(reports: readonly SpecReport[]): Record<string, number> {
+  const sum = (f: (r: SpecReport) => number) => reports.reduce((n, r) => n + f(r), 0);
+  return {
+    pages: sum((r) => r.pages),
+    newRecords: sum((r) => r.newRecords),
+    changed: sum((r) => r.changed),
+    unchanged: sum((r) => r.unchanged),
+    skippedPurged: sum((r) => r.skippedPurged),
+    requests: sum((r) => r.requests),
+  };
+}
+
+async function collectSpec(
+  ctx: JobContext,
+  spec: Spec,
+  runId: string,
+  chain: AuditChainWriter,
+  checkpoint: Checkpoint | undefined,
+  options: CollectOptions,
+): Promise<SpecReport> {
+  const { clock, ledger } = ctx;
+  const sourceConfig = ctx.config.sources[spec.source]!;
+  const policy = ctx.policies[policyIdForApi(sourceConfig.api)];
+  const { source, usage } = options.sourceFor(spec);
+  const resumed = Boolean(checkpoint && !checkpoint.done);
+  const report = { ...emptyReport(spec.name, 'finished'), resumed };
+
+  if (checkpoint?.inFlight && !checkpoint.done) {
+    report.repaired = await repairInFlight(ctx, spec, policy, checkpoint, chain, runId);
+  }
+
+  // Collection may use the quota that refreshes do not need; usage is booked per UTC day in the ledger.
+  const allowance = Math.floor(sourceConfig.dailyRequests * (1 - sourceConfig.refreshReserve));
+  let day = utcDayKey(clock.now());
+  let usedToday = (await ledger.getQuotaUsage(spec.source, day)).requests;
+  let booked = { requests: usage.requests(), records: usage.records() };
+  const bookUsage = async () => {
+    const delta = { requests: usage.requests() - booked.requests, records: usage.records() - booked.records };
+    booked = { requests: usage.requests(), records: usage.records() };
+    report.requests += delta.requests;
+    const today = utcDayKey(clock.now());
+    if (today !== day) day = today;
+    if (delta.requests > 0 || delta.records > 0) usedToday = (await ledger.addQuotaUsage(spec.source, day, delta)).requests;
+    else usedToday = (await ledger.getQuotaUsage(spec.source, day)).requests;
+  };
+
+  let stateBefore: unknown = resumed ? checkpoint!.state : undefined;
+  const pages = source.pages(stateBefore)[Symbol.asyncIterator]();
+  try {
+    for (;;) {
+      if (usedToday >= allowance) {
+        report.outcome = 'reserve-reached';
+        break;
+      }
+      const next = await pages.next();
+      if (next.done) break;
+      const page = next.value;
+      const counts = await writePage(ctx, spec, policy, runId, chain, source.queryFingerprint, page, stateBefore);
+      report.pages += 1;
+      report.newRecords += counts.newRecords;
+      report.changed += counts.changed;
+      report.unchanged += counts.unchanged;
+      report.skippedPurged += counts.skippedPurged;
+      stateBefore = page.stateAfter;
+      await bookUsage();
+      options.progress?.({ job: 'collect', phase: spec.name, done: report.pages, counts: { new: report.newRecords, changed: report.changed } });
+    }
+  } catch (error) {
+    await bookUsage();
+    if (!(error instanceof QuotaExhaustedError)) throw error;
+    report.outcome = 'quota-exhausted';
+    (report as { resetsAt?: string }).resetsAt = error.resetsAt.toISOString();
+  }
+  const done = report.outcome === 'finished';
+  await ledger.putCheckpoint({ specName: spec.name, runId, state: stateBefore, updatedAt: clock.now().toISOString(), done });
+  return report;
+}
+
+interface PageCounts {
+  newRecords: number;
+  changed: number;
+  unchanged: number;
+  skippedPurged: number;
+}
+
+async function writePage(
+  ctx: JobContext,
+  spec: Spec,
+  policy: Policy,
+  runId: string,
+  chain: AuditChainWriter,
+  queryFingerprint: string,
+  page: { items: readonly CollectedItem[]; endpoint: string; logId: string },
+  stateBefore: unknown,
+): Promise<PageCounts> {
+  const { ledger, clock } = ctx;
+  const now = clock.now();
+  const at = now.toISOString();
+  const items = dedupe(page.items);
+  const known = await ledger.getRecords(items.map((i) => i.ref));
+
+  const fresh: CollectedItem[] = [];
+  const changed: Array<{ item: CollectedItem; sha: string }> = [];
+  const updates: RecordUpdate[] = [];
+  let skippedPurged = 0;
+  const shaOf = new Map<CollectedItem, string>();
+  for (const item of items) {
+    const key = recordKeyOf(item.ref);
+    const existing = known.get(key);
+    const sha = sha256Hex(item.body);
+    shaOf.set(item, sha);
+    if (!existing) fresh.push(item);
+    else if (existing.status === 'tombstoned') skippedPurged += 1;
+    else if (existing.contentSha256 === sha) updates.push({ kind: 'seen', key, at });
+    else changed.push({ item, sha });
+  }
+
+  const toWrite = [...fresh, ...changed.map((c) => c.item)];
+  if (toWrite.length > 0) {
+    // The checkpoint still points before this page: if we crash, the page is fetched again.
+    await ledger.putCheckpoint({
+      specName: spec.name,
+      runId,
+      state: stateBefore,
+      inFlight: { ids: toWrite.map((i) => recordKeyOf(i.ref)), logId: page.logId },
+      updatedAt: at,
+      done: false,
+    });
+    await mapLimit(toWrite, OBJECT_WRITE_CONCURRENCY, (item) =>
+      ctx.objects.put(objectKeyOf(item.ref), item.body, { contentType: 'application/json' }),
+    );
+  }
+
+  const end = projectEnd(ctx.config);
+  const records: ActiveRecord[] = fresh.map((item) => {
+    const o = obligationsFor(now, now, policy, end);
+    return {
+      ref: item.ref,
+      status: 'active',
+      objectKey: objectKeyOf(item.ref),
+      contentSha256: shaOf.get(item)!,
+      sizeBytes: Buffer.byteLength(item.body),
+      provenance: {
+        runId,
+        specName: spec.name,
+        queryFingerprint,
+        endpoint: page.endpoint,
+        logId: page.logId,
+        retrievedAt: at,
+        collectorVersion: ctx.collectorVersion,
+        collectedBy: ctx.actor.name,
+      },
+      firstCollectedAt: at,
+      lastSeenAt: at,
+      policyId: policy.id,
+      policyVersion: policy.version,
+      refreshDueAt: o.refreshDueAt.toISOString(),
+      expiresAt: o.expiresAt.toISOString(),
+      missCount: 0,
+      ...(item.platformCreatedAt !== undefined ? { platformCreatedAt: item.platformCreatedAt } : {}),
+      ...(item.parentKey ? { parentKey: item.parentKey } : {}),
+    };
+  });
+  for (const { item, sha } of changed) {
+    const existing = known.get(recordKeyOf(item.ref)) as ActiveRecord;
+    const o = obligationsFor(now, new Date(existing.firstCollectedAt), policy, end);
+    updates.push({
+      kind: 'changed',
+      key: recordKeyOf(item.ref),
+      at,
+      contentSha256: sha,
+      sizeBytes: Buffer.byteLength(item.body),
+      refreshDueAt: o.refreshDueAt.toISOString(),
+      nextActionAt: nextActionAt(o, policy).toISOString(),
+      logId: page.logId,
+    });
+  }
+  if (records.length > 0) await ledger.putRecords(records, (r) => nextActionAt({ refreshDueAt: new Date(r.refreshDueAt), expiresAt: new Date(r.expiresAt) }, policy).toISOString());
+  if (updates.length > 0) await ledger.updateRecords(updates);
+
+  const events: AuditEvent[] = [
+    ...fresh.map((item) => recordEvent(ctx, 'record.collected', item.ref, runId, spec.name, at, page.logId)),
+    ...changed.map(({ item }) => recordEvent(ctx, 'record.changed', item.ref, runId, spec.name, at, page.logId)),
+  ];
+  if (events.length > 0) await chain.append(events);
+  return { newRecords: fresh.length, changed: changed.length, unchanged: updates.length - changed.length, skippedPurged };
+}
+
+function recordEvent(
+  ctx: JobContext,
+  action: 'record.collected' | 'record.changed',
+  ref: RecordRef,
+  runId: string,
+  specName: string,
+  at: string,
+  logId: string,
+): AuditEvent {
+  return {
+    at,
+    action,
+    actor: ctx.actor,
+    runId,
+    recordHash: ctx.hasher.hash(recordKeyOf(ref)),
+    kind: ref.kind,
+    specName,
+    evidence: { logId },
+  };
+}
+
+/** A page can list a record twice (the platform's ordering is not stable under changes): keep the first. */
+function dedupe(items: readonly CollectedItem[]): CollectedItem[] {
+  const seen = new Set<string>();
+  return items.filter((item) => {
+    const key = recordKeyOf(item.ref);
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+/**
+ * Repair what a crashed run left half-written on its last page. Objects without a ledger item are removed (the
+ * page will be fetched again and they re-collected if still served); ledger items whose object holds newer
+ * content are re-stamped from the object; records registered without their audit event get it now.
+ */
+async function repairInFlight(
+  ctx: JobContext,
+  spec: Spec,
+  policy: Policy,
+  checkpoint: Checkpoint,
+  chain: AuditChainWriter,
+  runId: string,
+): Promise<number> {
+  const { ledger, objects, clock } = ctx;
+  const keys = checkpoint.inFlight!.ids;
+  const refs = keys.map((key) => {
+    return parseRecordKey(key);
+  });
+  const known = await ledger.getRecords(refs);
+  const at = clock.now().toISOString();
+  const updates: RecordUpdate[] = [];
+  const events: AuditEvent[] = [];
+  let repaired = 0;
+  await mapLimit(refs, OBJECT_WRITE_CONCURRENCY, async (ref) => {
+    const key = recordKeyOf(ref);
+    const record = known.get(key);
+    if (!record) {
+      if ((await objects.deleteAllVersions(objectKeyOf(ref))) > 0) repaired += 1;
+      return;
+    }
+    if (record.status !== 'active') return;
+    const stored = await objects.get(record.objectKey);
+    if (!stored) return;
+    const sha = sha256Hex(stored.body);
+    if (sha !== record.contentSha256) {
+      repaired += 1;
+      updates.push({
+        kind: 'changed',
+        key,
+        at,
+        contentSha256: sha,
+        sizeBytes: stored.body.length,
+        refreshDueAt: record.refreshDueAt,
+        nextActionAt: nextActionAt({ refreshDueAt: new Date(record.refreshDueAt), expiresAt: new Date(record.expiresAt) }, policy).toISOString(),
+        logId: checkpoint.inFlight!.logId,
+      });
+    }
+    if (record.provenance.runId === checkpoint.runId) {
+      const history = await ctx.audit.byRecord(ctx.hasher.hash(key), { limit: 50 });
+      if (!history.events.some((e) => e.runId === checkpoint.runId)) {
+        repaired += 1;
+        events.push(recordEvent(ctx, 'record.collected', ref, runId, spec.name, at, record.provenance.logId));
+      }
+    }
+  });
+  if (updates.length > 0) await ledger.updateRecords(updates);
+  if (events.length > 0) await chain.append(events);
+  return repaired;
+}

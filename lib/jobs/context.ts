@@ -1,0 +1,54 @@
+/** What every job gets: ports, clock, config, identity. Built by the CLI, a Lambda handler or a test. */
+import type { Policy, PolicyId } from '../domain/policy';
+import type { Clock } from '../domain/clock';
+import type { KeyedHasher } from '../domain/hashing';
+import type { ProjectConfig } from '../config/schema';
+import type { AuditLog, Ledger, ObjectStore } from '../store/ports';
+
+export interface Actor {
+  readonly type: 'schedule' | 'researcher';
+  readonly name: string;
+}
+
+export interface JobContext {
+  readonly clock: Clock;
+  readonly config: ProjectConfig;
+  readonly policies: Readonly<Record<PolicyId, Policy>>;
+  readonly ledger: Ledger;
+  readonly objects: ObjectStore;
+  readonly audit: AuditLog;
+  readonly hasher: KeyedHasher;
+  readonly actor: Actor;
+  /** Version of the code that collected a record, for provenance. */
+  readonly collectorVersion: string;
+}
+
+/** Progress of a long job, for a progress bar or structured logs. Never carries content. */
+export interface ProgressEvent {
+  readonly job: string;
+  readonly phase: string;
+  readonly done: number;
+  readonly total?: number;
+  readonly counts?: Readonly<Record<string, number>>;
+}
+export type ProgressSink = (event: ProgressEvent) => void;
+
+/** A run id that sorts by time and is unique across concurrent workers. */
+export function newRunId(job: string, now: Date): string {
+  const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  return `${job}-${stamp}-${Math.random().toString(36).slice(2, 8)}`;
+}
+
+/** Run async work over items with at most `limit` in flight (S3 PUTs are latency-bound). */
+export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await fn(items[index]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}
