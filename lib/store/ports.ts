@@ -76,8 +76,12 @@ export interface Ledger {
   /** Register new records (idempotent: writing the same record twice leaves one item). */
   putRecords(records: readonly ActiveRecord[], nextActionAt: (r: ActiveRecord) => string): Promise<void>;
   updateRecords(updates: readonly RecordUpdate[]): Promise<void>;
-  /** Replace the record with a content-free tombstone and drop it from every index. */
-  tombstone(tombstone: Tombstone): Promise<void>;
+  /**
+   * Replace the record with a content-free tombstone and drop it from every index, atomically. `key` names the
+   * record item to remove (the tombstone itself holds only the keyed hash, which cannot be reversed); the adapter
+   * checks that `tombstone.recordHash` is the hash of `key`. Idempotent: an absent or already purged record is fine.
+   */
+  tombstone(key: RecordKey, tombstone: Tombstone): Promise<void>;
   /** Active records whose next action is due at or before `before`, in one shard; a Query, never a Scan. */
   queryDue(shard: number, before: Date, page?: { limit?: number; cursor?: string }): Promise<{ records: ActiveRecord[]; cursor?: string }>;
   /** Active records that name `parent` as their parent. */

@@ -1,0 +1,357 @@
+/**
+ * The append-only audit log on DynamoDB. One partition per chain (`chain#<id>`, seq-ordered), plus sparse GSIs
+ * for "what happened to record X" (`by-record`), "every purge last week" (`by-time`, filtered on action) and
+ * "what did researcher Y do" (`by-researcher`). Every event is validated content-free before it is linked.
+ */
+import { createHash } from 'node:crypto';
+import { BatchWriteCommand, DynamoDBDocumentClient, QueryCommand, UpdateCommand, type NativeAttributeValue } from '@aws-sdk/lib-dynamodb';
+import { z } from 'zod';
+import { type AuditAction, type AuditEvent, AuditEventSchema, type ChainedAuditEvent, GENESIS_HASH, linkEvents } from '../domain/audit';
+import { type Clock, MS_PER_DAY, systemClock } from '../domain/clock';
+import { BadInputError } from '../domain/errors';
+import type { AuditChainWriter, AuditLog, AuditPage, AuditQuery } from './ports';
+import { BadCursorError, chunk, decodeCursor, encodeCursor, resolveRetry, type ResolvedRetry, type RetryOptions, UnprocessedItemsError } from './retry';
+import { AUDIT_INDEX, auditKeys, TIME_SHARDS } from './tables';
+
+type Item = Record<string, NativeAttributeValue>;
+
+export interface DynamoDbAuditLogOptions {
+  /** Stamps the chain registry (`openedAt`). @default systemClock */
+  readonly clock?: Clock;
+  readonly retry?: RetryOptions;
+  /** Page size when a query names none. @default 100 */
+  readonly defaultLimit?: number;
+  /** Largest page a query may ask for. @default 1000 */
+  readonly maxLimit?: number;
+}
+
+/** Attributes that exist only for keys and indexes; stripped when an item is read back as an event. */
+const STORAGE_ATTRIBUTES = ['pk', 'sk', 'recordSk', 'timeShard', 'researcher'] as const;
+
+/** The `by-time` shard of an event: spreads one day's writes over TIME_SHARDS partitions. */
+export function timeShardOf(chainId: string, seq: number): number {
+  return createHash('sha256').update(`${chainId}#${seq}`).digest().readUInt32BE(0) % TIME_SHARDS;
+}
+
+/** The stored item of a chained event. Exported for tests (and the bench, for item sizes). */
+export function auditItem(event: ChainedAuditEvent): Item {
+  return {
+    pk: auditKeys.chainPk(event.chainId),
+    sk: auditKeys.seqSk(event.seq),
+    ...event,
+    actor: { ...event.actor },
+    recordSk: event.recordHash === undefined ? undefined : auditKeys.recordSk(event.at, event.chainId, event.seq),
+    timeShard: auditKeys.timeShard(event.at.slice(0, 10), timeShardOf(event.chainId, event.seq)),
+    researcher: event.actor.type === 'researcher' ? event.actor.name : undefined,
+  };
+}
+
+export function eventFrom(item: Item): ChainedAuditEvent {
+  const event: Item = { ...item };
+  for (const attribute of STORAGE_ATTRIBUTES) delete event[attribute];
+  return event as ChainedAuditEvent;
+}
+
+/** Sort order of every result: time, then chain, then seq. */
+function compareEvents(a: ChainedAuditEvent, b: ChainedAuditEvent): number {
+  if (a.at !== b.at) return a.at < b.at ? -1 : 1;
+  if (a.chainId !== b.chainId) return a.chainId < b.chainId ? -1 : 1;
+  return a.seq - b.seq;
+}
+
+const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
+
+/** Events are stored with `at` in one format (toISOString), so the time indexes sort correctly. */
+function canonicalAt(at: string, where: string): string {
+  if (!ISO_TIME.test(at) || Number.isNaN(Date.parse(at))) throw new BadInputError(`audit event ${where}: "at" must be an ISO-8601 time, got "${at}"`);
+  return new Date(at).toISOString();
+}
+
+function validate(events: readonly AuditEvent[], chainId: string): AuditEvent[] {
+  return events.map((event, i) => {
+    const parsed = AuditEventSchema.safeParse(event);
+    if (!parsed.success) {
+      const problems = parsed.error.issues.map((issue) => `${issue.path.join('.') || '(event)'}: ${issue.message}`);
+      throw new BadInputError(`audit event ${i} of chain ${chainId} was refused (events hold hashed identifiers and scalar evidence only, never content)`, problems);
+    }
+    return { ...parsed.data, at: canonicalAt(parsed.data.at, `${i} of chain ${chainId}`) };
+  });
+}
+
+const ByActionCursor = z.object({ at: z.string(), chainId: z.string(), seq: z.number().int() }).strict();
+
+class DynamoDbChainWriter implements AuditChainWriter {
+  /** Serialises appends: events of one chain are linked and written one call after another. */
+  private tail: Promise<unknown> = Promise.resolve();
+  /** Set when an append failed part-way: the next append re-reads the head from the table. */
+  private stale = false;
+
+  constructor(
+    private readonly log: DynamoDbAuditLog,
+    readonly chainId: string,
+    private head: { seq: number; hash: string },
+  ) {}
+
+  append(events: readonly AuditEvent[]): Promise<ChainedAuditEvent[]> {
+    const run = this.tail.then(() => this.appendNow(events));
+    this.tail = run.catch(() => undefined);
+    return run;
+  }
+
+  private async appendNow(events: readonly AuditEvent[]): Promise<ChainedAuditEvent[]> {
+    const valid = validate(events, this.chainId);
+    if (valid.length === 0) return [];
+    if (this.stale) {
+      this.head = await this.log.readHead(this.chainId);
+      this.stale = false;
+    }
+    const linked = linkEvents(valid, this.chainId, this.head);
+    try {
+      await this.log.writeInOrder(linked);
+    } catch (error) {
+      this.stale = true;
+      throw error;
+    }
+    const last = linked[linked.length - 1]!;
+    this.head = { seq: last.seq, hash: last.hash };
+    return linked;
+  }
+}
+
+export class DynamoDbAuditLog implements AuditLog {
+  private readonly clock: Clock;
+  private readonly retry: ResolvedRetry;
+  private readonly defaultLimit: number;
+  private readonly maxLimit: number;
+
+  constructor(
+    private readonly doc: DynamoDBDocumentClient,
+    readonly tableName: string,
+    options: DynamoDbAuditLogOptions = {},
+  ) {
+    this.clock = options.clock ?? systemClock;
+    this.retry = resolveRetry(options.retry);
+    this.defaultLimit = options.defaultLimit ?? 100;
+    this.maxLimit = options.maxLimit ?? 1000;
+  }
+
+  async chain(chainId: string): Promise<AuditChainWriter> {
+    if (!/^[A-Za-z0-9_.:-]{1,128}$/.test(chainId)) throw new BadInputError(`chain id "${chainId}" must be 1-128 characters of A-Z a-z 0-9 _ . : -`);
+    const head = await this.readHead(chainId);
+    await this.doc.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: { pk: auditKeys.registryPk, sk: chainId },
+        UpdateExpression: 'SET openedAt = if_not_exists(openedAt, :now)',
+        ExpressionAttributeValues: { ':now': this.clock.now().toISOString() },
+      }),
+    );
+    return new DynamoDbChainWriter(this, chainId, head);
+  }
+
+  /** @internal The last event of a chain, or the genesis head. */
+  async readHead(chainId: string): Promise<{ seq: number; hash: string }> {
+    const out = await this.doc.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': auditKeys.chainPk(chainId) },
+        ScanIndexForward: false,
+        Limit: 1,
+        ConsistentRead: true,
+      }),
+    );
+    const last = out.Items?.[0];
+    return last ? { seq: Number(last.seq), hash: String(last.hash) } : { seq: 0, hash: GENESIS_HASH };
+  }
+
+  /** @internal BatchWrite in seq order, 25 at a time; a chunk's unprocessed items are retried before the next chunk. */
+  async writeInOrder(events: readonly ChainedAuditEvent[]): Promise<void> {
+    for (const part of chunk(events, 25)) {
+      let pending = part.map((event) => ({ PutRequest: { Item: auditItem(event) } }));
+      for (let attempt = 0; pending.length > 0; attempt++) {
+        if (attempt >= this.retry.maxAttempts) throw new UnprocessedItemsError('BatchWriteItem', this.tableName, pending.length, attempt);
+        if (attempt > 0) await this.retry.sleep(this.retry.delayMs(attempt));
+        const out = await this.doc.send(new BatchWriteCommand({ RequestItems: { [this.tableName]: pending } }));
+        pending = (out.UnprocessedItems?.[this.tableName] ?? []) as typeof pending;
+      }
+    }
+  }
+
+  async byRecord(recordHash: string, query: AuditQuery = {}): Promise<AuditPage> {
+    return this.queryIndex({
+      IndexName: AUDIT_INDEX.byRecord,
+      partition: ['recordHash', recordHash],
+      sortKey: 'recordSk',
+      query,
+      // recordSk is `<at>#<chainId>#<seq>`: bound it by time prefixes.
+      upperBound: (until) => `${until}#\uffff`,
+    });
+  }
+
+  async byActor(name: string, query: AuditQuery = {}): Promise<AuditPage> {
+    return this.queryIndex({ IndexName: AUDIT_INDEX.byResearcher, partition: ['researcher', name], sortKey: 'at', query, upperBound: (until) => until });
+  }
+
+  async byChain(chainId: string, query: AuditQuery = {}): Promise<AuditPage> {
+    const limit = this.limitOf(query);
+    const filter = this.timeFilter(query);
+    const events: ChainedAuditEvent[] = [];
+    let start: Item | undefined = query.cursor === undefined ? undefined : this.decodeKey(query.cursor);
+    do {
+      const out = await this.doc.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: 'pk = :pk',
+          FilterExpression: filter?.expression,
+          ExpressionAttributeNames: filter ? { '#at': 'at' } : undefined,
+          ExpressionAttributeValues: { ':pk': auditKeys.chainPk(chainId), ...filter?.values },
+          // With a filter, Limit counts items read, so a page never overshoots `limit` matches.
+          Limit: limit - events.length,
+          ExclusiveStartKey: start,
+          ConsistentRead: true,
+        }),
+      );
+      events.push(...(out.Items ?? []).map(eventFrom));
+      start = out.LastEvaluatedKey;
+    } while (start && events.length < limit);
+    return start ? { events, cursor: encodeCursor(start) } : { events };
+  }
+
+  /**
+   * Walks the UTC days from `since` to `until`, querying the TIME_SHARDS `by-time` partitions of each day with a
+   * filter on action, and merges them in time order. The cursor is the position of the last event returned.
+   */
+  async byAction(action: AuditAction, query: AuditQuery & { since: string; until: string }): Promise<AuditPage> {
+    const limit = this.limitOf(query);
+    const since = canonicalAt(query.since, 'query');
+    const until = canonicalAt(query.until, 'query');
+    if (since > until) throw new BadInputError(`since (${since}) is after until (${until})`);
+    let after: z.infer<typeof ByActionCursor> | undefined;
+    if (query.cursor !== undefined) {
+      const parsed = ByActionCursor.safeParse(decodeCursor(query.cursor));
+      if (!parsed.success) throw new BadCursorError('invalid paging cursor: pass back the cursor of the previous page unchanged');
+      after = parsed.data;
+    }
+    const from = after && after.at > since ? after.at : since;
+    const events: ChainedAuditEvent[] = [];
+    let more = false;
+    const lastDay = Date.parse(until.slice(0, 10));
+    for (let day = Date.parse(from.slice(0, 10)); from <= until && day <= lastDay; day += MS_PER_DAY) {
+      const dayKey = new Date(day).toISOString().slice(0, 10);
+      const found: ChainedAuditEvent[] = [];
+      for (let shard = 0; shard < TIME_SHARDS; shard++) {
+        let start: Item | undefined;
+        do {
+          const out = await this.doc.send(
+            new QueryCommand({
+              TableName: this.tableName,
+              IndexName: AUDIT_INDEX.byTime,
+              KeyConditionExpression: 'timeShard = :shard AND #at BETWEEN :from AND :until',
+              FilterExpression: '#action = :action',
+              ExpressionAttributeNames: { '#at': 'at', '#action': 'action' },
+              ExpressionAttributeValues: { ':shard': auditKeys.timeShard(dayKey, shard), ':from': from, ':until': until, ':action': action },
+              ExclusiveStartKey: start,
+            }),
+          );
+          found.push(...(out.Items ?? []).map(eventFrom));
+          start = out.LastEvaluatedKey;
+        } while (start);
+      }
+      found.sort(compareEvents);
+      for (const event of found) {
+        if (after && compareEvents(event, { ...after } as ChainedAuditEvent) <= 0) continue;
+        if (events.length === limit) {
+          more = true;
+          break;
+        }
+        events.push(event);
+      }
+      if (more) break;
+      // Page full at a day boundary: stop rather than read the remaining days only to learn whether more exist.
+      if (events.length === limit && day < lastDay) {
+        more = true;
+        break;
+      }
+    }
+    if (!more) return { events };
+    const last = events[events.length - 1]!;
+    return { events, cursor: encodeCursor({ at: last.at, chainId: last.chainId, seq: last.seq }) };
+  }
+
+  async *chains(): AsyncIterable<string> {
+    let start: Item | undefined;
+    do {
+      const out = await this.doc.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': auditKeys.registryPk },
+          ExclusiveStartKey: start,
+        }),
+      );
+      for (const item of out.Items ?? []) yield String(item.sk);
+      start = out.LastEvaluatedKey;
+    } while (start);
+  }
+
+  private async queryIndex(spec: {
+    IndexName: string;
+    partition: [string, string];
+    sortKey: string;
+    query: AuditQuery;
+    upperBound: (until: string) => string;
+  }): Promise<AuditPage> {
+    const { query } = spec;
+    const limit = this.limitOf(query);
+    const since = query.since === undefined ? undefined : canonicalAt(query.since, 'query');
+    const until = query.until === undefined ? undefined : spec.upperBound(canonicalAt(query.until, 'query'));
+    let range = '';
+    const values: Item = { ':p': spec.partition[1] };
+    if (since !== undefined && until !== undefined) {
+      range = ' AND #sk BETWEEN :since AND :until';
+      Object.assign(values, { ':since': since, ':until': until });
+    } else if (since !== undefined) {
+      range = ' AND #sk >= :since';
+      values[':since'] = since;
+    } else if (until !== undefined) {
+      range = ' AND #sk <= :until';
+      values[':until'] = until;
+    }
+    const out = await this.doc.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        IndexName: spec.IndexName,
+        KeyConditionExpression: `#p = :p${range}`,
+        ExpressionAttributeNames: { '#p': spec.partition[0], ...(range ? { '#sk': spec.sortKey } : {}) },
+        ExpressionAttributeValues: values,
+        Limit: limit,
+        ExclusiveStartKey: query.cursor === undefined ? undefined : this.decodeKey(query.cursor),
+      }),
+    );
+    // The index sorts by time already; sorting again only orders equal instants by chain and seq.
+    const events = (out.Items ?? []).map(eventFrom).sort(compareEvents);
+    return out.LastEvaluatedKey ? { events, cursor: encodeCursor(out.LastEvaluatedKey) } : { events };
+  }
+
+  private timeFilter(query: AuditQuery): { expression: string; values: Item } | undefined {
+    const since = query.since === undefined ? undefined : canonicalAt(query.since, 'query');
+    const until = query.until === undefined ? undefined : canonicalAt(query.until, 'query');
+    if (since !== undefined && until !== undefined) return { expression: '#at BETWEEN :since AND :until', values: { ':since': since, ':until': until } };
+    if (since !== undefined) return { expression: '#at >= :since', values: { ':since': since } };
+    if (until !== undefined) return { expression: '#at <= :until', values: { ':until': until } };
+    return undefined;
+  }
+
+  private limitOf(query: AuditQuery): number {
+    const limit = query.limit ?? this.defaultLimit;
+    if (!Number.isInteger(limit) || limit < 1 || limit > this.maxLimit) throw new BadInputError(`limit must be an integer in 1..${this.maxLimit}, got ${limit}`);
+    return limit;
+  }
+
+  private decodeKey(cursor: string): Item {
+    const key = decodeCursor<Item>(cursor);
+    if (typeof key.pk !== 'string' || typeof key.sk !== 'string') throw new BadCursorError('invalid paging cursor: pass back the cursor of the previous page unchanged');
+    return key;
+  }
+}
