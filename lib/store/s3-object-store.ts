@@ -35,6 +35,8 @@ export interface S3ObjectStoreOptions {
   readonly onUnversionedFallback?: (info: { bucket: string; reason: string }) => void;
   /** How many times a purge re-lists and deletes when new versions appear meanwhile. @default 3 */
   readonly maxPurgeRounds?: number;
+  /** Keys per ListObjectsV2 page in `list` (S3 caps it at 1000). @default 1000 */
+  readonly listPageSize?: number;
 }
 
 /** A purge could not be completed or proven. */
@@ -164,7 +166,7 @@ export class S3ObjectStore implements ObjectStore {
   async *list(prefix: string): AsyncIterable<string> {
     let token: string | undefined;
     do {
-      const out = await this.s3.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: prefix, ContinuationToken: token }));
+      const out = await this.s3.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: prefix, ContinuationToken: token, MaxKeys: this.options.listPageSize }));
       for (const object of out.Contents ?? []) if (object.Key !== undefined) yield object.Key;
       token = out.IsTruncated ? out.NextContinuationToken : undefined;
     } while (token);
