@@ -147,5 +147,7 @@ export class ClientCredentialsAuth {
 
 /** Our own `AbortSignal.timeout` fired (as opposed to a refused or reset connection). */
 export function isTimeout(error: unknown): boolean {
-  return error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError');
+  // Not `instanceof Error`: the DOMException fetch throws may come from another realm (jest's vm, workers).
+  const name = typeof error === 'object' && error !== null ? (error as { name?: unknown }).name : undefined;
+  return name === 'TimeoutError' || name === 'AbortError';
 }

@@ -77,7 +77,9 @@ export class TikTokNetworkError extends TikTokError {
     readonly timedOut: boolean,
     options?: ErrorOptions,
   ) {
-    const cause = options?.cause instanceof Error ? `: ${options.cause.message}` : '';
+    const raw = options?.cause;
+    const detail = typeof raw === 'object' && raw !== null ? (raw as { message?: unknown }).message : undefined;
+    const cause = typeof detail === 'string' && detail !== '' ? `: ${detail}` : '';
     super(`${endpoint}: ${timedOut ? 'request timed out' : 'network error'}${cause}`, options);
   }
 }

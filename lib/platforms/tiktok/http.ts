@@ -231,21 +231,24 @@ export class TikTokTransport {
     const headers: Record<string, string> = { Authorization: `Bearer ${token}` };
     // For FormData, fetch writes the multipart Content-Type with its boundary itself.
     if (!multipart) headers['Content-Type'] = 'application/json';
+    // Serialise outside the try: a body that cannot be written is a bug, not a network error to retry.
+    const body = multipart ? (call.body as FormData) : stringifyJson(call.body);
+    const bucket = call.bucket ?? 'general';
+    let response: Response;
     try {
-      const response = await this.fetchFn(url, {
-        method: 'POST',
-        headers,
-        body: multipart ? (call.body as FormData) : stringifyJson(call.body),
-        signal: AbortSignal.timeout(this.timeoutMs),
-      });
-      const text = await response.text();
-      this.quotaTracker.countRequest(call.bucket ?? 'general');
-      return { ok: true, response, text };
+      response = await this.fetchFn(url, { method: 'POST', headers, body, signal: AbortSignal.timeout(this.timeoutMs) });
     } catch (error) {
       const timedOut = isTimeout(error);
       // A timed-out request most likely reached the server and is billed; a refused connection is not.
-      if (timedOut) this.quotaTracker.countRequest(call.bucket ?? 'general');
+      if (timedOut) this.quotaTracker.countRequest(bucket);
       return { ok: false, error: new TikTokNetworkError(call.endpoint, timedOut, { cause: error }) };
+    }
+    // The server answered: billed, whatever the status (TikTok counts 500s against the quota).
+    this.quotaTracker.countRequest(bucket);
+    try {
+      return { ok: true, response, text: await response.text() };
+    } catch (error) {
+      return { ok: false, error: new TikTokNetworkError(call.endpoint, isTimeout(error), { cause: error }) };
     }
   }
 
