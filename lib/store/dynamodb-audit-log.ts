@@ -67,6 +67,21 @@ function canonicalAt(at: string, where: string): string {
   return new Date(at).toISOString();
 }
 
+/** A query bound: an ISO-8601 time or a `YYYY-MM-DD` day (its start, UTC), normalised to toISOString. */
+function bound(value: string, name: 'since' | 'until'): string {
+  const ok = /^\d{4}-\d{2}-\d{2}$/.test(value) || ISO_TIME.test(value);
+  const t = Date.parse(value);
+  if (!ok || Number.isNaN(t)) throw new BadInputError(`${name} must be an ISO-8601 time or YYYY-MM-DD, got "${value}"`);
+  return new Date(t).toISOString();
+}
+
+function bounds(query: AuditQuery): { since?: string; until?: string } {
+  const since = query.since === undefined ? undefined : bound(query.since, 'since');
+  const until = query.until === undefined ? undefined : bound(query.until, 'until');
+  if (since !== undefined && until !== undefined && since > until) throw new BadInputError(`since (${since}) is after until (${until})`);
+  return { since, until };
+}
+
 function validate(events: readonly AuditEvent[], chainId: string): AuditEvent[] {
   return events.map((event, i) => {
     const parsed = AuditEventSchema.safeParse(event);
@@ -224,9 +239,7 @@ export class DynamoDbAuditLog implements AuditLog {
    */
   async byAction(action: AuditAction, query: AuditQuery & { since: string; until: string }): Promise<AuditPage> {
     const limit = this.limitOf(query);
-    const since = canonicalAt(query.since, 'query');
-    const until = canonicalAt(query.until, 'query');
-    if (since > until) throw new BadInputError(`since (${since}) is after until (${until})`);
+    const { since, until } = bounds(query) as { since: string; until: string };
     let after: z.infer<typeof ByActionCursor> | undefined;
     if (query.cursor !== undefined) {
       const parsed = ByActionCursor.safeParse(decodeCursor(query.cursor));
@@ -304,8 +317,8 @@ export class DynamoDbAuditLog implements AuditLog {
   }): Promise<AuditPage> {
     const { query } = spec;
     const limit = this.limitOf(query);
-    const since = query.since === undefined ? undefined : canonicalAt(query.since, 'query');
-    const until = query.until === undefined ? undefined : spec.upperBound(canonicalAt(query.until, 'query'));
+    const { since, until: untilAt } = bounds(query);
+    const until = untilAt === undefined ? undefined : spec.upperBound(untilAt);
     let range = '';
     const values: Item = { ':p': spec.partition[1] };
     if (since !== undefined && until !== undefined) {
@@ -335,8 +348,7 @@ export class DynamoDbAuditLog implements AuditLog {
   }
 
   private timeFilter(query: AuditQuery): { expression: string; values: Item } | undefined {
-    const since = query.since === undefined ? undefined : canonicalAt(query.since, 'query');
-    const until = query.until === undefined ? undefined : canonicalAt(query.until, 'query');
+    const { since, until } = bounds(query);
     if (since !== undefined && until !== undefined) return { expression: '#at BETWEEN :since AND :until', values: { ':since': since, ':until': until } };
     if (since !== undefined) return { expression: '#at >= :since', values: { ':since': since } };
     if (until !== undefined) return { expression: '#at <= :until', values: { ':until': until } };

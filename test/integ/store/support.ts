@@ -1,27 +1,14 @@
 /**
- * Wiring for the store integration tests: clients for the embedded local services started by the jest global
- * setup (test/global-setup.ts), and uniquely named tables/buckets so suites never share state.
+ * Wiring for the store integration tests, on top of test/support/local-aws.ts (the local services of the jest
+ * global setup): tables created from the shared definitions, and a document client configured as in Lambda.
  */
-import { randomBytes } from 'node:crypto';
-import { CreateBucketCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { CreateBucketCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { localEndpointsFromEnv, makeLocalDynamoClients, makeLocalS3Client, type LocalAwsEndpoints } from '../../../lib/local/aws-clients';
+import { makeLocalDynamoClients, makeLocalS3Client } from '../../../lib/local/aws-clients';
 import { ensureTables } from '../../../lib/store/bootstrap';
 import { tableNames, type TableNames } from '../../../lib/store/tables';
-
-/** The local endpoints; fails (never skips) when the global setup did not start the services. */
-export function localEndpoints(): LocalAwsEndpoints {
-  const endpoints = localEndpointsFromEnv();
-  if (!endpoints) {
-    throw new Error('integration tests need the local AWS services: run them through jest (test/global-setup.ts starts DynamoDB Local and s3rver)');
-  }
-  return endpoints;
-}
-
-export function uniqueName(prefix: string): string {
-  return `${prefix}-${randomBytes(4).toString('hex')}`;
-}
+import { localAws, uniqueName } from '../../support/local-aws';
 
 export interface DynamoFixture {
   readonly client: DynamoDBClient;
@@ -29,17 +16,17 @@ export interface DynamoFixture {
   readonly names: TableNames;
 }
 
-/** Fresh tables (unique prefix) created from the shared definitions. */
+/** Fresh tables (unique prefix) created by ensureTables from the shared definitions; own clients (destroy them). */
 export async function freshTables(prefix: string): Promise<DynamoFixture> {
-  const { client, doc } = makeLocalDynamoClients(localEndpoints(), { translateConfig: { marshallOptions: { removeUndefinedValues: true } } });
+  const { client, doc } = makeLocalDynamoClients(localAws(), { translateConfig: { marshallOptions: { removeUndefinedValues: true } } });
   const names = tableNames(uniqueName(prefix));
   await ensureTables(client, names);
   return { client, doc, names };
 }
 
-/** A fresh bucket on s3rver. */
+/** A fresh bucket on s3rver, with its own client (destroy it). */
 export async function freshBucket(prefix: string): Promise<{ s3: S3Client; bucket: string }> {
-  const s3 = makeLocalS3Client(localEndpoints());
+  const s3 = makeLocalS3Client(localAws());
   const bucket = uniqueName(prefix);
   await s3.send(new CreateBucketCommand({ Bucket: bucket }));
   return { s3, bucket };

@@ -172,4 +172,27 @@ describe('Class: DynamoDbAuditLog', () => {
       expect(input).toMatchObject({ IndexName: 'by-time', FilterExpression: '#action = :action', ExpressionAttributeValues: { ':action': 'record.purged' } });
     });
   });
+
+  describe('Query bounds', () => {
+    it('accept YYYY-MM-DD days, normalise times, and refuse since after until', async () => {
+      // Prepare
+      docMock.on(QueryCommand).resolves({ Items: [] });
+      const log = auditLog();
+
+      // Act
+      await log.byActor('ana', { since: '2026-01-01', until: '2026-01-02T00:00:00+01:00' });
+      const reversed = log.byRecord('a'.repeat(32), { since: '2026-02-01', until: '2026-01-01' });
+      const garbage = log.byActor('ana', { since: 'last tuesday' });
+
+      // Assess
+      expect(docMock.commandCalls(QueryCommand)[0]!.args[0].input.ExpressionAttributeValues).toEqual({
+        ':p': 'ana',
+        ':since': '2026-01-01T00:00:00.000Z',
+        ':until': '2026-01-01T23:00:00.000Z',
+      });
+      await expect(reversed).rejects.toThrow(/is after until/);
+      await expect(garbage).rejects.toThrow(BadInputError);
+      expect(docMock).toHaveReceivedCommandTimes(QueryCommand, 1);
+    });
+  });
 });
