@@ -657,7 +657,10 @@ export function planLookupBatches(items: readonly VideoLookupItem[], maxIds: num
   const unique = new Map<string, VideoLookupItem>();
   items.forEach((item, i) => {
     checkId(item.id, `items[${i}].id`);
-    if (!Number.isFinite(item.createTime)) throw new TikTokRequestValidationError(`Invalid items[${i}].createTime: expected Unix seconds`);
+    // Milliseconds by mistake would put the window in the year 50,000 and every id would look missing.
+    if (!Number.isFinite(item.createTime) || item.createTime < 0 || item.createTime >= 1e11) {
+      throw new TikTokRequestValidationError(`Invalid items[${i}].createTime ${item.createTime}: expected Unix seconds (create_time), not milliseconds`);
+    }
     if (!unique.has(item.id)) unique.set(item.id, item);
   });
   const sorted = [...unique.values()]

@@ -104,7 +104,8 @@ describe('planLookupBatches', () => {
     ]);
   });
 
-  it('rejects ids that are not decimal strings', () => {
+  it('rejects ids that are not decimal strings and creation times in milliseconds', () => {
     expect(() => planLookupBatches([{ id: '12a', createTime: JAN_10 }])).toThrow(/items\[0\]\.id/);
+    expect(() => planLookupBatches([{ id: '12', createTime: JAN_10 * 1000 }])).toThrow(/Unix seconds \(create_time\), not milliseconds/);
   });
 });
