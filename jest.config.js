@@ -9,4 +9,7 @@ module.exports = {
   // middy is ESM-only: let swc transform it.
   transformIgnorePatterns: ['/node_modules/(?!(@middy)/)'],
   testTimeout: 60_000,
+  // One set of embedded AWS services (DynamoDB Local + s3rver) for the whole run; endpoints reach workers via env.
+  globalSetup: '<rootDir>/test/global-setup.ts',
+  globalTeardown: '<rootDir>/test/global-teardown.ts',
 };
