@@ -91,8 +91,11 @@ export async function startS3Local(options: S3LocalOptions = {}): Promise<S3Loca
   const directory = temporary ? mkdtempSync(path.join(tmpdir(), 'steward-s3-')) : path.resolve(options.directory as string);
   mkdirSync(directory, { recursive: true });
   const cleanup = (): void => {
-    if (temporary) rmSync(directory, { recursive: true, force: true });
+    if (!temporary) return;
+    temporaryDirs.delete(directory);
+    rmSync(directory, { recursive: true, force: true });
   };
+  if (temporary) removeAtExit(directory);
 
   // Our own http.Server around s3rver's Koa callback: s3rver.run() has no 'error' listener, so a port in use
   // would crash the process instead of rejecting.
@@ -132,6 +135,19 @@ export async function startS3Local(options: S3LocalOptions = {}): Promise<S3Loca
       return stopping;
     },
   };
+}
+
+/** Temp dirs still in use; removed at process exit if stop() was never reached. */
+const temporaryDirs = new Set<string>();
+let exitHookInstalled = false;
+
+function removeAtExit(directory: string): void {
+  temporaryDirs.add(directory);
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  process.on('exit', () => {
+    for (const dir of temporaryDirs) rmSync(dir, { recursive: true, force: true });
+  });
 }
 
 function listen(server: http.Server, port: number): Promise<http.Server> {
