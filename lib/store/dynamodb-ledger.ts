@@ -87,6 +87,8 @@ export function recordItem(record: ActiveRecord, nextActionAt: string, dueShards
     provenance: { ...record.provenance },
     dueShard: ledgerKeys.dueShard(dueShardOf(key, dueShards)),
     nextActionAt: isoOrThrow(nextActionAt, `nextActionAt of ${key}`),
+    // Videos are the parents other specs (comments, authors) walk through; nothing else needs the index.
+    ...(ref.kind === 'video' ? { specKey: record.provenance.specName } : {}),
   };
 }
 
@@ -106,7 +108,7 @@ export function tombstoneItem(tombstone: Tombstone): Item {
   };
 }
 
-const INDEX_ATTRIBUTES = ['pk', 'sk', 'dueShard', 'nextActionAt', 'platform', 'kind', 'id'] as const;
+const INDEX_ATTRIBUTES = ['pk', 'sk', 'dueShard', 'nextActionAt', 'specKey', 'platform', 'kind', 'id'] as const;
 
 export function activeRecordFrom(item: Item): ActiveRecord {
   const rest: Item = { ...item };
@@ -301,6 +303,21 @@ export class DynamoDbLedger implements Ledger {
     );
     const records = (out.Items ?? []).map(activeRecordFrom);
     return out.LastEvaluatedKey ? { records, cursor: encodeCursor(out.LastEvaluatedKey) } : { records };
+  }
+
+  async recordsOfSpec(specName: string, page: { limit?: number; cursor?: string } = {}): Promise<{ keys: RecordKey[]; cursor?: string }> {
+    const out = await this.doc.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        IndexName: LEDGER_INDEX.bySpec,
+        KeyConditionExpression: 'specKey = :spec',
+        ExpressionAttributeValues: { ':spec': specName },
+        Limit: page.limit ?? 100,
+        ExclusiveStartKey: page.cursor === undefined ? undefined : this.decodeKey(page.cursor, ['pk', 'sk', 'specKey']),
+      }),
+    );
+    const keys = (out.Items ?? []).map((item) => ledgerKeys.recordKeyOfPk(String(item.pk)));
+    return out.LastEvaluatedKey ? { keys, cursor: encodeCursor(out.LastEvaluatedKey) } : { keys };
   }
 
   async *children(parent: RecordKey): AsyncIterable<ActiveRecord> {

@@ -84,6 +84,8 @@ export interface Ledger {
   tombstone(key: RecordKey, tombstone: Tombstone): Promise<void>;
   /** Active records whose next action is due at or before `before`, in one shard; a Query, never a Scan. */
   queryDue(shard: number, before: Date, page?: { limit?: number; cursor?: string }): Promise<{ records: ActiveRecord[]; cursor?: string }>;
+  /** Keys of the active videos first collected by `specName` (what dependent comment and author specs walk). */
+  recordsOfSpec(specName: string, page?: { limit?: number; cursor?: string }): Promise<{ keys: RecordKey[]; cursor?: string }>;
   /** Active records that name `parent` as their parent. */
   children(parent: RecordKey): AsyncIterable<ActiveRecord>;
   getCheckpoint(specName: string): Promise<Checkpoint | undefined>;

@@ -8,7 +8,7 @@
  * Ledger table (`pk`, `sk`):
  * | item | pk | sk | notes |
  * | --- | --- | --- | --- |
- * | active record | `rec#<recordKey>` | `rec` | ActiveRecord flattened (ref as platform/kind/id, provenance as a map), plus `dueShard` + `nextActionAt` (GSI `due`) and `parentKey` (GSI `children`, sparse) |
+ * | active record | `rec#<recordKey>` | `rec` | ActiveRecord flattened (ref as platform/kind/id, provenance as a map), plus `dueShard` + `nextActionAt` (GSI `due`), `parentKey` (GSI `children`, sparse) and, on videos, `specKey` (GSI `by-spec`) |
  * | tombstone | `tomb#<recordHash>` | `tomb` | content-free: no id, no object key, no provenance; never in a GSI |
  * | checkpoint | `ckpt#<specName>` | `ckpt` | |
  * | run | `run#<runId>` | `run` | |
@@ -58,7 +58,7 @@ export const DUE_SHARDS = 16;
 /** Number of `by-time` index partitions per UTC day. */
 export const TIME_SHARDS = 4;
 
-export const LEDGER_INDEX = { due: 'due', children: 'children' } as const;
+export const LEDGER_INDEX = { due: 'due', children: 'children', bySpec: 'by-spec' } as const;
 export const AUDIT_INDEX = { byRecord: 'by-record', byTime: 'by-time', byResearcher: 'by-researcher' } as const;
 
 export const LEDGER_TABLE: TableDefinition = {
@@ -79,6 +79,13 @@ export const LEDGER_TABLE: TableDefinition = {
       sortKey: { name: 'pk', type: 'S' },
       projection: { type: 'ALL' },
       purpose: 'erasure cascades: active records that name a parent (sparse)',
+    },
+    {
+      indexName: LEDGER_INDEX.bySpec,
+      partitionKey: { name: 'specKey', type: 'S' },
+      sortKey: { name: 'pk', type: 'S' },
+      projection: { type: 'KEYS_ONLY' },
+      purpose: 'dependent specs: the active videos a spec collected, whose comments and authors other specs collect (sparse: videos only)',
     },
   ],
   timeToLiveAttribute: 'ttl',
@@ -146,6 +153,8 @@ export const SEQ_WIDTH = 12;
 /** Ledger and audit key builders: the only place item keys are spelled. */
 export const ledgerKeys = {
   record: (recordKey: string) => ({ pk: `rec#${recordKey}`, sk: 'rec' }),
+  /** The record key inside an active record's `pk`. */
+  recordKeyOfPk: (pk: string) => pk.slice('rec#'.length),
   tombstone: (recordHash: string) => ({ pk: `tomb#${recordHash}`, sk: 'tomb' }),
   checkpoint: (specName: string) => ({ pk: `ckpt#${specName}`, sk: 'ckpt' }),
   run: (runId: string) => ({ pk: `run#${runId}`, sk: 'run' }),

@@ -29,7 +29,7 @@ describe('makeAwsStores on the local services', () => {
     // Assess
     expect(await stores.objects.get(records[0]!.objectKey)).toBeDefined();
     expect(ledgerUnits.table.write).toBe(10); // each item < 1 KB: 1 unit
-    expect(ledgerUnits.indexes).toEqual({ due: { read: 0, write: 10 }, children: { read: 0, write: 4 } });
+    expect(ledgerUnits.indexes).toEqual({ due: { read: 0, write: 10 }, children: { read: 0, write: 4 }, 'by-spec': { read: 0, write: 10 } });
     expect(auditUnits.table.write).toBe(10);
     expect(auditUnits.indexes['by-record']?.write).toBe(10);
     expect(auditUnits.indexes['by-time']?.write).toBe(10);

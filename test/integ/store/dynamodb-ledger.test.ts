@@ -53,7 +53,7 @@ describe('DynamoDbLedger on DynamoDB Local', () => {
     expect(again.created).toEqual([]);
     const table = await fx.client.send(new DescribeTableCommand({ TableName: fx.names.ledger }));
     expect(table.Table?.TableStatus).toBe('ACTIVE');
-    expect(table.Table?.GlobalSecondaryIndexes?.map((i) => i.IndexName).sort()).toEqual(['children', 'due']);
+    expect(table.Table?.GlobalSecondaryIndexes?.map((i) => i.IndexName).sort()).toEqual(['by-spec', 'children', 'due']);
     expect(await ledger.getRun('r-keep')).toMatchObject({ runId: 'r-keep', status: 'running' });
   });
 
@@ -134,6 +134,28 @@ describe('DynamoDbLedger on DynamoDB Local', () => {
     for await (const child of ledger.children(parent)) children.push(recordKeyOf(child.ref));
     expect(children).toEqual([recordKeyOf(sibling.ref)]);
     expect(await dueKeys(new Date('2026-01-03T00:00:00Z'), 100)).not.toContain(key);
+  });
+
+  it('recordsOfSpec pages through the active videos of one spec only, and forgets tombstoned ones', async () => {
+    // Prepare
+    const spec = (n: number, specName: string) =>
+      activeRecord(id19(n), { provenance: { ...activeRecord(id19(n)).provenance, specName } });
+    const mine = [30, 31, 32, 33, 34].map((n) => spec(n, 'spec-walk'));
+    const comment = activeRecord(id19(35), { ref: { platform: 'tiktok', kind: 'comment', id: id19(35) }, provenance: { ...mine[0]!.provenance } });
+    await ledger.putRecords([...mine, spec(36, 'other-spec'), comment], () => '2026-01-02T00:00:00.000Z');
+    await ledger.tombstone(recordKeyOf(mine[4]!.ref), tombstoneFor(id19(34)));
+
+    // Act
+    const keys: string[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await ledger.recordsOfSpec('spec-walk', { limit: 2, ...(cursor ? { cursor } : {}) });
+      keys.push(...page.keys);
+      cursor = page.cursor;
+    } while (cursor);
+
+    // Assess: videos only (the comment has no spec key), no other spec, no tombstone
+    expect(keys.sort()).toEqual(mine.slice(0, 4).map((r) => recordKeyOf(r.ref)).sort());
   });
 
   it('queryDue returns exactly the due records across all shards and pages, without a Scan', async () => {

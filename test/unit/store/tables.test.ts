@@ -27,7 +27,7 @@ describe('Table definitions', () => {
     const attributes = tables.map((t) => attributeDefinitions(t).map((a) => `${a.name}:${a.type}`).sort());
 
     // Assess
-    expect(attributes[0]).toEqual(['dueShard:S', 'nextActionAt:S', 'parentKey:S', 'pk:S', 'sk:S']);
+    expect(attributes[0]).toEqual(['dueShard:S', 'nextActionAt:S', 'parentKey:S', 'pk:S', 'sk:S', 'specKey:S']);
     expect(attributes[1]).toEqual(['at:S', 'pk:S', 'recordHash:S', 'recordSk:S', 'researcher:S', 'sk:S', 'timeShard:S']);
     expect(tables.every((t) => t.billingMode === 'PAY_PER_REQUEST')).toBe(true);
   });
@@ -39,7 +39,7 @@ describe('Table definitions', () => {
 
     // Assess
     expect(ledger.TableName).toBe('steward-unit-ledger');
-    expect(ledger.GlobalSecondaryIndexes.map((i) => i.IndexName)).toEqual(['due', 'children']);
+    expect(ledger.GlobalSecondaryIndexes.map((i) => i.IndexName)).toEqual(['due', 'children', 'by-spec']);
     expect(ledger.GlobalSecondaryIndexes[0]!.KeySchema).toEqual([
       { AttributeName: 'dueShard', KeyType: 'HASH' },
       { AttributeName: 'nextActionAt', KeyType: 'RANGE' },
