@@ -1,0 +1,194 @@
+/**
+ * Nothing is lost, nothing is doubled: a crash at any write step of collect, followed by a rerun, converges on
+ * exactly the records the source serves, each with its object, its ledger item and one `record.collected` event.
+ * Runs on DynamoDB Local and s3rver with a deterministic in-memory source (the platform is not under test here).
+ */
+import { collect, type SpecSourceBinding } from '../../../lib/jobs/collect';
+import type { JobContext } from '../../../lib/jobs/context';
+import type { CollectedItem, SpecSource } from '../../../lib/jobs/sources';
+import { objectKeyOf, recordKeyOf } from '../../../lib/domain/records';
+import { parseJson } from '../../../lib/domain/json';
+import type { AuditLog, Ledger, ObjectStore } from '../../../lib/store/ports';
+import { crashOn, InjectedCrash, localJobContext, type LocalJobFixture } from '../../support/job-context';
+
+const PAGE_SIZE = 30;
+const TOTAL = 90;
+
+function videoItem(n: number, version = 1): CollectedItem {
+  const id = (7_320_768_196_569_599_275n + BigInt(n)).toString();
+  return {
+    ref: { platform: 'tiktok', kind: 'video', id },
+    body: `{"id":${id},"create_time":1772000000,"view_count":${n * 10 + version}}`,
+    platformCreatedAt: 1_772_000_000,
+  };
+}
+
+/** A platform stand-in: fixed pages, resumable by page index, counting requests like a client would. */
+function fakeSource(items: readonly CollectedItem[]): SpecSourceBinding & { requests: number } {
+  const binding = {
+    requests: 0,
+    source: {
+      queryFingerprint: 'f'.repeat(64),
+      pages: (state: unknown) =>
+        (async function* () {
+          for (let page = (state as { page: number } | undefined)?.page ?? 0; page * PAGE_SIZE < items.length; page++) {
+            binding.requests += 1;
+            yield {
+              items: items.slice(page * PAGE_SIZE, (page + 1) * PAGE_SIZE),
+              endpoint: '/v2/research/video/query/',
+              logId: `log-${page}`,
+              stateAfter: { page: page + 1 },
+            };
+          }
+        })(),
+    } satisfies SpecSource,
+    usage: { requests: () => binding.requests, records: () => 0 },
+  };
+  return binding;
+}
+
+async function activeKeys(ledger: Ledger): Promise<string[]> {
+  const keys: string[] = [];
+  for (let shard = 0; shard < ledger.dueShards; shard++) {
+    let cursor: string | undefined;
+    do {
+      const page = await ledger.queryDue(shard, new Date('2100-01-01T00:00:00Z'), { limit: 100, ...(cursor ? { cursor } : {}) });
+      keys.push(...page.records.map((r) => recordKeyOf(r.ref)));
+      cursor = page.cursor;
+    } while (cursor);
+  }
+  return keys.sort();
+}
+
+async function storedKeys(objects: ObjectStore): Promise<string[]> {
+  const keys: string[] = [];
+  for await (const key of objects.list('records/')) keys.push(key);
+  return keys.sort();
+}
+
+/** Every invariant of a converged store, for exactly `items`. */
+async function expectConverged(fx: LocalJobFixture, items: readonly CollectedItem[]): Promise<void> {
+  const { ledger, objects, audit, hasher } = fx.ctx;
+  const expected = items.map((i) => recordKeyOf(i.ref)).sort();
+  expect(await activeKeys(ledger)).toEqual(expected);
+  expect(await storedKeys(objects)).toEqual(items.map((i) => objectKeyOf(i.ref)).sort());
+  const records = await ledger.getRecords(items.map((i) => i.ref));
+  for (const item of items) {
+    const record = records.get(recordKeyOf(item.ref));
+    expect(record?.status).toBe('active');
+    const stored = await objects.get(objectKeyOf(item.ref));
+    expect(stored?.body.toString('utf8')).toBe(item.body);
+    if (record?.status === 'active') expect(record.contentSha256).toMatch(/^[0-9a-f]{64}$/);
+    const history = await audit.byRecord(hasher.hash(recordKeyOf(item.ref)));
+    expect(history.events.filter((e) => e.action === 'record.collected')).toHaveLength(1);
+  }
+}
+
+type Port = 'ledger' | 'objects' | 'audit';
+const CRASH_POINTS: Array<[string, Port, string, number]> = [
+  ['the first in-flight checkpoint', 'ledger', 'putCheckpoint', 1],
+  ['the first object PUT', 'objects', 'put', 1],
+  ['an object PUT mid-page', 'objects', 'put', 17],
+  ['the first page of ledger items', 'ledger', 'putRecords', 1],
+  ['the second page of ledger items', 'ledger', 'putRecords', 2],
+  ['the quota book', 'ledger', 'addQuotaUsage', 1],
+  ['the second page checkpoint', 'ledger', 'putCheckpoint', 2],
+  ['the final checkpoint', 'ledger', 'putCheckpoint', 4],
+  ['the final run record', 'ledger', 'putRun', 2],
+];
+
+/** Crash inside the audit writer of the run: its N-th append (1 = run.started, 2 = first page). */
+function crashAudit(audit: AuditLog, nth: number): AuditLog {
+  return new Proxy(audit, {
+    get(obj, prop, receiver) {
+      if (prop !== 'chain') return Reflect.get(obj, prop, receiver).bind?.(obj) ?? Reflect.get(obj, prop, receiver);
+      return async (chainId: string) => crashOn(await obj.chain(chainId), 'append', nth, 'audit append');
+    },
+  });
+}
+
+describe('collect converges after a crash at any write step', () => {
+  const items = Array.from({ length: TOTAL }, (_, n) => videoItem(n));
+  let fixtures: LocalJobFixture[] = [];
+  afterAll(() => fixtures.forEach((f) => f.destroy()));
+
+  async function fixture(): Promise<LocalJobFixture> {
+    const fx = await localJobContext();
+    fixtures.push(fx);
+    return fx;
+  }
+
+  it.each(CRASH_POINTS)('crash at %s (%s.%s #%i), then a rerun', async (_what, port, method, nth) => {
+    // Prepare
+    const fx = await fixture();
+    const crashing: JobContext = { ...fx.ctx, [port]: crashOn(fx.ctx[port] as object, method as never, nth) };
+
+    // Act
+    await expect(collect(crashing, { sourceFor: () => fakeSource(items) })).rejects.toBeInstanceOf(InjectedCrash);
+    const rerun = await collect(fx.ctx, { sourceFor: () => fakeSource(items) });
+
+    // Assess: the rerun finishes the spec, or finds it already finished (crash after its last write)
+    expect(['finished', 'not-due']).toContain(rerun.specs[0]!.outcome);
+    await expectConverged(fx, items);
+  });
+
+  it.each([
+    ['run.started', 1],
+    ['the first page of events', 2],
+    ['the third page of events', 4],
+  ])('crash at the audit append of %s, then a rerun', async (_what, nth) => {
+    const fx = await fixture();
+    await expect(collect({ ...fx.ctx, audit: crashAudit(fx.ctx.audit, nth) }, { sourceFor: () => fakeSource(items) })).rejects.toBeInstanceOf(InjectedCrash);
+    await collect(fx.ctx, { sourceFor: () => fakeSource(items) });
+    await expectConverged(fx, items);
+  });
+
+  it('collecting twice stores nothing twice and only re-stamps what did not change', async () => {
+    // Prepare
+    const fx = await fixture();
+    const first = await collect(fx.ctx, { sourceFor: () => fakeSource(items) });
+    fx.clock.advance(86_400_000);
+    const changedItems = items.map((item, n) => (n % 10 === 0 ? videoItem(n, 2) : item));
+
+    // Act
+    const second = await collect(fx.ctx, { sourceFor: () => fakeSource(changedItems) });
+
+    // Assess
+    expect(first.specs[0]).toMatchObject({ newRecords: TOTAL, changed: 0, unchanged: 0, pages: 3 });
+    expect(second.specs[0]).toMatchObject({ newRecords: 0, changed: 9, unchanged: TOTAL - 9, pages: 3 });
+    const records = await fx.ctx.ledger.getRecords(items.map((i) => i.ref));
+    const sample = records.get(recordKeyOf(items[1]!.ref));
+    expect(sample).toMatchObject({ status: 'active', lastSeenAt: fx.clock.now().toISOString(), firstCollectedAt: '2026-03-01T12:00:00.000Z' });
+    const changed = await fx.ctx.objects.get(objectKeyOf(items[10]!.ref));
+    expect(parseJson(changed!.body.toString('utf8'))).toMatchObject({ view_count: 102 });
+    expect(await activeKeys(fx.ctx.ledger)).toHaveLength(TOTAL);
+  });
+
+  it('records full provenance and obligations on every item', async () => {
+    const fx = await fixture();
+    const report = await collect(fx.ctx, { sourceFor: () => fakeSource(items) });
+    const records = await fx.ctx.ledger.getRecords(items.map((i) => i.ref));
+    for (const [n, item] of items.entries()) {
+      const record = records.get(recordKeyOf(item.ref));
+      expect(record).toMatchObject({
+        status: 'active',
+        objectKey: objectKeyOf(item.ref),
+        policyId: 'tiktok-research',
+        policyVersion: 1,
+        refreshDueAt: '2026-03-16T12:00:00.000Z',
+        expiresAt: '2027-06-30T23:59:59.999Z',
+        platformCreatedAt: 1_772_000_000,
+        provenance: {
+          runId: report.runId,
+          specName: 'climate-videos',
+          queryFingerprint: 'f'.repeat(64),
+          endpoint: '/v2/research/video/query/',
+          logId: `log-${Math.floor(n / PAGE_SIZE)}`,
+          retrievedAt: '2026-03-01T12:00:00.000Z',
+          collectorVersion: 'test',
+          collectedBy: 'schedule',
+        },
+      });
+    }
+  });
+});
