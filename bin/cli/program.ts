@@ -4,6 +4,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import { EXIT_BAD_INPUT } from '../../lib/domain/errors';
+import { registerCollectCommand } from './collect-command';
 import { registerEmulatorCommand } from './emulator-command';
 import type { CliIo } from './output';
 
@@ -19,6 +20,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.stdout(s), writeErr: (s) => io.stderr(s) });
 
+  registerCollectCommand(program, io, setExit);
   registerEmulatorCommand(program, io, setExit);
   return program;
 }

@@ -63,9 +63,10 @@ export function scheduleIntervalMs(schedule: string): number {
   return Number(rate[1]) * unit;
 }
 
+/** A spec is due when its last run finished at least one interval ago (less 5%: schedules fire with jitter). */
 function isDue(spec: Spec, checkpoint: Checkpoint | undefined, now: Date): boolean {
   if (!checkpoint || !checkpoint.done) return true;
-  return now.getTime() - Date.parse(checkpoint.updatedAt) >= scheduleIntervalMs(spec.schedule);
+  return now.getTime() - Date.parse(checkpoint.updatedAt) >= scheduleIntervalMs(spec.schedule) * 0.95;
 }
 
 /** Parents before children: comments and authors are found through the videos of their parent spec. */
@@ -266,7 +267,7 @@ async function writePage(
         specName: spec.name,
         queryFingerprint,
         endpoint: page.endpoint,
-        logId: page.logId,
+        logId: item.logId ?? page.logId,
         retrievedAt: at,
         collectorVersion: ctx.collectorVersion,
         collectedBy: ctx.actor.name,
@@ -293,15 +294,15 @@ async function writePage(
       sizeBytes: Buffer.byteLength(item.body),
       refreshDueAt: o.refreshDueAt.toISOString(),
       nextActionAt: nextActionAt(o, policy).toISOString(),
-      logId: page.logId,
+      logId: item.logId ?? page.logId,
     });
   }
   if (records.length > 0) await ledger.putRecords(records, (r) => nextActionAt({ refreshDueAt: new Date(r.refreshDueAt), expiresAt: new Date(r.expiresAt) }, policy).toISOString());
   if (updates.length > 0) await ledger.updateRecords(updates);
 
   const events: AuditEvent[] = [
-    ...fresh.map((item) => recordEvent(ctx, 'record.collected', item.ref, runId, spec.name, at, page.logId)),
-    ...changed.map(({ item }) => recordEvent(ctx, 'record.changed', item.ref, runId, spec.name, at, page.logId)),
+    ...fresh.map((item) => recordEvent(ctx, 'record.collected', item.ref, runId, spec.name, at, item.logId ?? page.logId)),
+    ...changed.map(({ item }) => recordEvent(ctx, 'record.changed', item.ref, runId, spec.name, at, item.logId ?? page.logId)),
   ];
   if (events.length > 0) await chain.append(events);
   return { newRecords: fresh.length, changed: changed.length, unchanged: updates.length - changed.length, skippedPurged };

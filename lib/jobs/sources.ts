@@ -12,6 +12,8 @@ export interface CollectedItem {
   readonly platformCreatedAt?: number;
   /** The record this one belongs to (a comment's video, a video's author). */
   readonly parentKey?: RecordKey;
+  /** `log_id` of the response that carried this item, when a page gathers several responses. */
+  readonly logId?: string;
 }
 
 export interface SourcePage {

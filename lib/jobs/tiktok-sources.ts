@@ -149,7 +149,14 @@ interface ParentWalkState {
   readonly finished: boolean;
 }
 
-/** Visit the parent spec's videos in batches; `visit` yields pages for one video and gets its resume state. */
+/** Records per collected page when a spec gathers several small responses (one per parent video). */
+const GATHERED_PAGE_ITEMS = 100;
+
+/**
+ * Visit the parent spec's videos in batches; `visit` yields the responses for one video with their resume state.
+ * Small responses are gathered into pages of about GATHERED_PAGE_ITEMS records (each item keeps its own
+ * `log_id`), so a spec with one short answer per video does not pay a checkpoint and a ledger batch per answer.
+ */
 async function* walkParents<S>(
   deps: TikTokSourceDeps,
   parentSpec: string,
@@ -160,11 +167,24 @@ async function* walkParents<S>(
     ? { batch: saved.batch, index: saved.index, finished: saved.finished, ...(saved.nextBatch ? { nextBatch: saved.nextBatch } : {}) }
     : { batch: [], index: 0, finished: false };
   let inner = saved?.inner;
+  let gathered: CollectedItem[] = [];
+  let last: { endpoint: string; logId: string } | undefined;
+  let position: ParentWalkState & { inner?: S } = saved ?? walk;
+  const flush = (): SourcePage | undefined => {
+    if (!last) return undefined;
+    const page: SourcePage = { items: gathered, endpoint: last.endpoint, logId: last.logId, stateAfter: position };
+    gathered = [];
+    last = undefined;
+    return page;
+  };
   for (;;) {
     if (walk.index >= walk.batch.length) {
+      const page = flush();
+      if (page) yield page;
       if (walk.finished) return;
       const next = await deps.ledger.recordsOfSpec(parentSpec, { limit: PARENT_BATCH, ...(walk.nextBatch ? { cursor: walk.nextBatch } : {}) });
       walk = { batch: next.keys, index: 0, finished: next.cursor === undefined, ...(next.cursor ? { nextBatch: next.cursor } : {}) };
+      position = walk;
       inner = undefined;
       if (walk.batch.length === 0) return;
       continue;
@@ -172,10 +192,13 @@ async function* walkParents<S>(
     const video = walk.batch[walk.index]!;
     for await (const step of visit(video, inner)) {
       inner = step.inner;
-      const position: ParentWalkState & { inner?: S } = step.inner === undefined ? { ...walk, index: walk.index + 1 } : { ...walk, inner: step.inner };
-      yield { ...step.page, stateAfter: position };
+      position = step.inner === undefined ? { ...walk, index: walk.index + 1 } : { ...walk, inner: step.inner };
+      gathered.push(...step.page.items.map((item) => ({ ...item, logId: step.page.logId })));
+      last = { endpoint: step.page.endpoint, logId: step.page.logId };
+      if (gathered.length >= GATHERED_PAGE_ITEMS) yield flush()!;
     }
     walk = { ...walk, index: walk.index + 1 };
+    position = walk;
     inner = undefined;
   }
 }
