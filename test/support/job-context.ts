@@ -99,7 +99,7 @@ export class InjectedCrash extends Error {
  * A proxy of `target` whose `method` throws InjectedCrash on its `nth` call (1-based), before doing anything.
  * Every other call goes through untouched.
  */
-export function crashOn<T extends object>(target: T, method: keyof T & string, nth: number, label = method): T {
+export function crashOn<T extends object>(target: T, method: keyof T & string, nth: number, label: string = method): T {
   let calls = 0;
   return new Proxy(target, {
     get(obj, prop, receiver) {
