@@ -4,7 +4,7 @@
  */
 import { DAY_SECONDS, formatYmd } from './dates';
 import { hash32, Rng, WeightedPicker, zipfWeights } from './random';
-import { AD_COUNTRIES, AD_PRODUCTS, COMPANY_STEMS, COMPANY_SUFFIXES, INTERESTS } from './vocabulary';
+import { AD_COUNTRIES, AD_MARKETS, AD_PRODUCTS, COMPANY_STEMS, COMPANY_SUFFIXES, INTERESTS } from './vocabulary';
 
 export interface AdvertiserRow {
   readonly businessId: bigint;
@@ -82,6 +82,7 @@ export function parseReach(text: unknown): number | undefined {
   return Number(match[1]) * scale;
 }
 
+/** Advertisers and their ads, generated from the seed at construction. */
 export class AdLibrary {
   readonly advertisers: readonly AdvertiserRow[];
   /** Ordered by first day shown, then id. */
@@ -201,7 +202,7 @@ function buildAds(rng: Rng, options: AdLibraryOptions, advertisers: number): AdR
   const days = Math.round((options.to - options.from) / DAY_SECONDS);
   const total = Math.round((options.adsPerYear * days) / 365);
   const advertiserPicker = new WeightedPicker(zipfWeights(advertisers, 0.8));
-  const countryPicker = new WeightedPicker(zipfWeights(AD_COUNTRIES.length, 0.6, 3));
+  const countryPicker = new WeightedPicker(AD_MARKETS.map((m) => m.weight));
   const ids = new Set<bigint>();
   const ads: AdRow[] = [];
   for (let i = 0; i < total; i += 1) {

@@ -32,6 +32,7 @@ interface IssuedToken {
 
 const SWEEP_THRESHOLD = 10_000;
 
+/** Issues and checks client access tokens against the emulator clock. */
 export class TokenIssuer {
   private readonly clients: ReadonlyMap<string, ClientCredentials>;
   private readonly tokens = new Map<string, IssuedToken>();

@@ -43,6 +43,7 @@ const MAX_SEARCH_TERM = 50;
 
 const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
+/** The Commercial Content API endpoints (scope research.adlib.basic, own quota bucket). */
 export function commercialEndpoints(services: EmulatorServices): Endpoint[] {
   const { world, faults } = services;
   const endpoint = (path: string, handle: (ctx: RequestContext) => EndpointResult): Endpoint => ({

@@ -24,6 +24,7 @@ interface Task {
 
 const badFile = (message: string) => new ApiError('invalid_file_upload', message);
 
+/** The three batch-compliance endpoints; tasks live in memory for the emulator's lifetime. */
 export function complianceEndpoints(services: EmulatorServices): Endpoint[] {
   const { world } = services;
   const tasks = new Map<string, Task>();

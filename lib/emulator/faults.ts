@@ -46,6 +46,7 @@ export function validateFaults(faults: Partial<FaultOptions>): void {
   }
 }
 
+/** The current fault settings and the seeded stream their rolls come from. */
 export class FaultInjector {
   private settings: FaultOptions;
   private readonly rng: Rng;

@@ -50,12 +50,14 @@ export function newLogId(now: Date): string {
 /** Which error object the endpoint family writes: research endpoints omit `http_status_code`, newer ones add it. */
 export type EnvelopeStyle = 'research' | 'v2';
 
+/** The `{data, error}` body every data endpoint answers with. */
 export function envelope(data: unknown, code: ErrorCode, message: string, logId: string, style: EnvelopeStyle): Record<string, unknown> {
   const error: Record<string, unknown> = { code, message, log_id: logId };
   if (style === 'v2') error.http_status_code = ERROR_STATUS[code];
   return { data, error };
 }
 
+/** Write a lossless JSON body (bigint ids as bare numbers). */
 export function sendJson(res: ServerResponse, status: number, body: unknown): void {
   send(res, status, stringifyJson(body), 'application/json; charset=utf-8');
 }
@@ -67,6 +69,7 @@ export function send(res: ServerResponse, status: number, body: string, contentT
 
 const MAX_BODY_BYTES = 20 * 1024 * 1024;
 
+/** The whole request body, refusing anything over 20 MB. */
 export async function readBody(req: IncomingMessage): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let size = 0;

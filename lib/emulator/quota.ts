@@ -47,6 +47,7 @@ const emptyUsage = (): Record<QuotaBucket, QuotaUsage> => ({
   commercial: { requests: 0, records: 0 },
 });
 
+/** Per-client, per-UTC-day counters of requests and records, one set per bucket. */
 export class QuotaLedger {
   private readonly limits: QuotaLimits;
   private readonly usage = new Map<string, { day: string; used: Record<QuotaBucket, QuotaUsage> }>();

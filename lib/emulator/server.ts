@@ -24,7 +24,8 @@ export interface EmulatorOptions {
   /** Default 1. Same seed and anchor give the same world. */
   seed?: number;
   /**
-   * The world covers [anchor - historyDays, anchor + futureDays]. Default: 00:00 UTC of the clock's day at start.
+   * The world covers [anchor - historyDays, anchor + futureDays]; the anchor is rounded down to 00:00 UTC.
+   * Default: the clock's day at start.
    * Pass a fixed anchor to get the same world across restarts on different days.
    */
   anchor?: Date;
@@ -82,6 +83,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   async function serveData(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
     const now = clock.now();
     const logId = newLogId(now);
+    // The download answer is plain text, so its log id can only travel in a header.
     const headers = { 'X-Tt-Logid': logId };
     const body = await readBody(req);
     if (url.pathname === TOKEN_PATH) {

@@ -28,6 +28,7 @@ export interface FollowGraphInput {
   readonly to: number;
 }
 
+/** Draw every account's followers, then give each follow a unique time. */
 export function buildFollowGraph({ rng, users, verified, from, to }: FollowGraphInput): FollowGraph {
   const followed: number[] = [];
   const follower: number[] = [];

@@ -88,11 +88,19 @@ export const VIDEO_LABELS: readonly string[] = [
   'Creator labeled as AI-generated', 'Content may be unverified', 'Learn more about elections', 'Paid partnership',
 ];
 
-/** EU/EEA + GB + CH: the Commercial Content API's countries. */
-export const AD_COUNTRIES: readonly string[] = [
-  'AT', 'BE', 'BG', 'HR', 'CY', 'CZ', 'DK', 'EE', 'FI', 'FR', 'DE', 'GR', 'HU', 'IE', 'IT', 'LV', 'LT', 'LU', 'MT',
-  'NL', 'PL', 'PT', 'RO', 'SK', 'SI', 'ES', 'SE', 'IS', 'LI', 'NO', 'GB', 'CH',
+/** EU/EEA + GB + CH: the Commercial Content API's countries, weighted roughly by market size. */
+export const AD_MARKETS: readonly { code: string; weight: number }[] = [
+  { code: 'DE', weight: 18 }, { code: 'FR', weight: 14 }, { code: 'GB', weight: 14 }, { code: 'IT', weight: 12 },
+  { code: 'ES', weight: 10 }, { code: 'PL', weight: 8 }, { code: 'NL', weight: 6 }, { code: 'RO', weight: 4 },
+  { code: 'BE', weight: 4 }, { code: 'SE', weight: 4 }, { code: 'AT', weight: 3 }, { code: 'CH', weight: 3 },
+  { code: 'PT', weight: 3 }, { code: 'CZ', weight: 3 }, { code: 'GR', weight: 3 }, { code: 'HU', weight: 3 },
+  { code: 'IE', weight: 2 }, { code: 'DK', weight: 2 }, { code: 'FI', weight: 2 }, { code: 'NO', weight: 2 },
+  { code: 'SK', weight: 1 }, { code: 'BG', weight: 1 }, { code: 'HR', weight: 1 }, { code: 'LT', weight: 1 },
+  { code: 'SI', weight: 1 }, { code: 'LV', weight: 1 }, { code: 'EE', weight: 1 }, { code: 'CY', weight: 1 },
+  { code: 'LU', weight: 1 }, { code: 'MT', weight: 1 }, { code: 'IS', weight: 1 }, { code: 'LI', weight: 1 },
 ];
+
+export const AD_COUNTRIES: readonly string[] = AD_MARKETS.map((m) => m.code);
 
 export const COMPANY_STEMS: readonly string[] = [
   'Bean', 'Nordlicht', 'Alpen', 'Sol', 'Blue Harbour', 'Vita', 'Kite', 'Urban Roots', 'Helix', 'Maison Claire',

@@ -60,6 +60,7 @@ export interface WorldOptions {
   contentCanary?: string;
 }
 
+/** About 2,000 accounts and 51,000 videos over 425 days: built in well under a second, about 5 MB. */
 export const DEFAULT_WORLD_OPTIONS: Readonly<WorldOptions> = Object.freeze({
   users: 2_000,
   videosPerDay: 120,
@@ -106,6 +107,8 @@ export interface AdTruth {
   readonly id: string;
   readonly advertiserBusinessId: string;
   readonly firstShownDate: string;
+  /** Countries the ad was shown in (what country_code filters on). */
+  readonly countries: readonly string[];
   readonly removedAt?: Date;
 }
 
@@ -194,6 +197,10 @@ const before = (instant: number | undefined, t: number) => instant !== undefined
 const toDate = (seconds: number | undefined) => (seconds === undefined ? undefined : new Date(seconds * 1000));
 const capitalise = (word: string) => word.charAt(0).toUpperCase() + word.slice(1);
 
+/**
+ * The world for one seed and anchor day. The truth methods take Dates; the methods the API layer uses take Unix
+ * seconds and entity indexes.
+ */
 export class World {
   readonly seed: number;
   /** 00:00 UTC of the anchor day. */
@@ -347,6 +354,7 @@ export class World {
       id: ad.id.toString(),
       advertiserBusinessId: this.adLibrary.advertisers[ad.advertiser]!.businessId.toString(),
       firstShownDate: formatYmd(ad.firstShown),
+      countries: ad.countries,
       ...(ad.removedAt !== undefined && { removedAt: toDate(ad.removedAt) }),
     }));
   }
