@@ -103,6 +103,11 @@ export interface VideoQueryState {
    * restart after an expired `search_id` can skip what was already yielded.
    */
   readonly minYieldedId?: string;
+  /**
+   * `YYYYMMDD` end of the current window after a restart: TikTok ids carry their creation time in the high
+   * 32 bits, so a restart only re-reads from the day of `minYieldedId` instead of the whole window.
+   */
+  readonly windowEnd?: string;
   /** True once every window is exhausted. */
   readonly done: boolean;
 }
@@ -114,6 +119,7 @@ const videoQueryStateSchema = z.object({
   cursor: z.number().int().nonnegative(),
   searchId: z.string().optional(),
   minYieldedId: z.string().regex(/^\d+$/).optional(),
+  windowEnd: z.string().regex(/^\d{8}$/).optional(),
   done: z.boolean(),
 });
 
@@ -274,7 +280,7 @@ export class ResearchApiClient {
       const body: Record<string, unknown> = {
         query,
         start_date: window.startDate,
-        end_date: window.endDate,
+        end_date: state.windowEnd ?? window.endDate,
         max_count: maxCount,
       };
       if (isRandom) body.is_random = true;
@@ -293,7 +299,8 @@ export class ResearchApiClient {
           restarts += 1;
           restarted = true;
           await this.transport.sleep(backoffDelay(restarts, this.transport.retry, this.transport.random));
-          state = { ...state, cursor: 0, searchId: undefined };
+          const windowEnd = restartEnd(window, state.minYieldedId);
+          state = { ...state, cursor: 0, searchId: undefined, ...(windowEnd ? { windowEnd } : {}) };
           continue;
         }
         throw error;
@@ -312,6 +319,7 @@ export class ResearchApiClient {
         const searchId = data.search_id ?? state.searchId;
         if (searchId !== undefined) next = { ...next, searchId };
         if (minId !== undefined) next = { ...next, minYieldedId: minId };
+        if (state.windowEnd !== undefined) next = { ...next, windowEnd: state.windowEnd };
       } else {
         const windowIndex = state.windowIndex + 1;
         next = { version: 1, fingerprint: print, windowIndex, cursor: 0, done: windowIndex >= windows.length };
@@ -711,4 +719,14 @@ export function parseIdList(endpoint: string, text: string, logId = ''): Set<str
     throw new TikTokResponseShapeError(endpoint, [`(body): expected one id per line, found ${JSON.stringify(junk.slice(0, 3))}`], logId);
   }
   return ids;
+}
+
+/**
+ * Where a restarted window can end: the creation day of the smallest id already yielded (results come in
+ * descending id order and ids carry their creation second in the high 32 bits), if that day lies in the window.
+ */
+export function restartEnd(window: DateWindow, minYieldedId: string | undefined): string | undefined {
+  if (minYieldedId === undefined) return undefined;
+  const day = unixSecondsToYmd(Number(BigInt(minYieldedId) >> 32n));
+  return day >= window.startDate && day <= window.endDate ? day : undefined;
 }
