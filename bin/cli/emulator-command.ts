@@ -5,6 +5,7 @@ import { runEmulatorCli } from '../../lib/emulator';
 import { parseOptions } from './options';
 import type { CliIo } from './output';
 import { action } from './action';
+import { untilStopped } from './serve-command';
 
 const EmulatorOptionsSchema = z.object({
   port: z.coerce.number().int().min(0).max(65_535),
@@ -25,11 +26,7 @@ export function registerEmulatorCommand(program: Command, io: CliIo, setExit: (c
       action(io, setExit, async (raw: unknown, { globals }) => {
         const options = parseOptions(EmulatorOptionsSchema, raw);
         const emulator = await runEmulatorCli({ ...options, now: globals.now });
-        await new Promise<void>((resolve) => {
-          const stop = () => resolve();
-          process.once('SIGINT', stop);
-          process.once('SIGTERM', stop);
-        });
+        await untilStopped();
         await emulator.stop();
         return { exitCode: 0, json: { ok: true, stopped: emulator.url }, text: `emulator at ${emulator.url} stopped` };
       }),

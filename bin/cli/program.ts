@@ -6,6 +6,7 @@ import { Command, CommanderError } from 'commander';
 import { EXIT_BAD_INPUT } from '../../lib/domain/errors';
 import { registerCollectCommand } from './collect-command';
 import { registerEmulatorCommand } from './emulator-command';
+import { registerServeCommand } from './serve-command';
 import type { CliIo } from './output';
 
 export function buildProgram(io: CliIo, setExit: (code: number) => void): Command {
@@ -22,6 +23,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
 
   registerCollectCommand(program, io, setExit);
   registerEmulatorCommand(program, io, setExit);
+  registerServeCommand(program, io, setExit);
   return program;
 }
 
