@@ -2,7 +2,7 @@
  * The project file (`steward.config.json`): one validated document from which the CLI, the demo and the CDK app
  * all work. Every rule here names the JSON path and the fix, because a research engineer edits this by hand.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { POLICY_IDS, PolicySchema } from '../domain/policy';
 
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;

@@ -6,7 +6,7 @@
  * one head item, while any edit, deletion or reordering inside a chain breaks the recomputed hashes.
  */
 import { createHash } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import { RECORD_KINDS } from './records';
 
 export const AUDIT_ACTIONS = [

@@ -2,7 +2,7 @@
  * Platform policies as data. Terms change, so every duty Steward enforces comes from a versioned policy object,
  * and every ledger item records the policy version it was stamped with.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 export const POLICY_IDS = ['tiktok-research', 'tiktok-commercial'] as const;
 export type PolicyId = (typeof POLICY_IDS)[number];

@@ -2,7 +2,7 @@
  * What Steward keeps about one collected record. The object in storage holds the content exactly as the API
  * returned it; the ledger item holds provenance and obligations, never content.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 export const PLATFORMS = ['tiktok'] as const;
 export const RECORD_KINDS = ['video', 'comment', 'user', 'ad'] as const;

@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { BatchWriteCommand, DynamoDBDocumentClient, QueryCommand, UpdateCommand, type NativeAttributeValue } from '@aws-sdk/lib-dynamodb';
-import { z } from 'zod';
+import * as z from 'zod';
 import { type AuditAction, type AuditEvent, AuditEventSchema, type ChainedAuditEvent, GENESIS_HASH, linkEvents } from '../domain/audit';
 import { type Clock, MS_PER_DAY, systemClock } from '../domain/clock';
 import { BadInputError } from '../domain/errors';

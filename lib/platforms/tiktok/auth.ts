@@ -4,7 +4,7 @@
  * refresh token, so we ask for a new one shortly before it runs out (per the injected clock) or when the
  * API says `access_token_invalid`.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { systemClock, type Clock } from '../../domain/clock';
 import { parseJson } from '../../domain/json';
 import { TikTokAuthError, TikTokNetworkError, TikTokResponseShapeError } from './errors';

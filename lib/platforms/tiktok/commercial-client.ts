@@ -4,7 +4,7 @@
  * and quota accounting as the Research API (the shared `TikTokTransport`); paging is by an opaque
  * `search_id` that changes on every page.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { idToWire } from '../../domain/json';
 import { TikTokPaginationError, TikTokRequestValidationError } from './errors';
 import { withRequiredFields, type AdDetailField, type AdField, type AdvertiserField } from './fields';

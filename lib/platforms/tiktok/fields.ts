@@ -3,7 +3,7 @@
  * (research-api-specs-* and commercial-content-api-* pages). Typed so a typo fails at compile time; the
  * zod enums let config files be checked at the edge.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** Video attributes (`/video/query/`; liked, pinned and reposted videos return subsets of these). */
 export const VIDEO_FIELDS = [

@@ -3,7 +3,7 @@
  * retries with full-jitter backoff, request timeouts and quota accounting. Clients above it only build
  * bodies and parse `data`.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { systemClock, type Clock } from '../../domain/clock';
 import { parseJson, stringifyJson } from '../../domain/json';
 import { ClientCredentialsAuth, DEFAULT_BASE_URL, isTimeout, type FetchLike } from './auth';

@@ -3,7 +3,7 @@
  * `{operation, field_name, field_values}`. Validated before sending, because a bad query costs a request
  * from a 1,000-a-day quota and the API's `invalid_params` message rarely says which condition is wrong.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { TikTokRequestValidationError } from './errors';
 import { formatIssues } from './http';
 import { isValidYmd } from './windows';

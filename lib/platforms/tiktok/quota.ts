@@ -4,7 +4,7 @@
  * Counters belong to the UTC day (the quota resets at 00:00 UTC) and can be seeded from persisted counts,
  * because a Lambda forgets everything between invocations.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { MS_PER_DAY, startOfUtcDay, utcDayKey, type Clock } from '../../domain/clock';
 
 /** Usage of one UTC day. Followers/following have their own, larger budget, hence the `social*` counters. */

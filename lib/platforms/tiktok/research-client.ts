@@ -3,7 +3,7 @@
  * Every endpoint is a POST with a JSON body (multipart for batch-compliance uploads), `fields` in the query
  * string, and a `{data, error}` envelope; the shared transport does tokens, retries and quota accounting.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { idToWire } from '../../domain/json';
 import { backoffDelay } from './backoff';
 import { TikTokRequestValidationError, TikTokResponseShapeError, TikTokValidationTaskError, isSearchIdExpired } from './errors';

@@ -7,7 +7,7 @@
  * silently stored wrong. Each typed item also carries `raw`: the item exactly as parsed, with bigint ids, so
  * a caller can store what the API returned.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { TikTokResponseShapeError } from './errors';
 import { formatIssues } from './http';
 
