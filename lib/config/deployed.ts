@@ -1,0 +1,61 @@
+/**
+ * The contract between the deployed stack and the code that runs against it: the environment variables the stack
+ * gives each Lambda function, and the CloudFormation outputs the CLI reads. Both sides import these names, so a
+ * rename cannot break one side silently.
+ */
+
+/** Environment variables of every job function (read once, at cold start, by lambdas/shared/env.ts). */
+export const JOB_ENV = {
+  bucket: 'STEWARD_BUCKET',
+  ledgerTable: 'STEWARD_LEDGER_TABLE',
+  auditTable: 'STEWARD_AUDIT_TABLE',
+  /** ARN of the content key: every object PUT names it (the bucket policy refuses any other key). */
+  contentKeyArn: 'STEWARD_CONTENT_KEY_ARN',
+  /** Secrets Manager ARN of the project's HMAC key. */
+  hashKeySecretArn: 'STEWARD_HASH_KEY_SECRET_ARN',
+  /** JSON object `{ "<source>": "<secret ARN>" }`; only on jobs that call TikTok. */
+  sourceSecretArns: 'STEWARD_SOURCE_SECRET_ARNS',
+  /** The job's name, e.g. `collect`. */
+  job: 'STEWARD_JOB',
+} as const;
+
+/** The client key a freshly deployed source secret holds until the lab puts the real credentials in. */
+export const PLACEHOLDER_CLIENT_KEY = 'replace-with-your-tiktok-client-key';
+
+/** Metric namespace and names the jobs publish (Powertools, EMF) and the alarms and dashboard watch. */
+export const METRICS = {
+  namespace: 'Steward',
+  /** Powertools service name: also a dimension of every metric. */
+  service: 'steward',
+  /** Obligations past their deadline, published by the daily compliance check; any value above 0 alarms. */
+  overdueObligations: 'OverdueObligations',
+  /** Counts a collect run publishes. */
+  collect: ['NewRecords', 'ChangedRecords', 'UnchangedRecords', 'ApiRequests'],
+} as const;
+
+/** The dimensions of every Steward metric of a project. */
+export function metricDimensions(projectId: string): { service: string; project: string } {
+  return { service: METRICS.service, project: projectId };
+}
+
+/** CloudFormation outputs of a Steward stack (`cdk deploy --outputs-file`), read by the CLI without `--local`. */
+export const STACK_OUTPUTS = {
+  region: 'Region',
+  bucket: 'DataBucketName',
+  ledgerTable: 'LedgerTableName',
+  auditTable: 'AuditTableName',
+  contentKeyArn: 'ContentKeyArn',
+  auditKeyArn: 'AuditKeyArn',
+  hashKeySecretArn: 'HashKeySecretArn',
+  alarmTopicArn: 'AlarmTopicArn',
+  refreshStateMachineArn: 'RefreshStateMachineArn',
+  /** JSON object `{ "<job>": "<function name>" }`. */
+  functionNames: 'FunctionNames',
+  /** JSON object `{ "<member>": "<role ARN>" }`. */
+  memberRoleArns: 'MemberRoleArns',
+} as const;
+
+/** The stack name of a project: `Steward-<project id>`. */
+export function stackNameOf(projectId: string): string {
+  return `Steward-${projectId}`;
+}

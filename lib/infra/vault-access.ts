@@ -1,0 +1,101 @@
+/**
+ * Least-privilege access to the data vault, spelled as explicit IAM actions (never the `grant*` helpers, whose
+ * wildcards such as `s3:GetObject*` or `s3:DeleteObject*` would hand a collector delete rights). Jobs and lab
+ * members both get their policies here, so "what can touch the data" is answered in one file.
+ */
+import { Stack, Validations } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type { CfnElement } from 'aws-cdk-lib';
+import type { IConstruct } from 'constructs';
+import { AUDIT_TABLE, LEDGER_TABLE, type TableDefinition } from '../store/tables';
+import { RECORDS_PREFIX, type DataVault } from './data-vault';
+
+/** What a principal may do with record objects. */
+export type ObjectRight = 'put' | 'read' | 'list' | 'purge';
+/** Ledger rights are cumulative: write includes read, delete includes write. */
+export type LedgerRight = 'read' | 'write' | 'delete';
+/** The audit log is append-only: nobody gets delete, and updates only touch the chain registry. */
+export type AuditRight = 'read' | 'append';
+
+export interface VaultAccess {
+  readonly objects: readonly ObjectRight[];
+  readonly ledger?: LedgerRight;
+  readonly audit?: AuditRight;
+}
+
+const TABLE_READ = ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query'];
+const TABLE_WRITE = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:BatchWriteItem'];
+const KMS_READ = ['kms:Decrypt', 'kms:DescribeKey'];
+const KMS_WRITE = ['kms:Encrypt', 'kms:GenerateDataKey'];
+
+/** The table and each of its indexes by name (no `index/*` wildcard). */
+function tableResources(tableArn: string, definition: TableDefinition): string[] {
+  return [tableArn, ...definition.globalSecondaryIndexes.map((index) => `${tableArn}/index/${index.indexName}`)];
+}
+
+/** The statements that give `access` to the vault; attach them to a role or a policy. */
+export function vaultStatements(vault: DataVault, access: VaultAccess): iam.PolicyStatement[] {
+  const statements: iam.PolicyStatement[] = [];
+  const records = vault.bucket.arnForObjects(`${RECORDS_PREFIX}*`);
+  const add = (sid: string, actions: string[], resources: string[], conditions?: Record<string, unknown>) =>
+    statements.push(new iam.PolicyStatement({ sid, actions, resources, ...(conditions ? { conditions } : {}) }));
+
+  const objects = new Set(access.objects);
+  if (objects.has('put')) {
+    add('PutRecordObjects', ['s3:PutObject'], [records]);
+  }
+  if (objects.has('read')) {
+    add('ReadRecordObjects', ['s3:GetObject'], [records]);
+  }
+  if (objects.has('list')) {
+    add('ListRecordObjects', ['s3:ListBucket'], [vault.bucket.bucketArn], { StringLike: { 's3:prefix': [`${RECORDS_PREFIX}*`] } });
+  }
+  if (objects.has('purge')) {
+    add('ListRecordVersions', ['s3:ListBucketVersions'], [vault.bucket.bucketArn], { StringLike: { 's3:prefix': [`${RECORDS_PREFIX}*`] } });
+    add('DeleteRecordVersions', ['s3:DeleteObject', 's3:DeleteObjectVersion'], [records]);
+  }
+  const contentKmsActions = [
+    ...(objects.has('read') || access.ledger ? KMS_READ : []),
+    ...(objects.has('put') || access.ledger === 'write' || access.ledger === 'delete' ? KMS_WRITE : []),
+  ];
+
+  if (access.ledger) {
+    const actions = [...TABLE_READ];
+    if (access.ledger !== 'read') actions.push(...TABLE_WRITE);
+    if (access.ledger === 'delete') actions.push('dynamodb:DeleteItem');
+    add(`Ledger${access.ledger[0]!.toUpperCase()}${access.ledger.slice(1)}`, actions, tableResources(vault.ledgerTable.tableArn, LEDGER_TABLE));
+  }
+  if (contentKmsActions.length > 0) add('UseContentKey', [...new Set(contentKmsActions)], [vault.contentKey.keyArn]);
+
+  if (access.audit) {
+    add('AuditRead', [...TABLE_READ], tableResources(vault.auditTable.tableArn, AUDIT_TABLE));
+    const auditKmsActions = [...KMS_READ];
+    if (access.audit === 'append') {
+      add('AuditAppend', ['dynamodb:PutItem', 'dynamodb:BatchWriteItem'], [vault.auditTable.tableArn]);
+      // Updates may only open chains in the registry partition, never edit an event.
+      add('AuditRegisterChains', ['dynamodb:UpdateItem'], [vault.auditTable.tableArn], { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': ['chains'] } });
+      auditKmsActions.push(...KMS_WRITE);
+    }
+    add('UseAuditKey', auditKmsActions, [vault.auditKey.keyArn]);
+  }
+  return statements;
+}
+
+/** The `Resource::...` part of a cdk-nag IAM5 finding for `element`'s Arn plus `suffix`, e.g. `/records/*`. */
+export function arnFinding(element: IConstruct, suffix: string): string {
+  const cfn = (element.node.defaultChild ?? element) as CfnElement;
+  return `Resource::<${Stack.of(element).resolve(cfn.logicalId)}.Arn>${suffix}`;
+}
+
+/**
+ * Acknowledge the one wildcard object access needs: objects are one per record, named by platform id, so no
+ * policy can list them in advance. Scope is the `records/` prefix and exactly the actions of `access`.
+ */
+export function acknowledgeRecordObjects(scope: IConstruct, vault: DataVault, access: VaultAccess): void {
+  const objectActions = access.objects.filter((right) => right !== 'list');
+  if (objectActions.length === 0) return;
+  Validations.of(scope).acknowledge({
+    id: `AwsSolutions-IAM5[${arnFinding(vault.bucket, `/${RECORDS_PREFIX}*`)}]`,
+    reason: `Record objects (one per record, named by platform id) cannot be listed in advance; access is limited to the ${RECORDS_PREFIX} prefix and to ${objectActions.join('/')} (asserted in test/infra).`,
+  });
+}
