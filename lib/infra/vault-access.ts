@@ -95,7 +95,7 @@ export function acknowledgeRecordObjects(scope: IConstruct, vault: DataVault, ac
   const objectActions = access.objects.filter((right) => right !== 'list');
   if (objectActions.length === 0) return;
   Validations.of(scope).acknowledge({
-    id: `AwsSolutions-IAM5[${arnFinding(vault.bucket, `/${RECORDS_PREFIX}*`)}]`,
+    id: `AwsSolutions::AwsSolutions-IAM5[${arnFinding(vault.bucket, `/${RECORDS_PREFIX}*`)}]`,
     reason: `Record objects (one per record, named by platform id) cannot be listed in advance; access is limited to the ${RECORDS_PREFIX} prefix and to ${objectActions.join('/')} (asserted in test/infra).`,
   });
 }

@@ -1,0 +1,39 @@
+/**
+ * The shape of every job handler: Powertools context and metrics around a function that receives the event
+ * already parsed by its zod schema. An event that does not match fails with every problem named.
+ */
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import middy from '@middy/core';
+import * as z from 'zod';
+import { formatIssues } from '../../lib/config/load';
+import { BadInputError } from '../../lib/domain/errors';
+import { logger, metrics } from './powertools';
+
+/** The part of the Lambda context handlers use. */
+export interface LambdaContext {
+  readonly awsRequestId: string;
+  readonly functionName: string;
+  getRemainingTimeInMillis(): number;
+}
+
+/** What EventBridge Scheduler adds to every invocation (lib/infra/schedules.ts). */
+export const schedulerFields = {
+  scheduledTime: z.iso.datetime({ offset: true }).optional(),
+  executionId: z.string().min(1).optional(),
+};
+
+/** Parse `event` with `schema`, or throw a BadInputError listing every problem with its JSON path. */
+export function parseEvent<S extends z.ZodType>(schema: S, event: unknown): z.infer<S> {
+  const parsed = schema.safeParse(event);
+  if (!parsed.success) throw new BadInputError('the event is invalid:', formatIssues(parsed.error.issues));
+  return parsed.data;
+}
+
+/** A Lambda handler for one job: parse, run, with logger context and metrics flushed after every invocation. */
+export function jobHandler<S extends z.ZodType, R>(schema: S, run: (event: z.infer<S>, context: LambdaContext) => Promise<R>) {
+  return middy<unknown, R>()
+    .use(injectLambdaContext(logger, { resetKeys: true }))
+    .use(logMetrics(metrics, { captureColdStartMetric: true }))
+    .handler(async (event: unknown, context: LambdaContext) => run(parseEvent(schema, event), context));
+}

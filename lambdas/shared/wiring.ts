@@ -1,0 +1,151 @@
+/**
+ * The deployed wiring: the same adapters and jobs the CLI and the tests use, connected to the stack's bucket,
+ * tables, key and secrets. Built once per execution environment (on the first invocation, because secrets are
+ * fetched asynchronously) and reused while the environment is warm.
+ */
+import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
+import * as z from 'zod';
+import { PLACEHOLDER_CLIENT_KEY } from '../../lib/config/deployed';
+import { effectivePolicies } from '../../lib/config/load';
+import type { Spec } from '../../lib/config/schema';
+import { systemClock, utcDayKey, type Clock } from '../../lib/domain/clock';
+import { hmacHasher } from '../../lib/domain/hashing';
+import { parseJson } from '../../lib/domain/json';
+import type { SpecSourceBinding } from '../../lib/jobs/collect';
+import type { JobContext } from '../../lib/jobs/context';
+import { tiktokSources } from '../../lib/jobs/tiktok-sources';
+import { ClientCredentialsAuth, CommercialContentClient, ResearchApiClient } from '../../lib/platforms/tiktok';
+import { makeAwsStores, type AwsStores } from '../../lib/store';
+import packageJson from '../../package.json';
+import { dynamo, s3, secretsManager } from './clients';
+import type { DeployedEnv } from './env';
+
+/** Provenance: which code collected a record. */
+export const COLLECTOR_VERSION = `steward/${packageJson.version}`;
+
+/** A source secret's value, as the lab puts it (README, "Deploy"). */
+const SourceCredentialsSchema = z.object({ clientKey: z.string().min(1), clientSecret: z.string().min(1) });
+
+export class DeploymentConfigurationError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'DeploymentConfigurationError';
+  }
+}
+
+export interface Deployment {
+  readonly env: DeployedEnv;
+  readonly ctx: JobContext;
+  readonly stores: AwsStores;
+  /**
+   * Spec sources with TikTok clients for one invocation: each client starts from today's usage in the ledger's
+   * quota book (other invocations may have spent some), and all share one token per source.
+   */
+  sourceFor(): Promise<(spec: Spec) => SpecSourceBinding>;
+}
+
+async function secretString(secretId: string): Promise<string> {
+  const out = await secretsManager.send(new GetSecretValueCommand({ SecretId: secretId }));
+  if (out.SecretString === undefined) throw new DeploymentConfigurationError(`secret ${secretId} has no string value`);
+  return out.SecretString;
+}
+
+async function sourceCredentials(source: string, secretArn: string): Promise<z.infer<typeof SourceCredentialsSchema>> {
+  let document: unknown;
+  try {
+    document = parseJson(await secretString(secretArn));
+  } catch (error) {
+    if (error instanceof DeploymentConfigurationError) throw error;
+    document = undefined;
+  }
+  const parsed = SourceCredentialsSchema.safeParse(document);
+  const fix = `aws secretsmanager put-secret-value --secret-id ${secretArn} --secret-string '{"clientKey":"...","clientSecret":"..."}'`;
+  if (!parsed.success) throw new DeploymentConfigurationError(`the secret of source "${source}" must be {"clientKey": "...", "clientSecret": "..."}; set it with: ${fix}`);
+  if (parsed.data.clientKey === PLACEHOLDER_CLIENT_KEY) {
+    throw new DeploymentConfigurationError(`the secret of source "${source}" still holds the placeholder put there at deploy time; set the TikTok credentials with: ${fix}`);
+  }
+  return parsed.data;
+}
+
+async function build(env: DeployedEnv, clock: Clock): Promise<Deployment> {
+  const { config } = env;
+  const hasher = hmacHasher(await secretString(env.hashKeySecretArn));
+  const stores = makeAwsStores({
+    s3,
+    dynamo,
+    bucket: env.bucket,
+    ledgerTable: env.ledgerTable,
+    auditTable: env.auditTable,
+    hasher,
+    kmsKeyId: env.contentKeyArn,
+    versioning: 'required',
+    clock,
+  });
+  const ctx: JobContext = {
+    clock,
+    config,
+    policies: effectivePolicies(config),
+    ledger: stores.ledger,
+    objects: stores.objects,
+    audit: stores.audit,
+    hasher,
+    actor: { type: 'schedule', name: 'schedule' },
+    collectorVersion: COLLECTOR_VERSION,
+  };
+
+  // One token per source for the life of the environment; credentials are fetched once.
+  const auths = new Map<string, ClientCredentialsAuth>();
+  for (const [source, secretArn] of Object.entries(env.sourceSecretArns)) {
+    const settings = config.sources[source];
+    if (!settings) throw new DeploymentConfigurationError(`a secret is wired for source "${source}", which the project config does not define`);
+    auths.set(source, new ClientCredentialsAuth({ ...(await sourceCredentials(source, secretArn)), baseUrl: settings.baseUrl, clock }));
+  }
+
+  const sourceFor = async () => {
+    const today = utcDayKey(clock.now());
+    const research = new Map<string, ResearchApiClient>();
+    const commercial = new Map<string, CommercialContentClient>();
+    for (const [source, auth] of auths) {
+      const settings = config.sources[source]!;
+      const used = await stores.ledger.getQuotaUsage(source, today);
+      const options = {
+        auth,
+        baseUrl: settings.baseUrl,
+        clock,
+        quotaUsed: { day: today, requests: used.requests, records: used.records, socialRequests: 0, socialRecords: 0 },
+      };
+      if (settings.api === 'tiktok-research') research.set(source, new ResearchApiClient(options));
+      else commercial.set(source, new CommercialContentClient(options));
+    }
+    const lookup = <T>(clients: Map<string, T>, api: string) => (source: string) => {
+      const client = clients.get(source);
+      if (!client) throw new DeploymentConfigurationError(`source "${source}" is not a ${api} source with credentials in this function`);
+      return client;
+    };
+    return tiktokSources({
+      clock,
+      ledger: stores.ledger,
+      objects: stores.objects,
+      hasher,
+      research: lookup(research, 'tiktok-research'),
+      commercial: lookup(commercial, 'tiktok-commercial'),
+    });
+  };
+
+  return { env, ctx, stores, sourceFor };
+}
+
+/**
+ * The deployment of this execution environment, built on first use and then shared. A failed build (say, a
+ * source secret still holding its placeholder) is not cached: the next invocation tries again.
+ */
+export function deploymentOnce(env: DeployedEnv, clock: Clock = systemClock): () => Promise<Deployment> {
+  let pending: Promise<Deployment> | undefined;
+  return () => {
+    pending ??= build(env, clock).catch((error: unknown) => {
+      pending = undefined;
+      throw error;
+    });
+    return pending;
+  };
+}

@@ -1,0 +1,89 @@
+/**
+ * Lab access: one read-only role per lab member who has an IAM principal in the config, and the access trail
+ * (CloudTrail data events on the record objects) that shows which researcher read what.
+ */
+import * as cloudtrail from 'aws-cdk-lib/aws-cloudtrail';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { Duration, Stack } from 'aws-cdk-lib';
+import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { Construct } from 'constructs';
+import { LOG_PREFIXES, RECORDS_PREFIX, type DataVault } from './data-vault';
+import { pascalCase } from './naming';
+import { acknowledgeRecordObjects, vaultStatements, type VaultAccess } from './vault-access';
+
+/** The platform allows at most this many researchers per project (a PI and 9 collaborators). */
+export const MAX_MEMBERS = 10;
+
+/** What a member may do: read records, the ledger and the audit log; write nothing. */
+export const MEMBER_ACCESS: VaultAccess = { objects: ['read', 'list'], ledger: 'read', audit: 'read' };
+
+export interface LabMember {
+  readonly name: string;
+  readonly role: 'pi' | 'researcher';
+  /** The IAM user or role that may assume the member's read-only role; members without one get no role. */
+  readonly iamPrincipalArn?: string;
+}
+
+export interface LabAccessProps {
+  readonly projectId: string;
+  readonly vault: DataVault;
+  /** Members read the HMAC key to look records up in the audit log by id. */
+  readonly hashKey: secretsmanager.ISecret;
+  readonly members: readonly LabMember[];
+  /** @default Duration.hours(1) */
+  readonly maxSessionDuration?: Duration;
+}
+
+export class LabAccess extends Construct {
+  /** Read-only role by member name. */
+  public readonly memberRoles: ReadonlyMap<string, iam.Role>;
+  public readonly trail: cloudtrail.Trail;
+
+  constructor(scope: Construct, id: string, props: LabAccessProps) {
+    super(scope, id);
+    if (props.members.length > MAX_MEMBERS) {
+      throw new Error(`members: the platform allows at most ${MAX_MEMBERS} researchers per project (got ${props.members.length}); remove members from the config`);
+    }
+    const { vault } = props;
+    const roles = new Map<string, iam.Role>();
+    for (const member of props.members) {
+      if (!member.iamPrincipalArn) continue;
+      const role = new iam.Role(this, `Member${pascalCase(member.name)}`, {
+        assumedBy: new iam.ArnPrincipal(member.iamPrincipalArn),
+        description: `Steward ${props.projectId}: read-only access for ${member.role} ${member.name}`,
+        maxSessionDuration: props.maxSessionDuration ?? Duration.hours(1),
+      });
+      const policy = new iam.Policy(this, `Member${pascalCase(member.name)}ReadOnly`, {
+        statements: [
+          ...vaultStatements(vault, MEMBER_ACCESS),
+          new iam.PolicyStatement({ sid: 'ReadHashKey', actions: ['secretsmanager:GetSecretValue'], resources: [props.hashKey.secretArn] }),
+          new iam.PolicyStatement({
+            sid: 'DecryptHashKey',
+            actions: ['kms:Decrypt'],
+            resources: [vault.auditKey.keyArn],
+            conditions: { StringEquals: { 'kms:ViaService': `secretsmanager.${Stack.of(this).region}.amazonaws.com` } },
+          }),
+        ],
+      });
+      policy.attachToRole(role);
+      acknowledgeRecordObjects(policy, vault, MEMBER_ACCESS);
+      roles.set(member.name, role);
+    }
+    this.memberRoles = roles;
+
+    // Reads of record objects, by whoever made them: the per-researcher access trail. Writes are jobs' and are
+    // in the audit log already.
+    this.trail = new cloudtrail.Trail(this, 'AccessTrail', {
+      bucket: vault.logBucket,
+      s3KeyPrefix: LOG_PREFIXES.trail,
+      isMultiRegionTrail: false,
+      includeGlobalServiceEvents: false,
+      managementEvents: cloudtrail.ReadWriteType.NONE,
+      enableFileValidation: true,
+    });
+    this.trail.addS3EventSelector([{ bucket: vault.bucket, objectPrefix: RECORDS_PREFIX }], {
+      readWriteType: cloudtrail.ReadWriteType.READ_ONLY,
+      includeManagementEvents: false,
+    });
+  }
+}

@@ -1,0 +1,125 @@
+/**
+ * One Steward deployment: everything one research project needs, composed from constructs that each do one job.
+ * The stack holds no business rules; it maps the validated project config onto the constructs.
+ */
+import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import { Construct } from 'constructs';
+import { projectEnd } from '../config/load';
+import type { ProjectConfig } from '../config/schema';
+import { STACK_OUTPUTS } from '../config/deployed';
+import { DataVault, dataVaultProblems } from './data-vault';
+import { JOB_NAMES, Jobs, type JobName } from './jobs';
+import { LabAccess } from './lab-access';
+import { Monitoring } from './monitoring';
+import { ProjectSecrets, type SourceSecretSpec } from './project-secrets';
+import { Schedules, type ScheduledInvocation } from './schedules';
+
+export interface StewardStackProps extends StackProps {
+  /** The project config, validated by `parseProjectConfig` (lib/config/load.ts). */
+  readonly config: ProjectConfig;
+  /**
+   * The jobs to deploy.
+   * @default JOB_NAMES (every job whose handler exists)
+   */
+  readonly jobs?: readonly JobName[];
+}
+
+/** Thrown before any resource is created when the config cannot be deployed; lists every problem with its fix. */
+export class StackConfigurationError extends Error {
+  constructor(
+    readonly projectId: string,
+    readonly problems: readonly string[],
+  ) {
+    super(`project ${projectId} cannot be deployed:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'StackConfigurationError';
+  }
+}
+
+/** Problems that stop a config from being deployed (beyond the schema, which the CLI shares). */
+export function deploymentProblems(config: ProjectConfig): string[] {
+  const problems = dataVaultProblems({ projectId: config.project.id, objectLock: config.storage.objectLock, backupRetentionDays: config.storage.backupRetentionDays });
+  for (const [name, source] of Object.entries(config.sources)) {
+    if (!('secretName' in source.credentials)) {
+      problems.push(
+        `sources.${name}.credentials: a deployed stack reads TikTok credentials from Secrets Manager; replace the environment variables with {"secretName": "steward/${config.project.id}/${name}"}`,
+      );
+    }
+  }
+  return problems;
+}
+
+/** The sources' secrets, as the config names them. */
+function sourceSecretSpecs(config: ProjectConfig): SourceSecretSpec[] {
+  return Object.entries(config.sources).flatMap(([source, s]) => ('secretName' in s.credentials ? [{ source, secretName: s.credentials.secretName }] : []));
+}
+
+export class StewardStack extends Stack {
+  public readonly vault: DataVault;
+  public readonly secrets: ProjectSecrets;
+  public readonly jobs: Jobs;
+  public readonly schedules: Schedules;
+  public readonly monitoring: Monitoring;
+  public readonly labAccess: LabAccess;
+
+  constructor(scope: Construct, id: string, props: StewardStackProps) {
+    super(scope, id, { description: `Steward: compliant storage of TikTok research data for project ${props.config.project.id}`, ...props });
+    const { config } = props;
+    const projectId = config.project.id;
+    const problems = deploymentProblems(config);
+    if (problems.length > 0) throw new StackConfigurationError(projectId, problems);
+    const jobNames = props.jobs ?? JOB_NAMES;
+
+    this.vault = new DataVault(this, 'DataVault', {
+      projectId,
+      objectLock: config.storage.objectLock,
+      backupRetentionDays: config.storage.backupRetentionDays,
+    });
+    this.secrets = new ProjectSecrets(this, 'Secrets', { projectId, encryptionKey: this.vault.auditKey, sources: sourceSecretSpecs(config) });
+    this.jobs = new Jobs(this, 'Jobs', { projectId, vault: this.vault, secrets: this.secrets, configJson: JSON.stringify(config), jobs: jobNames });
+
+    const invocations: ScheduledInvocation[] = [];
+    if (jobNames.includes('collect')) {
+      const collect = this.jobs.get('collect').fn;
+      for (const spec of config.specs) {
+        invocations.push({
+          name: `collect-${spec.name}`,
+          description: `Collect spec ${spec.name} (${spec.kind}) until the project ends`,
+          expression: spec.schedule,
+          target: { fn: collect },
+          input: { spec: spec.name },
+          end: projectEnd(config),
+        });
+      }
+    }
+    this.schedules = new Schedules(this, 'Schedules', { groupName: `steward-${projectId}`, invocations });
+
+    this.monitoring = new Monitoring(this, 'Monitoring', {
+      projectId,
+      topicKey: this.vault.auditKey,
+      jobs: [...this.jobs.functions.values()],
+      deadLetterQueues: { scheduler: this.schedules.deadLetterQueue },
+    });
+    this.labAccess = new LabAccess(this, 'LabAccess', { projectId, vault: this.vault, hashKey: this.secrets.hashKey, members: config.members });
+
+    const output = (key: keyof typeof STACK_OUTPUTS, value: string, description: string) =>
+      new CfnOutput(this, STACK_OUTPUTS[key], { value, description });
+    output('region', this.region, 'Region of the deployment');
+    output('bucket', this.vault.bucket.bucketName, 'Data bucket (one object per record under records/)');
+    output('ledgerTable', this.vault.ledgerTable.tableName, 'Ledger table');
+    output('auditTable', this.vault.auditTable.tableName, 'Audit log table');
+    output('contentKeyArn', this.vault.contentKey.keyArn, 'KMS key of the content (schedule its deletion at project end to crypto-shred)');
+    output('auditKeyArn', this.vault.auditKey.keyArn, 'KMS key of the audit log and secrets');
+    output('hashKeySecretArn', this.secrets.hashKey.secretArn, 'Secret holding the HMAC key of the keyed hashes');
+    output('alarmTopicArn', this.monitoring.topic.topicArn, 'SNS topic of the alarms: subscribe the lab here');
+    output(
+      'functionNames',
+      this.toJsonString(Object.fromEntries([...this.jobs.functions].map(([job, f]) => [job, f.fn.functionName]))),
+      'Function name of each job (JSON)',
+    );
+    output(
+      'memberRoleArns',
+      this.toJsonString(Object.fromEntries([...this.labAccess.memberRoles].map(([member, role]) => [member, role.roleArn]))),
+      'Read-only role of each lab member (JSON)',
+    );
+  }
+}

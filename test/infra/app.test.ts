@@ -1,0 +1,54 @@
+/** bin/app.ts: which config files it reads, and that it refuses what the schema refuses. */
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Stack } from 'aws-cdk-lib';
+import { buildApp, configFiles } from '../../bin/app';
+import { BadInputError } from '../../lib/domain/errors';
+import { EXAMPLE_CONFIG_FILE, testApp } from './support';
+
+const dir = mkdtempSync(join(tmpdir(), 'steward-app-'));
+const example = JSON.parse(readFileSync(EXAMPLE_CONFIG_FILE, 'utf8')) as Record<string, any>;
+function writeConfig(name: string, change: (doc: Record<string, any>) => void): string {
+  const doc = structuredClone(example);
+  change(doc);
+  const file = join(dir, name);
+  writeFileSync(file, JSON.stringify(doc));
+  return file;
+}
+
+describe('bin/app.ts', () => {
+  it('reads the config path from -c config, else STEWARD_CONFIG, else steward.config.json', () => {
+    expect(configFiles(testApp({ context: { config: 'a.json' } }), { STEWARD_CONFIG: 'b.json' })).toEqual(['a.json']);
+    expect(configFiles(testApp(), { STEWARD_CONFIG: 'b.json' })).toEqual(['b.json']);
+    expect(configFiles(testApp(), {})).toEqual(['steward.config.json']);
+    expect(configFiles(testApp({ context: { config: 'a.json, b.json' } }), {})).toEqual(['a.json', 'b.json']);
+  });
+
+  it('builds one stack per research project, named after the project', async () => {
+    const second = writeConfig('second.json', (doc) => {
+      doc.project.id = 'second-project';
+      doc.sources.research.credentials.secretName = 'steward/second/research';
+      doc.sources.ads.credentials.secretName = 'steward/second/ads';
+    });
+    const app = await buildApp(testApp({ context: { config: `${EXAMPLE_CONFIG_FILE},${second}` } }), {});
+    expect(app.node.children.filter(Stack.isStack).map((s) => s.stackName)).toEqual(['Steward-climate-talk', 'Steward-second-project']);
+  });
+
+  it('refuses two configs of the same project', async () => {
+    await expect(buildApp(testApp({ context: { config: `${EXAMPLE_CONFIG_FILE},${EXAMPLE_CONFIG_FILE}` } }), {})).rejects.toThrow(/already used by/);
+  });
+
+  it('validates with the CLI schema: Object Lock is refused with the JSON path', async () => {
+    const locked = writeConfig('locked.json', (doc) => {
+      doc.storage = { objectLock: true };
+    });
+    const attempt = buildApp(testApp({ context: { config: locked } }), {});
+    await expect(attempt).rejects.toThrow(BadInputError);
+    await expect(buildApp(testApp({ context: { config: locked } }), {})).rejects.toThrow(/\$\.storage\.objectLock: Object Lock must stay off/);
+  });
+
+  it('names a missing config file and the fix', async () => {
+    await expect(buildApp(testApp({ context: { config: join(dir, 'missing.json') } }), {})).rejects.toThrow(/cannot read config file .*missing\.json.*examples\/steward\.config\.json/);
+  });
+});

@@ -1,0 +1,142 @@
+/**
+ * Least privilege, asserted on the synthesized policies (including what each role must NOT be able to do):
+ * the collector cannot delete objects, member roles cannot write, no role has managed policies, and nothing
+ * grants access to a public principal.
+ */
+import { allowedActions, canDo, exampleConfig, logicalId, roleStatements, synthStack, type Statement } from './support';
+
+const config = exampleConfig((doc) => {
+  doc.members.push({ name: 'linus', role: 'researcher', iamPrincipalArn: 'arn:aws:iam::123456789012:role/linus-laptop' });
+});
+const { stack, json } = synthStack(config);
+const jobRole = (job: string) => roleStatements(json, logicalId(stack, [...stack.jobs.functions].find(([name]) => name === job)![1].role));
+const memberRole = (name: string) => roleStatements(json, logicalId(stack, stack.labAccess.memberRoles.get(name)!));
+
+/** Every write to data: objects, tables, keys and secrets. */
+const WRITES = [
+  's3:PutObject',
+  's3:DeleteObject',
+  's3:DeleteObjectVersion',
+  's3:PutObjectAcl',
+  's3:PutBucketPolicy',
+  's3:PutLifecycleConfiguration',
+  'dynamodb:PutItem',
+  'dynamodb:UpdateItem',
+  'dynamodb:DeleteItem',
+  'dynamodb:BatchWriteItem',
+  'dynamodb:DeleteTable',
+  'kms:Encrypt',
+  'kms:GenerateDataKey',
+  'kms:ScheduleKeyDeletion',
+  'secretsmanager:PutSecretValue',
+];
+
+describe('collector', () => {
+  const statements = jobRole('collect');
+
+  it('can write and read record objects', () => {
+    expect(canDo(statements, 's3:PutObject')).toBe(true);
+    expect(canDo(statements, 's3:GetObject')).toBe(true);
+  });
+
+  it.each(['s3:DeleteObject', 's3:DeleteObjectVersion', 's3:PutLifecycleConfiguration', 's3:PutBucketPolicy', 'dynamodb:DeleteItem'])('cannot %s', (action) => {
+    expect(canDo(statements, action)).toBe(false);
+  });
+
+  it('cannot write to the audit log except by appending (no delete, updates only in the chain registry)', () => {
+    expect(canDo(statements, 'dynamodb:DeleteItem')).toBe(false);
+    const updates = statements.filter((s) => s.Effect === 'Allow' && s.Action.includes('dynamodb:UpdateItem'));
+    const auditTable = logicalId(stack, stack.vault.auditTable);
+    const onAudit = updates.filter((s) => JSON.stringify(s.Resource).includes(auditTable));
+    expect(onAudit).toHaveLength(1);
+    expect(onAudit[0]!.Condition).toEqual({ 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': ['chains'] } });
+  });
+
+  it('reads the hash key and its sources\' credentials, and no other secret', () => {
+    const secrets = statements.filter((s) => s.Action.includes('secretsmanager:GetSecretValue')).flatMap((s) => s.Resource);
+    const expected = [stack.secrets.hashKey, ...stack.secrets.sourceSecrets.values()].map((secret) => ({ Ref: logicalId(stack, secret) }));
+    expect(secrets).toEqual(expect.arrayContaining(expected));
+    expect(secrets).toHaveLength(expected.length);
+  });
+});
+
+describe('every job role', () => {
+  const roles = [...stack.jobs.functions.keys()].map((job) => [job, jobRole(job)] as const);
+
+  it.each(roles)('%s: no action wildcard, and Resource "*" only for X-Ray', (_job, statements) => {
+    for (const s of statements) {
+      for (const action of s.Action) expect(action).not.toMatch(/\*/);
+      if (s.Resource.includes('*')) expect(s.Action.every((a) => a.startsWith('xray:'))).toBe(true);
+    }
+  });
+
+  it.each(roles)('%s: object access is limited to the records/ prefix', (_job, statements) => {
+    const objectStatements = statements.filter((s) => s.Action.some((a) => /^s3:(Get|Put|Delete)Object/.test(a)));
+    for (const s of objectStatements) expect(JSON.stringify(s.Resource)).toMatch(/\/records\/\*/);
+  });
+});
+
+describe('member roles', () => {
+  it('exist only for members with an IAM principal, assumable by that principal only', () => {
+    expect([...stack.labAccess.memberRoles.keys()].sort()).toEqual(['ada', 'linus']);
+    const role = json.Resources[logicalId(stack, stack.labAccess.memberRoles.get('ada')!)]!;
+    expect(role.Properties.AssumeRolePolicyDocument.Statement).toEqual([
+      { Action: 'sts:AssumeRole', Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::123456789012:user/ada' } },
+    ]);
+    expect(role.Properties.MaxSessionDuration).toBe(3600);
+  });
+
+  it.each(['ada', 'linus'])('%s can read records, the ledger, the audit log and the hash key', (name) => {
+    const statements = memberRole(name);
+    for (const action of ['s3:GetObject', 's3:ListBucket', 'dynamodb:Query', 'dynamodb:GetItem', 'kms:Decrypt', 'secretsmanager:GetSecretValue']) {
+      expect(canDo(statements, action)).toBe(true);
+    }
+  });
+
+  it.each(['ada', 'linus'])('%s cannot write anything', (name) => {
+    const statements = memberRole(name);
+    for (const action of WRITES) expect([action, canDo(statements, action)]).toEqual([action, false]);
+    expect([...allowedActions(statements)].filter((a) => /Put|Update|Delete|Write|Create|Encrypt|GenerateDataKey/.test(a))).toEqual([]);
+  });
+
+  it.each(['ada', 'linus'])('%s reaches only this project: its bucket, tables and keys', (name) => {
+    const project = [stack.vault.bucket, stack.vault.ledgerTable, stack.vault.auditTable, stack.vault.contentKey, stack.vault.auditKey, stack.secrets.hashKey].map((c) =>
+      logicalId(stack, c),
+    );
+    for (const s of memberRole(name)) {
+      for (const resource of s.Resource) expect(project.some((id) => JSON.stringify(resource).includes(id))).toBe(true);
+    }
+  });
+
+  it('refuses more than 10 members (platform limit), even past the schema', () => {
+    const eleven = { ...config, members: Array.from({ length: 11 }, (_, i) => ({ name: `m${i}-x`, role: i === 0 ? 'pi' : 'researcher' })) } as never;
+    expect(() => synthStack(eleven)).toThrow(/at most 10 researchers per project/);
+  });
+});
+
+describe('nothing is public', () => {
+  const resourcePolicies: [string, Statement[]][] = Object.entries(json.Resources).flatMap(([id, r]) => {
+    const doc = r.Properties?.PolicyDocument ?? r.Properties?.KeyPolicy;
+    if (!doc || r.Type === 'AWS::IAM::Policy') return [];
+    const statements = (Array.isArray(doc.Statement) ? doc.Statement : [doc.Statement]) as Statement[];
+    return [[id, statements]];
+  });
+
+  it('no resource policy allows "*" as principal', () => {
+    expect(resourcePolicies.length).toBeGreaterThan(0);
+    for (const [id, statements] of resourcePolicies) {
+      for (const s of statements.filter((x) => x.Effect === 'Allow')) {
+        const principal = (s as { Principal?: unknown }).Principal;
+        expect([id, principal]).not.toEqual([id, '*']);
+        expect([id, principal]).not.toEqual([id, { AWS: '*' }]);
+      }
+    }
+  });
+
+  it('no function has a public URL or a resource policy for another account', () => {
+    expect(Object.values(json.Resources).filter((r) => r.Type === 'AWS::Lambda::Url')).toEqual([]);
+    for (const permission of Object.values(json.Resources).filter((r) => r.Type === 'AWS::Lambda::Permission')) {
+      expect(permission.Properties.Principal).not.toBe('*');
+    }
+  });
+});

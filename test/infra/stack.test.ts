@@ -1,0 +1,393 @@
+/**
+ * The Steward stack, construct by construct: data vault (keys, buckets, tables from lib/store/tables.ts), secrets,
+ * job functions, schedules, monitoring and the access trail. One synthesized stack serves every assertion (each
+ * synthesis costs seconds); least privilege and cdk-nag have their own files.
+ */
+import { Match } from 'aws-cdk-lib/assertions';
+import { JOB_ENV, PLACEHOLDER_CLIENT_KEY } from '../../lib/config/deployed';
+import { JOB_NAMES } from '../../lib/infra/jobs';
+import { StackConfigurationError } from '../../lib/infra/steward-stack';
+import { AUDIT_TABLE, LEDGER_TABLE, attributeDefinitions, type TableDefinition } from '../../lib/store/tables';
+import { exampleConfig, logicalId, synthStack } from './support';
+
+/** The example config, with one spec on a cron schedule. */
+const config = exampleConfig((doc) => {
+  doc.specs[0].schedule = 'cron(0 3 * * ? *)';
+});
+const { stack, template, json } = synthStack(config);
+
+const dataBucketId = logicalId(stack, stack.vault.bucket);
+const logBucketId = logicalId(stack, stack.vault.logBucket);
+const contentKeyId = logicalId(stack, stack.vault.contentKey);
+const auditKeyId = logicalId(stack, stack.vault.auditKey);
+
+describe('DataVault: keys', () => {
+  it('creates two customer-managed keys with rotation, retained on stack deletion', () => {
+    template.resourceCountIs('AWS::KMS::Key', 2);
+    for (const id of [contentKeyId, auditKeyId]) {
+      expect(json.Resources[id]!.Properties.EnableKeyRotation).toBe(true);
+      expect((json.Resources[id] as { DeletionPolicy?: string }).DeletionPolicy).toBe('Retain');
+    }
+  });
+});
+
+describe('DataVault: data bucket', () => {
+  const bucket = () => json.Resources[dataBucketId]!.Properties;
+
+  it('encrypts with the content key (SSE-KMS) and bucket keys', () => {
+    expect(bucket().BucketEncryption.ServerSideEncryptionConfiguration).toEqual([
+      { BucketKeyEnabled: true, ServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: { 'Fn::GetAtt': [contentKeyId, 'Arn'] } } },
+    ]);
+  });
+
+  it('keeps versions, and expires noncurrent ones after 1 day as a purge backstop', () => {
+    expect(bucket().VersioningConfiguration).toEqual({ Status: 'Enabled' });
+    expect(bucket().LifecycleConfiguration.Rules).toEqual(
+      expect.arrayContaining([expect.objectContaining({ Status: 'Enabled', NoncurrentVersionExpiration: { NoncurrentDays: 1 } })]),
+    );
+  });
+
+  it('has no Object Lock', () => {
+    expect(bucket().ObjectLockEnabled).not.toBe(true);
+    expect(bucket().ObjectLockConfiguration).toBeUndefined();
+  });
+
+  it('blocks all public access on both buckets', () => {
+    for (const id of [dataBucketId, logBucketId]) {
+      expect(json.Resources[id]!.Properties.PublicAccessBlockConfiguration).toEqual({
+        BlockPublicAcls: true,
+        BlockPublicPolicy: true,
+        IgnorePublicAcls: true,
+        RestrictPublicBuckets: true,
+      });
+    }
+  });
+
+  it('refuses requests without TLS on both buckets', () => {
+    for (const id of [dataBucketId, logBucketId]) {
+      template.hasResourceProperties('AWS::S3::BucketPolicy', {
+        Bucket: { Ref: id },
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({ Effect: 'Deny', Action: 's3:*', Condition: { Bool: { 'aws:SecureTransport': 'false' } }, Principal: { AWS: '*' } }),
+          ]),
+        },
+      });
+    }
+  });
+
+  it('refuses object PUTs encrypted with anything but the content key', () => {
+    template.hasResourceProperties('AWS::S3::BucketPolicy', {
+      Bucket: { Ref: dataBucketId },
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Effect: 'Deny', Action: 's3:PutObject', Condition: { StringNotEqualsIfExists: { 's3:x-amz-server-side-encryption': 'aws:kms' } } }),
+          Match.objectLike({
+            Effect: 'Deny',
+            Action: 's3:PutObject',
+            Condition: { StringNotEqualsIfExists: { 's3:x-amz-server-side-encryption-aws-kms-key-id': { 'Fn::GetAtt': [contentKeyId, 'Arn'] } } },
+          }),
+        ]),
+      },
+    });
+  });
+
+  it('writes server access logs to the log bucket, which delivers by bucket policy (no ACLs)', () => {
+    expect(bucket().LoggingConfiguration).toEqual({ DestinationBucketName: { Ref: logBucketId }, LogFilePrefix: 's3-access/data/' });
+    template.hasResourceProperties('AWS::S3::BucketPolicy', {
+      Bucket: { Ref: logBucketId },
+      PolicyDocument: {
+        Statement: Match.arrayWith([Match.objectLike({ Effect: 'Allow', Action: 's3:PutObject', Principal: { Service: 'logging.s3.amazonaws.com' } })]),
+      },
+    });
+    expect(json.Resources[logBucketId]!.Properties.OwnershipControls).toEqual({ Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] });
+  });
+});
+
+describe('DataVault: tables', () => {
+  const tables = [
+    { definition: LEDGER_TABLE, table: stack.vault.ledgerTable, key: contentKeyId, name: 'steward-climate-talk-ledger' },
+    { definition: AUDIT_TABLE, table: stack.vault.auditTable, key: auditKeyId, name: 'steward-climate-talk-audit' },
+  ];
+
+  const expectedIndexes = (definition: TableDefinition) =>
+    definition.globalSecondaryIndexes.map((index) => ({
+      IndexName: index.indexName,
+      KeySchema: [
+        { AttributeName: index.partitionKey.name, KeyType: 'HASH' },
+        ...(index.sortKey ? [{ AttributeName: index.sortKey.name, KeyType: 'RANGE' }] : []),
+      ],
+      Projection:
+        index.projection.type === 'INCLUDE'
+          ? { ProjectionType: 'INCLUDE', NonKeyAttributes: [...index.projection.nonKeyAttributes] }
+          : { ProjectionType: index.projection.type },
+    }));
+
+  it.each(tables)('$name: keys, attributes and GSIs equal the shared definition', ({ definition, table, name }) => {
+    const props = json.Resources[logicalId(stack, table)]!.Properties;
+    expect(props.TableName).toBe(name);
+    expect(props.KeySchema).toEqual([
+      { AttributeName: definition.partitionKey.name, KeyType: 'HASH' },
+      { AttributeName: definition.sortKey.name, KeyType: 'RANGE' },
+    ]);
+    expect(props.GlobalSecondaryIndexes).toEqual(expectedIndexes(definition));
+    expect(new Set(props.AttributeDefinitions.map((a: { AttributeName: string; AttributeType: string }) => `${a.AttributeName}:${a.AttributeType}`))).toEqual(
+      new Set(attributeDefinitions(definition).map((a) => `${a.name}:${a.type}`)),
+    );
+    expect(props.BillingMode).toBe('PAY_PER_REQUEST');
+  });
+
+  it.each(tables)('$name: TTL as defined', ({ definition, table }) => {
+    const props = json.Resources[logicalId(stack, table)]!.Properties;
+    if (definition.timeToLiveAttribute) expect(props.TimeToLiveSpecification).toEqual({ AttributeName: definition.timeToLiveAttribute, Enabled: true });
+    else expect(props.TimeToLiveSpecification).toBeUndefined();
+  });
+
+  it.each(tables)('$name: encrypted with its customer-managed key, PITR, deletion protection, retained', ({ table, key }) => {
+    const resource = json.Resources[logicalId(stack, table)] as { Properties: any; DeletionPolicy?: string };
+    expect(resource.Properties.SSESpecification).toEqual({ SSEEnabled: true, SSEType: 'KMS', KMSMasterKeyId: { 'Fn::GetAtt': [key, 'Arn'] } });
+    expect(resource.Properties.PointInTimeRecoverySpecification).toEqual({ PointInTimeRecoveryEnabled: true, RecoveryPeriodInDays: 35 });
+    expect(resource.Properties.DeletionProtectionEnabled).toBe(true);
+    expect(resource.DeletionPolicy).toBe('Retain');
+  });
+
+  it('keeps no AWS Backup plan or vault for content', () => {
+    template.resourceCountIs('AWS::Backup::BackupPlan', 0);
+    template.resourceCountIs('AWS::Backup::BackupVault', 0);
+  });
+});
+
+describe('StewardStack: refuses what would keep data that must be deleted', () => {
+  // The schema refuses these already; the stack refuses too when someone bypasses it.
+  const bypass = (storage: Record<string, unknown>) => ({ ...exampleConfig(), storage } as never);
+
+  it('refuses Object Lock, naming the field and the fix', () => {
+    expect(() => synthStack(bypass({ objectLock: true, backupRetentionDays: 0 }))).toThrow(StackConfigurationError);
+    expect(() => synthStack(bypass({ objectLock: true, backupRetentionDays: 0 }))).toThrow(/storage\.objectLock: Object Lock must stay off.*"objectLock": false/);
+  });
+
+  it('refuses backup retention, naming the field and the fix', () => {
+    expect(() => synthStack(bypass({ objectLock: false, backupRetentionDays: 7 }))).toThrow(/storage\.backupRetentionDays: backups of content must stay off \(got 7\)/);
+  });
+
+  it('lists every problem at once', () => {
+    let message = '';
+    try {
+      synthStack(bypass({ objectLock: true, backupRetentionDays: 30 }));
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    expect(message).toMatch(/objectLock/);
+    expect(message).toMatch(/backupRetentionDays/);
+  });
+
+  it('refuses sources whose credentials come from environment variables', () => {
+    const config = exampleConfig((doc) => {
+      doc.sources.research.credentials = { clientKeyEnv: 'TIKTOK_KEY', clientSecretEnv: 'TIKTOK_SECRET' };
+    });
+    expect(() => synthStack(config)).toThrow(/sources\.research\.credentials: a deployed stack reads TikTok credentials from Secrets Manager/);
+  });
+});
+
+const functions = [...stack.jobs.functions.values()];
+
+describe('Jobs: one function per job', () => {
+  it('deploys every job whose handler exists', () => {
+    expect([...stack.jobs.functions.keys()]).toEqual(JOB_NAMES);
+    template.resourceCountIs('AWS::Lambda::Function', JOB_NAMES.length);
+  });
+
+  it.each(functions.map((f) => [f.job, f] as const))('%s: latest Node.js runtime, ARM64, explicit memory and timeout, active tracing', (_job, f) => {
+    const props = json.Resources[logicalId(stack, f.fn)]!.Properties;
+    expect(props.Runtime).toBe('nodejs24.x');
+    expect(props.Architectures).toEqual(['arm64']);
+    expect(props.MemorySize).toBe(1024);
+    expect(props.Timeout).toBeGreaterThanOrEqual(60);
+    expect(props.Timeout).toBeLessThanOrEqual(900);
+    expect(props.TracingConfig).toEqual({ Mode: 'Active' });
+    expect(props.Handler).toBe('index.handler');
+  });
+
+  it.each(functions.map((f) => [f.job, f] as const))('%s: a dead-letter queue of its own, encrypted and TLS-only', (_job, f) => {
+    const props = json.Resources[logicalId(stack, f.fn)]!.Properties;
+    const queueId = logicalId(stack, f.deadLetterQueue);
+    expect(props.DeadLetterConfig).toEqual({ TargetArn: { 'Fn::GetAtt': [queueId, 'Arn'] } });
+    expect(json.Resources[queueId]!.Properties.SqsManagedSseEnabled).toBe(true);
+    expect(json.Resources[queueId]!.Properties.MessageRetentionPeriod).toBe(14 * 24 * 3600);
+  });
+
+  it.each(functions.map((f) => [f.job, f] as const))('%s: JSON logs in its own log group with a retention', (_job, f) => {
+    const props = json.Resources[logicalId(stack, f.fn)]!.Properties;
+    expect(props.LoggingConfig).toEqual({ LogFormat: 'JSON', LogGroup: { Ref: logicalId(stack, f.logGroup) } });
+    expect(json.Resources[logicalId(stack, f.logGroup)]!.Properties.RetentionInDays).toBe(90);
+  });
+
+  it.each(functions.map((f) => [f.job, f] as const))('%s: the environment names the vault, the key and the hash-key secret', (job, f) => {
+    const variables = json.Resources[logicalId(stack, f.fn)]!.Properties.Environment.Variables;
+    expect(variables).toMatchObject({
+      [JOB_ENV.job]: job,
+      [JOB_ENV.bucket]: { Ref: logicalId(stack, stack.vault.bucket) },
+      [JOB_ENV.ledgerTable]: { Ref: logicalId(stack, stack.vault.ledgerTable) },
+      [JOB_ENV.auditTable]: { Ref: logicalId(stack, stack.vault.auditTable) },
+      [JOB_ENV.contentKeyArn]: { 'Fn::GetAtt': [logicalId(stack, stack.vault.contentKey), 'Arn'] },
+      [JOB_ENV.hashKeySecretArn]: { Ref: logicalId(stack, stack.secrets.hashKey) },
+      POWERTOOLS_SERVICE_NAME: 'steward',
+      POWERTOOLS_METRICS_NAMESPACE: 'Steward',
+    });
+    // The config is inlined into the bundle, never put in the (4 KB, console-visible) environment.
+    expect(JSON.stringify(variables)).not.toMatch(/climate-videos/);
+  });
+
+  it('gives the collector the secret of each source, by source name', () => {
+    const variables = json.Resources[logicalId(stack, stack.jobs.get('collect').fn)]!.Properties.Environment.Variables;
+    const resolved = JSON.stringify(variables[JOB_ENV.sourceSecretArns]);
+    for (const [source, secret] of stack.secrets.sourceSecrets) {
+      expect(resolved).toContain(`\\"${source}\\":\\"`);
+      expect(resolved).toContain(logicalId(stack, secret));
+    }
+  });
+});
+
+describe('ProjectSecrets', () => {
+  it('creates one secret per source under the name the config gives, with a placeholder client key, encrypted with the audit key', () => {
+    const config = exampleConfig();
+    for (const [source, settings] of Object.entries(config.sources)) {
+      const secret = json.Resources[logicalId(stack, stack.secrets.sourceSecrets.get(source)!)] as { Properties: any; DeletionPolicy?: string };
+      expect(secret.Properties.Name).toBe('secretName' in settings.credentials ? settings.credentials.secretName : undefined);
+      expect(secret.Properties.KmsKeyId).toEqual({ 'Fn::GetAtt': [logicalId(stack, stack.vault.auditKey), 'Arn'] });
+      expect(JSON.parse(secret.Properties.GenerateSecretString.SecretStringTemplate)).toEqual({ clientKey: PLACEHOLDER_CLIENT_KEY });
+      expect(secret.DeletionPolicy).toBe('Retain');
+    }
+  });
+
+  it('creates the project HMAC key, retained and never rotated', () => {
+    const secret = json.Resources[logicalId(stack, stack.secrets.hashKey)] as { Properties: any; DeletionPolicy?: string };
+    expect(secret.Properties.Name).toBe('steward/climate-talk/hash-key');
+    expect(secret.Properties.GenerateSecretString.PasswordLength).toBe(64);
+    expect(secret.DeletionPolicy).toBe('Retain');
+    template.resourceCountIs('AWS::SecretsManager::RotationSchedule', 0);
+  });
+});
+
+const schedules = Object.values(json.Resources).filter((r) => r.Type === 'AWS::Scheduler::Schedule');
+
+describe('Schedules: collection', () => {
+  it('creates one schedule per collection spec, with the spec expression, in the project group', () => {
+    const collect = schedules.filter((s) => JSON.parse(s.Properties.Target.Input).spec !== undefined);
+    expect(collect.map((s) => JSON.parse(s.Properties.Target.Input).spec).sort()).toEqual(config.specs.map((s) => s.name).sort());
+    for (const spec of config.specs) {
+      template.hasResourceProperties('AWS::Scheduler::Schedule', {
+        ScheduleExpression: spec.schedule,
+        GroupName: 'steward-climate-talk',
+        ScheduleExpressionTimezone: 'Etc/UTC',
+        State: 'ENABLED',
+        EndDate: '2027-06-30T23:59:59.999Z',
+        Target: Match.objectLike({
+          Arn: { 'Fn::GetAtt': [logicalId(stack, stack.jobs.get('collect').fn), 'Arn'] },
+          Input: Match.serializedJson({ spec: spec.name, scheduledTime: '<aws.scheduler.scheduled-time>', executionId: '<aws.scheduler.execution-id>' }),
+        }),
+      });
+    }
+  });
+
+  it('retries a failed delivery 3 times within an hour, then dead-letters it', () => {
+    for (const schedule of schedules) {
+      expect(schedule.Properties.Target.RetryPolicy).toEqual({ MaximumEventAgeInSeconds: 3600, MaximumRetryAttempts: 3 });
+      expect(schedule.Properties.Target.DeadLetterConfig).toEqual({ Arn: { 'Fn::GetAtt': [logicalId(stack, stack.schedules.deadLetterQueue), 'Arn'] } });
+      expect(schedule.Properties.FlexibleTimeWindow).toEqual({ Mode: 'OFF' });
+    }
+  });
+
+  it('invokes through one role that the scheduler of this account alone can assume', () => {
+    const roleId = logicalId(stack, stack.schedules.role);
+    for (const schedule of schedules) expect(schedule.Properties.Target.RoleArn).toEqual({ 'Fn::GetAtt': [roleId, 'Arn'] });
+    expect(json.Resources[roleId]!.Properties.AssumeRolePolicyDocument.Statement).toEqual([
+      { Action: 'sts:AssumeRole', Effect: 'Allow', Principal: { Service: 'scheduler.amazonaws.com' }, Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } } },
+    ]);
+  });
+});
+
+const topicId = logicalId(stack, stack.monitoring.topic);
+const alarms = Object.values(json.Resources).filter((r) => r.Type === 'AWS::CloudWatch::Alarm');
+
+describe('Monitoring', () => {
+  it('encrypts the alarm topic with the audit key and refuses publishing without TLS', () => {
+    template.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: { 'Fn::GetAtt': [logicalId(stack, stack.vault.auditKey), 'Arn'] } });
+    template.hasResourceProperties('AWS::SNS::TopicPolicy', {
+      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]) },
+    });
+  });
+
+  it('lets CloudWatch use the audit key to publish into the encrypted topic', () => {
+    const key = json.Resources[logicalId(stack, stack.vault.auditKey)]!.Properties.KeyPolicy.Statement as any[];
+    expect(key).toEqual(
+      expect.arrayContaining([expect.objectContaining({ Effect: 'Allow', Principal: { Service: 'cloudwatch.amazonaws.com' }, Action: ['kms:Decrypt', 'kms:GenerateDataKey'] })]),
+    );
+  });
+
+  it('alarms on errors of every job', () => {
+    for (const f of stack.jobs.functions.values()) {
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        MetricName: 'Errors',
+        Namespace: 'AWS/Lambda',
+        Dimensions: [{ Name: 'FunctionName', Value: { Ref: logicalId(stack, f.fn) } }],
+        Threshold: 1,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        AlarmActions: [{ Ref: topicId }],
+      });
+    }
+  });
+
+  it('alarms on the depth of every dead-letter queue (jobs and scheduler)', () => {
+    const queues = [...[...stack.jobs.functions.values()].map((f) => f.deadLetterQueue), stack.schedules.deadLetterQueue];
+    for (const queue of queues) {
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        MetricName: 'ApproximateNumberOfMessagesVisible',
+        Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [logicalId(stack, queue), 'QueueName'] } }],
+        Threshold: 1,
+        AlarmActions: [{ Ref: topicId }],
+      });
+    }
+  });
+
+  it('sends every alarm to the topic', () => {
+    expect(alarms.length).toBeGreaterThan(0);
+    for (const alarm of alarms) expect(alarm.Properties.AlarmActions).toEqual([{ Ref: topicId }]);
+  });
+
+  it('has a dashboard with the alarms, the collected counts and the job health', () => {
+    const body = JSON.stringify(json.Resources[logicalId(stack, stack.monitoring.dashboard)]!.Properties.DashboardBody);
+    for (const text of ['Alarms', 'Overdue obligations', 'NewRecords', 'Job errors', 'Dead-lettered invocations']) expect(body).toContain(text);
+  });
+});
+
+describe('LabAccess: access trail', () => {
+  it('records every read of a record object, and nothing else, into the log bucket', () => {
+    template.hasResourceProperties('AWS::CloudTrail::Trail', {
+      IsLogging: true,
+      IsMultiRegionTrail: false,
+      IncludeGlobalServiceEvents: false,
+      EnableLogFileValidation: true,
+      S3BucketName: { Ref: logicalId(stack, stack.vault.logBucket) },
+      S3KeyPrefix: 'cloudtrail',
+      EventSelectors: [
+        {
+          DataResources: [
+            { Type: 'AWS::S3::Object', Values: [{ 'Fn::Join': ['', [{ 'Fn::GetAtt': [logicalId(stack, stack.vault.bucket), 'Arn'] }, '/records/']] }] },
+          ],
+          IncludeManagementEvents: false,
+          ReadWriteType: 'ReadOnly',
+        },
+      ],
+    });
+  });
+
+  it('lets CloudTrail write its log under its prefix only', () => {
+    template.hasResourceProperties('AWS::S3::BucketPolicy', {
+      Bucket: { Ref: logicalId(stack, stack.vault.logBucket) },
+      PolicyDocument: {
+        Statement: Match.arrayWith([Match.objectLike({ Effect: 'Allow', Action: 's3:PutObject', Principal: { Service: 'cloudtrail.amazonaws.com' } })]),
+      },
+    });
+  });
+});
