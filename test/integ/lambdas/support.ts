@@ -1,0 +1,125 @@
+/**
+ * Running a job handler in-process as Lambda would: the environment the stack sets (fresh bucket and tables on the
+ * local services of the jest global setup), the project config the stack inlines, Secrets Manager stubbed with
+ * aws-sdk-client-mock (there is no local Secrets Manager), and the TikTok emulator as the source's base URL.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { mockClient } from 'aws-sdk-client-mock';
+import { JOB_ENV } from '../../../lib/config/deployed';
+import type { ProjectConfig } from '../../../lib/config/schema';
+import { startEmulator, type RunningEmulator } from '../../../lib/emulator';
+import { testConfig, TEST_SECRET } from '../../support/job-context';
+import { freshBucket, freshTables } from '../store/support';
+
+export const CLIENT = { clientKey: 'lab-key', clientSecret: 'lab-secret' };
+const WORLD = { users: 200, videosPerDay: 20, historyDays: 40, futureDays: 5, maxCommentsPerVideo: 4, adsPerYear: 300, advertisers: 20 };
+const ACCOUNT = 'arn:aws:secretsmanager:us-east-1:123456789012:secret';
+export const HASH_KEY_ARN = `${ACCOUNT}:steward/test/hash-key-AbCdEf`;
+export const sourceSecretArn = (source: string) => `${ACCOUNT}:steward/test/${source}-AbCdEf`;
+
+/** A recorded scheduler event from test/events/scheduler/. */
+export function schedulerEvent(name: string): Record<string, unknown> {
+  return JSON.parse(readFileSync(join(__dirname, '..', '..', 'events', 'scheduler', `${name}.json`), 'utf8')) as Record<string, unknown>;
+}
+
+/** A fake Lambda context with `remainingMs` left. */
+export function lambdaContext(functionName: string, remainingMs = 300_000) {
+  const deadline = Date.now() + remainingMs;
+  return {
+    awsRequestId: `req-${Math.random().toString(36).slice(2)}`,
+    functionName,
+    functionVersion: '$LATEST',
+    invokedFunctionArn: `arn:aws:lambda:us-east-1:123456789012:function:${functionName}`,
+    memoryLimitInMB: '1024',
+    logGroupName: `/aws/lambda/${functionName}`,
+    logStreamName: 'test',
+    callbackWaitsForEmptyEventLoop: false,
+    getRemainingTimeInMillis: () => deadline - Date.now(),
+    done: () => {},
+    fail: () => {},
+    succeed: () => {},
+  };
+}
+
+export interface DeployedFixture {
+  readonly config: ProjectConfig;
+  readonly emulator: RunningEmulator;
+  readonly bucket: string;
+  readonly tables: { ledger: string; audit: string };
+  readonly secrets: ReturnType<typeof mockClient>;
+  /** Everything written to stdout (Powertools logs and EMF metrics) since the fixture started. */
+  stdout(): string;
+  close(): Promise<void>;
+}
+
+/**
+ * Set up the environment of a job function named `job` (with TikTok sources when `tiktok`), and return the
+ * fixture. The handler module must be required after this (it reads the environment at import).
+ */
+export async function deployedFixture(job: string, options: { tiktok?: boolean; change?: (doc: Record<string, any>) => void } = {}): Promise<DeployedFixture> {
+  const emulator = await startEmulator({ credentials: [CLIENT], world: { ...WORLD, videoDeletionShare: 0, videoPrivateShare: 0, accountDeletionShare: 0 } });
+  const config = testConfig((doc) => {
+    for (const [name, source] of Object.entries<Record<string, unknown>>(doc.sources)) {
+      source.credentials = { secretName: `steward/test/${name}` };
+      source.baseUrl = emulator.url;
+    }
+    options.change?.(doc);
+  });
+  const [{ client, names }, { s3, bucket }] = await Promise.all([freshTables('handler'), freshBucket('handler')]);
+  client.destroy();
+  s3.destroy();
+
+  const secrets = mockClient(SecretsManagerClient);
+  secrets.on(GetSecretValueCommand, { SecretId: HASH_KEY_ARN }).resolves({ SecretString: TEST_SECRET });
+  for (const source of Object.keys(config.sources)) {
+    secrets.on(GetSecretValueCommand, { SecretId: sourceSecretArn(source) }).resolves({ SecretString: JSON.stringify(CLIENT) });
+  }
+
+  const saved = { ...process.env };
+  Object.assign(process.env, {
+    [JOB_ENV.job]: job,
+    [JOB_ENV.bucket]: bucket,
+    [JOB_ENV.ledgerTable]: names.ledger,
+    [JOB_ENV.auditTable]: names.audit,
+    [JOB_ENV.contentKeyArn]: 'arn:aws:kms:us-east-1:123456789012:key/00000000-0000-0000-0000-000000000000',
+    [JOB_ENV.hashKeySecretArn]: HASH_KEY_ARN,
+    ...(options.tiktok ? { [JOB_ENV.sourceSecretArns]: JSON.stringify(Object.fromEntries(Object.keys(config.sources).map((s) => [s, sourceSecretArn(s)]))) } : {}),
+    STEWARD_PROJECT_CONFIG: JSON.stringify(config),
+    POWERTOOLS_SERVICE_NAME: 'steward',
+    POWERTOOLS_METRICS_NAMESPACE: 'Steward',
+  });
+
+  let captured = '';
+  const write = process.stdout.write.bind(process.stdout);
+  const spy = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    captured += typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8');
+    return true;
+  });
+  void write;
+
+  return {
+    config,
+    emulator,
+    bucket,
+    tables: names,
+    secrets,
+    stdout: () => captured,
+    async close() {
+      spy.mockRestore();
+      secrets.restore();
+      for (const name of Object.keys(process.env)) if (!(name in saved)) delete process.env[name];
+      Object.assign(process.env, saved);
+      await emulator.stop();
+    },
+  };
+}
+
+/** The JSON lines of the captured stdout. */
+export function jsonLines(stdout: string): Record<string, any>[] {
+  return stdout
+    .split('\n')
+    .filter((line) => line.startsWith('{'))
+    .map((line) => JSON.parse(line) as Record<string, any>);
+}
