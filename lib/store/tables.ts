@@ -12,7 +12,8 @@
  * | tombstone | `tomb#<recordHash>` | `tomb` | content-free: no id, no object key, no provenance; never in a GSI |
  * | checkpoint | `ckpt#<specName>` | `ckpt` | |
  * | run | `run#<runId>` | `run` | |
- * | quota usage | `quota#<source>` | `<YYYY-MM-DD>` | atomic `ADD requests, records`; `ttl` set (the only items that expire) |
+ * | quota usage | `quota#<source>` | `<YYYY-MM-DD>` | atomic `ADD requests, records`; `ttl` set |
+ * | lease | `lease#<name>` | `lease` | conditional put by one worker (`owner`, `expiresAt`), e.g. `refresh-shard-03`; `ttl` set |
  *
  * Audit table (`pk`, `sk`):
  * | item | pk | sk | notes |
@@ -159,6 +160,8 @@ export const ledgerKeys = {
   checkpoint: (specName: string) => ({ pk: `ckpt#${specName}`, sk: 'ckpt' }),
   run: (runId: string) => ({ pk: `run#${runId}`, sk: 'run' }),
   quota: (source: string, day: string) => ({ pk: `quota#${source}`, sk: day }),
+  /** A lease that keeps two workers off the same work (e.g. one due-index shard). */
+  lease: (name: string) => ({ pk: `lease#${name}`, sk: 'lease' }),
   dueShard: (shard: number) => `d#${String(shard).padStart(2, '0')}`,
 } as const;
 
