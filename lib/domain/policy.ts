@@ -16,6 +16,13 @@ export const PolicySchema = z
     refreshWithinDays: z.number().int().min(1).max(365),
     /** Start refreshing this many hours before the deadline, so a failed sweep can be retried in time. */
     refreshLeadHours: z.number().int().min(1).max(24 * 14).default(72),
+    /**
+     * How a refresh checks videos and comments: `lookup` re-fetches their content by id (100 per request), so
+     * changed content is rewritten; `existence-check` only asks a batch compliance task which ids are still
+     * served (up to 10,000 per task, a few requests), re-stamping the rest without new content. Accounts and ads
+     * have no compliance task and are always looked up.
+     */
+    refreshBy: z.enum(['lookup', 'existence-check']).default('lookup'),
     /** What to do when the platform no longer serves a record. */
     whenUnavailable: z.enum(['purge']),
     /** What counts as confirmed unavailability; transient errors never do. */

@@ -88,6 +88,18 @@ export interface ActiveRecord {
   readonly parentKey?: RecordKey;
   /** Consecutive refreshes that did not find the record without being evidence of deletion. */
   readonly missCount: number;
+  /**
+   * Set when a purge has started and not yet finished (the object may still exist). The record is then due at
+   * once, so the next sweep (or `steward purge`) completes the purge after a crash.
+   */
+  readonly purgePending?: PendingPurge;
+}
+
+/** A purge that was decided and started: why, on what evidence, since when. Evidence holds no content. */
+export interface PendingPurge {
+  readonly reason: PurgeReason;
+  readonly evidence: Readonly<Record<string, string | number>>;
+  readonly requestedAt: string;
 }
 
 /**

@@ -30,7 +30,7 @@ import {
   recordKeyOf,
   type Tombstone,
 } from '../domain/records';
-import type { Checkpoint, Ledger, QuotaUsage, RecordUpdate, RunRecord } from './ports';
+import type { Checkpoint, Ledger, QuotaUsage, RecordUpdate, Restamp, RunRecord } from './ports';
 import {
   BadCursorError,
   chunk,
@@ -214,6 +214,11 @@ export class DynamoDbLedger implements Ledger {
       set.push(`${path.join('.')} = ${placeholder}`);
       values[placeholder] = value;
     };
+    const restamp = (r: Restamp | undefined) => {
+      if (r === undefined) return;
+      assign('policyVersion', r.policyVersion);
+      assign('expiresAt', isoOrThrow(r.expiresAt, `expiresAt of ${update.key}`));
+    };
     switch (update.kind) {
       case 'seen':
         // Unchanged content: re-stamped only. It counts as a refresh when the caller moves the deadline.
@@ -224,6 +229,7 @@ export class DynamoDbLedger implements Ledger {
           assign('lastRefreshedAt', update.at);
         }
         if (update.nextActionAt !== undefined) assign('nextActionAt', isoOrThrow(update.nextActionAt, `nextActionAt of ${update.key}`));
+        restamp(update.restamp);
         break;
       case 'changed':
         assign('lastSeenAt', update.at);
@@ -235,9 +241,22 @@ export class DynamoDbLedger implements Ledger {
         assign('nextActionAt', isoOrThrow(update.nextActionAt, `nextActionAt of ${update.key}`));
         assign('provenance.logId', update.logId);
         assign('provenance.retrievedAt', update.at);
+        restamp(update.restamp);
         break;
       case 'missed':
         assign('missCount', update.missCount);
+        break;
+      case 'purge-pending':
+        // Due at once: whoever sweeps next finishes the purge. The first reason and evidence stay.
+        assign('nextActionAt', isoOrThrow(update.at, `purge time of ${update.key}`));
+        set.push('#purgePending = if_not_exists(#purgePending, :purgePending)');
+        names['#purgePending'] = 'purgePending';
+        values[':purgePending'] = { reason: update.reason, evidence: { ...update.evidence }, requestedAt: update.at };
+        break;
+      case 'restamped':
+        assign('refreshDueAt', update.refreshDueAt);
+        assign('nextActionAt', isoOrThrow(update.nextActionAt, `nextActionAt of ${update.key}`));
+        restamp(update.restamp);
         break;
       default: {
         const never: never = update;
@@ -259,6 +278,8 @@ export class DynamoDbLedger implements Ledger {
   /**
    * Deletes the record item and writes the tombstone in one transaction. Idempotent: if a tombstone already
    * exists the first one is kept (it points at the first purge's evidence) and the record item is still deleted.
+   * One exception: an erasure supersedes a tombstone of another reason, because only an erasure tombstone keeps
+   * the erased account's future videos out of collection.
    */
   async tombstone(key: RecordKey, tombstone: Tombstone): Promise<void> {
     const expected = this.hasher.hash(key);
@@ -274,7 +295,13 @@ export class DynamoDbLedger implements Ledger {
               Put: {
                 TableName: this.tableName,
                 Item: tombstoneItem(tombstone),
-                ConditionExpression: 'attribute_not_exists(pk)',
+                ...(tombstone.reason === 'erasure'
+                  ? {
+                      ConditionExpression: 'attribute_not_exists(pk) OR #reason <> :erasure',
+                      ExpressionAttributeNames: { '#reason': 'reason' },
+                      ExpressionAttributeValues: { ':erasure': 'erasure' },
+                    }
+                  : { ConditionExpression: 'attribute_not_exists(pk)' }),
               },
             },
           ],

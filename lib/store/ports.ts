@@ -3,7 +3,7 @@
  * against the embedded local services, so job code has no test-only branches.
  */
 import type { AuditAction, AuditEvent, ChainedAuditEvent } from '../domain/audit';
-import type { ActiveRecord, LedgerRecord, RecordKey, RecordRef, Tombstone } from '../domain/records';
+import type { ActiveRecord, LedgerRecord, PurgeReason, RecordKey, RecordRef, Tombstone } from '../domain/records';
 
 export interface StoredObject {
   readonly key: string;
@@ -24,9 +24,23 @@ export interface ObjectStore {
   list(prefix: string): AsyncIterable<string>;
 }
 
-/** A change to an active record found again (by collect or refresh). */
+/** Obligations recomputed under the policy version in force (refresh and policy changes re-stamp records). */
+export interface Restamp {
+  readonly policyVersion: number;
+  readonly expiresAt: string;
+}
+
+/** A change to an active record found again (by collect or refresh), or a purge that has begun. */
 export type RecordUpdate =
-  | { readonly kind: 'seen'; readonly key: RecordKey; readonly at: string; readonly refreshDueAt?: string; readonly nextActionAt?: string }
+  | {
+      readonly kind: 'seen';
+      readonly key: RecordKey;
+      readonly at: string;
+      readonly refreshDueAt?: string;
+      readonly nextActionAt?: string;
+      /** Set when the record is re-stamped under another policy version. */
+      readonly restamp?: Restamp;
+    }
   | {
       readonly kind: 'changed';
       readonly key: RecordKey;
@@ -36,8 +50,29 @@ export type RecordUpdate =
       readonly refreshDueAt: string;
       readonly nextActionAt: string;
       readonly logId: string;
+      readonly restamp?: Restamp;
     }
-  | { readonly kind: 'missed'; readonly key: RecordKey; readonly at: string; readonly missCount: number };
+  | { readonly kind: 'missed'; readonly key: RecordKey; readonly at: string; readonly missCount: number }
+  /**
+   * A purge has begun: the reason and evidence are kept on the record and it becomes due at `at`, so a purge cut
+   * short by a crash is found by the next sweep and completed.
+   */
+  | {
+      readonly kind: 'purge-pending';
+      readonly key: RecordKey;
+      readonly at: string;
+      readonly reason: PurgeReason;
+      readonly evidence: Readonly<Record<string, string | number>>;
+    }
+  /** Due dates recomputed after a policy change, without a refresh. */
+  | {
+      readonly kind: 'restamped';
+      readonly key: RecordKey;
+      readonly at: string;
+      readonly refreshDueAt: string;
+      readonly nextActionAt: string;
+      readonly restamp: Restamp;
+    };
 
 /** Saved collection progress of one spec: enough to resume after a crash or a quota stop. */
 export interface Checkpoint {
@@ -124,4 +159,13 @@ export interface AuditLog {
   byChain(chainId: string, query?: AuditQuery): Promise<AuditPage>;
   /** Every chain id, for verification. */
   chains(): AsyncIterable<string>;
+}
+
+/**
+ * The project's content key. Crypto-shredding: once every record is purged at project end, scheduling the key's
+ * deletion makes any copy that escaped the purge (a stray backup, a forgotten export) unreadable.
+ */
+export interface KeyManager {
+  /** Schedule deletion of the project's content key, or report what would be done where that is not possible. */
+  scheduleKeyDeletion(): Promise<{ readonly scheduled: boolean; readonly detail: string }>;
 }
