@@ -4,6 +4,29 @@
  *
  * Events form hash chains, one per writer (a run, an erasure request), so concurrent writers never contend for
  * one head item, while any edit, deletion or reordering inside a chain breaks the recomputed hashes.
+ *
+ * Whole chains are protected by the seal log, a second hash chain (one `seals` partition) whose entries commit
+ * to chain heads. A seal `{seq, chainId, chainSeq, chainHash, kind, prevHash, hash}` is written
+ * - `open`: when a writer opens (or resumes) a chain, committing to the head it starts from (seq 0 for a new
+ *   chain), so a chain exists in the seal log before its first event;
+ * - `close`: in the same DynamoDB transaction as the events of the append that carries `run.finished`, so a
+ *   finished chain is never left unsealed, even after a crash;
+ * - `checkpoint`: when a writer calls `seal()` explicitly (a writer that ends without `run.finished`).
+ * Seals are appended with a conditional put on the next seal seq (compare-and-swap, retried on conflict). Only
+ * opens and closes touch the seal log, a few writes per run, never the per-event appends, so event appends stay
+ * free of any shared hot item.
+ *
+ * What `verifyAuditLog` then detects (see lib/jobs/verify.ts):
+ * - an edited, deleted, inserted or reordered event inside a chain: `verifyChain` (hash, seq, prevHash);
+ * - the last events of a finished chain deleted: its `close` seal names a seq and hash that no longer exist;
+ * - a whole chain deleted (events and registry item): its seals still name it;
+ * - a seal deleted or edited: the seal log's own chain breaks; a finished chain without its `close` seal;
+ * - a chain that has events but no seal, or a registry item removed.
+ * Limits: the newest seals can be cut off together with everything they cover (tail truncation, inherent in any
+ * hash chain): reports and certificates print the seal head (`auditHead`), so a copy kept outside pins it. A
+ * writer that recomputes every later hash (full write access and this code) is caught only by such an outside
+ * copy. A chain whose writer died between opening it and its first append looks like a chain whose events were
+ * deleted: `verify` reports it, and the run's ledger item (status `running`) tells the two apart.
  */
 import { createHash } from 'node:crypto';
 import * as z from 'zod';
@@ -94,6 +117,109 @@ export function verifyChain(events: readonly ChainedAuditEvent[]): string[] {
     if (prevHash !== prev.hash) problems.push(`chain ${chainId} seq ${seq}: prevHash does not match the previous event`);
     if (chainHash(body, chainId, seq, prevHash) !== hash) problems.push(`chain ${chainId} seq ${seq}: content does not match its hash (edited)`);
     prev = { seq, hash };
+  }
+  return problems;
+}
+
+// ------------------------------------------------------------------------------------------------ seal log
+
+export const SEAL_KINDS = ['open', 'close', 'checkpoint'] as const;
+export type SealKind = (typeof SEAL_KINDS)[number];
+
+/** What a seal commits to: the head (`chainSeq`, `chainHash`) of one chain at one moment. */
+export interface SealBody {
+  readonly at: string;
+  readonly chainId: string;
+  /** Seq of the chain's head when sealed (0: a chain opened before its first event). */
+  readonly chainSeq: number;
+  /** Hash of the event at `chainSeq` (GENESIS_HASH for 0). */
+  readonly chainHash: string;
+  readonly kind: SealKind;
+}
+
+/** A seal as stored: its place in the seal log and the hash that commits to every seal before it. */
+export interface ChainSeal extends SealBody {
+  readonly seq: number;
+  readonly prevHash: string;
+  readonly hash: string;
+}
+
+export function sealHash(body: SealBody, seq: number, prevHash: string): string {
+  const { at, chainId, chainSeq, chainHash: head, kind } = body;
+  return createHash('sha256').update(canonicalJson({ seal: { at, chainId, chainSeq, chainHash: head, kind }, seq, prevHash })).digest('hex');
+}
+
+/** Link one seal after the seal log's head (`seq`, `hash`). */
+export function linkSeal(body: SealBody, head: { seq: number; hash: string }): ChainSeal {
+  const seq = head.seq + 1;
+  return { ...body, seq, prevHash: head.hash, hash: sealHash(body, seq, head.hash) };
+}
+
+/** Recompute the seal log read in seq order; returns the problems found (empty when intact). */
+export function verifySeals(seals: readonly ChainSeal[]): string[] {
+  const problems: string[] = [];
+  let prev = { seq: 0, hash: GENESIS_HASH };
+  for (const s of seals) {
+    if (s.seq !== prev.seq + 1) problems.push(`seal log: expected seal #${prev.seq + 1}, found #${s.seq} (seal missing or reordered)`);
+    if (s.prevHash !== prev.hash) problems.push(`seal log #${s.seq}: prevHash does not match the previous seal`);
+    if (sealHash(s, s.seq, s.prevHash) !== s.hash) problems.push(`seal log #${s.seq}: content does not match its hash (edited)`);
+    prev = { seq: s.seq, hash: s.hash };
+  }
+  return problems;
+}
+
+/** The whole log as read back: every chain (registry and seal log together name them), the registry, the seals. */
+export interface AuditLogSnapshot {
+  /** Events of each chain in seq order (empty array: the chain was named but holds no events). */
+  readonly chains: ReadonlyMap<string, readonly ChainedAuditEvent[]>;
+  /** Chain ids in the chain registry. */
+  readonly registered: ReadonlySet<string>;
+  /** The seal log in seq order. */
+  readonly seals: readonly ChainSeal[];
+}
+
+/** Problems of one chain against its seals (the chain's own hashes are checked by `verifyChain`). */
+export function verifyChainSeals(chainId: string, events: readonly ChainedAuditEvent[], seals: readonly ChainSeal[]): string[] {
+  const problems: string[] = [];
+  const bySeq = new Map(events.map((e) => [e.seq, e]));
+  const mine = seals.filter((s) => s.chainId === chainId);
+  if (mine.length === 0 && events.length > 0) problems.push(`chain ${chainId}: holds ${events.length} event(s) but the seal log never opened it (seal deleted?)`);
+  for (const seal of mine) {
+    if (seal.chainSeq === 0) continue;
+    const event = bySeq.get(seal.chainSeq);
+    if (!event) problems.push(`chain ${chainId}: seal #${seal.seq} (${seal.kind}) commits to seq ${seal.chainSeq}, which is missing (events deleted)`);
+    else if (event.hash !== seal.chainHash) problems.push(`chain ${chainId}: seal #${seal.seq} (${seal.kind}) commits to another hash at seq ${seal.chainSeq} (event replaced)`);
+  }
+  if (mine.length > 0 && events.length === 0) {
+    problems.push(`chain ${chainId}: opened at seal #${mine[0]!.seq} but holds no events (deleted, or its writer stopped before its first append)`);
+  }
+  // Events past a close seal are legitimate only after the chain was reopened (an `open` seal at or after it).
+  let closedAt: number | undefined;
+  for (const seal of mine) {
+    if (seal.kind === 'close') closedAt = seal.chainSeq;
+    else if (seal.kind === 'open' && closedAt !== undefined && seal.chainSeq >= closedAt) closedAt = undefined;
+  }
+  if (closedAt !== undefined && events.length > 0 && events[events.length - 1]!.seq > closedAt) {
+    problems.push(`chain ${chainId}: events after seq ${closedAt}, where the chain was closed, without reopening it (events inserted)`);
+  }
+  const last = events[events.length - 1];
+  if (last?.action === 'run.finished' && !mine.some((s) => s.chainSeq === last.seq && s.chainHash === last.hash)) {
+    problems.push(`chain ${chainId}: finished at seq ${last.seq} but no seal commits to it (close seal deleted?)`);
+  }
+  return problems;
+}
+
+/** Verify everything: the seal log, every chain, every chain against its seals, and the registry. */
+export function verifyAuditLog(snapshot: AuditLogSnapshot): string[] {
+  const problems = verifySeals(snapshot.seals);
+  const sealed = new Set(snapshot.seals.map((s) => s.chainId));
+  for (const [chainId, events] of [...snapshot.chains.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+    problems.push(...verifyChain(events));
+    problems.push(...verifyChainSeals(chainId, events, snapshot.seals));
+    if (sealed.has(chainId) && !snapshot.registered.has(chainId)) problems.push(`chain ${chainId}: sealed but missing from the chain registry (registry item deleted)`);
+    if (!sealed.has(chainId) && snapshot.registered.has(chainId) && events.length === 0) {
+      problems.push(`chain ${chainId}: registered but never sealed and empty (its seal and events deleted, or a writer that stopped at once)`);
+    }
   }
   return problems;
 }

@@ -4,13 +4,42 @@
  * "what did researcher Y do" (`by-researcher`). Every event is validated content-free before it is linked.
  */
 import { createHash } from 'node:crypto';
-import { BatchWriteCommand, DynamoDBDocumentClient, QueryCommand, UpdateCommand, type NativeAttributeValue } from '@aws-sdk/lib-dynamodb';
+import {
+  BatchWriteCommand,
+  DynamoDBDocumentClient,
+  PutCommand,
+  QueryCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+  type NativeAttributeValue,
+} from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
-import { type AuditAction, type AuditEvent, AuditEventSchema, type ChainedAuditEvent, GENESIS_HASH, linkEvents } from '../domain/audit';
+import {
+  type AuditAction,
+  type AuditEvent,
+  AuditEventSchema,
+  type ChainedAuditEvent,
+  type ChainSeal,
+  GENESIS_HASH,
+  linkEvents,
+  linkSeal,
+  type SealBody,
+  type SealKind,
+} from '../domain/audit';
 import { type Clock, MS_PER_DAY, systemClock } from '../domain/clock';
 import { BadInputError } from '../domain/errors';
 import type { AuditChainWriter, AuditLog, AuditPage, AuditQuery } from './ports';
-import { BadCursorError, chunk, decodeCursor, encodeCursor, resolveRetry, type ResolvedRetry, type RetryOptions, UnprocessedItemsError } from './retry';
+import {
+  BadCursorError,
+  chunk,
+  decodeCursor,
+  encodeCursor,
+  errorName,
+  resolveRetry,
+  type ResolvedRetry,
+  type RetryOptions,
+  UnprocessedItemsError,
+} from './retry';
 import { AUDIT_INDEX, auditKeys, TIME_SHARDS } from './tables';
 
 type Item = Record<string, NativeAttributeValue>;
@@ -23,6 +52,16 @@ export interface DynamoDbAuditLogOptions {
   readonly defaultLimit?: number;
   /** Largest page a query may ask for. @default 1000 */
   readonly maxLimit?: number;
+  /** Attempts at appending a seal when concurrent writers take the same seal seq. @default 25 */
+  readonly maxSealAttempts?: number;
+}
+
+/** A seal could not be appended (the seal log kept moving under concurrent writers). */
+export class SealConflictError extends Error {
+  constructor(chainId: string, attempts: number) {
+    super(`seal log: could not seal chain ${chainId} after ${attempts} attempts (too many concurrent writers)`);
+    this.name = 'SealConflictError';
+  }
 }
 
 /** Attributes that exist only for keys and indexes; stripped when an item is read back as an event. */
@@ -50,6 +89,32 @@ export function eventFrom(item: Item): ChainedAuditEvent {
   const event: Item = { ...item };
   for (const attribute of STORAGE_ATTRIBUTES) delete event[attribute];
   return event as ChainedAuditEvent;
+}
+
+/**
+ * Like `eventFrom`, but a key or index attribute that is not what the event itself implies (an `sk` that is not
+ * its seq, a `timeShard` or `recordSk` moved to hide it from a query) is kept on the event, so the event no longer
+ * matches its hash and verification reports it as edited.
+ */
+export function checkedEventFrom(item: Item): ChainedAuditEvent {
+  const event = eventFrom(item);
+  const expected = auditItem(event);
+  const kept: Item = {};
+  for (const attribute of STORAGE_ATTRIBUTES) {
+    if (attribute === 'pk') continue;
+    if (item[attribute] !== expected[attribute]) kept[attribute] = item[attribute] ?? null;
+  }
+  return Object.keys(kept).length === 0 ? event : ({ ...event, ...kept } as ChainedAuditEvent);
+}
+
+/** The stored item of a seal. */
+export function sealItem(seal: ChainSeal): Item {
+  return { pk: auditKeys.sealPk, sk: auditKeys.seqSk(seal.seq), ...seal };
+}
+
+function sealFrom(item: Item): ChainSeal {
+  const { pk: _pk, sk: _sk, ...seal } = item;
+  return seal as ChainSeal;
 }
 
 /** Sort order of every result: time, then chain, then seq. */
@@ -95,6 +160,9 @@ function validate(events: readonly AuditEvent[], chainId: string): AuditEvent[] 
 
 const ByActionCursor = z.object({ at: z.string(), chainId: z.string(), seq: z.number().int() }).strict();
 
+/** Events written in the close seal's transaction (the rest of a finishing append goes by BatchWrite first). */
+const SEALED_TAIL = 24;
+
 class DynamoDbChainWriter implements AuditChainWriter {
   /** Serialises appends: events of one chain are linked and written one call after another. */
   private tail: Promise<unknown> = Promise.resolve();
@@ -113,6 +181,18 @@ class DynamoDbChainWriter implements AuditChainWriter {
     return run;
   }
 
+  seal(): Promise<ChainSeal> {
+    const run = this.tail.then(async () => {
+      if (this.stale) {
+        this.head = await this.log.readHead(this.chainId);
+        this.stale = false;
+      }
+      return this.log.appendSeal(this.chainId, 'checkpoint', this.head);
+    });
+    this.tail = run.catch(() => undefined);
+    return run;
+  }
+
   private async appendNow(events: readonly AuditEvent[]): Promise<ChainedAuditEvent[]> {
     const valid = validate(events, this.chainId);
     if (valid.length === 0) return [];
@@ -122,7 +202,15 @@ class DynamoDbChainWriter implements AuditChainWriter {
     }
     const linked = linkEvents(valid, this.chainId, this.head);
     try {
-      await this.log.writeInOrder(linked);
+      if (valid.some((e) => e.action === 'run.finished')) {
+        // The last events and the close seal go in one transaction: a finished chain is never left unsealed.
+        const split = Math.max(0, linked.length - SEALED_TAIL);
+        await this.log.writeInOrder(linked.slice(0, split));
+        const last = linked[linked.length - 1]!;
+        await this.log.appendSeal(this.chainId, 'close', { seq: last.seq, hash: last.hash }, linked.slice(split));
+      } else {
+        await this.log.writeInOrder(linked);
+      }
     } catch (error) {
       this.stale = true;
       throw error;
@@ -138,6 +226,7 @@ export class DynamoDbAuditLog implements AuditLog {
   private readonly retry: ResolvedRetry;
   private readonly defaultLimit: number;
   private readonly maxLimit: number;
+  private readonly maxSealAttempts: number;
 
   constructor(
     private readonly doc: DynamoDBDocumentClient,
@@ -148,6 +237,7 @@ export class DynamoDbAuditLog implements AuditLog {
     this.retry = resolveRetry(options.retry);
     this.defaultLimit = options.defaultLimit ?? 100;
     this.maxLimit = options.maxLimit ?? 1000;
+    this.maxSealAttempts = options.maxSealAttempts ?? 25;
   }
 
   async chain(chainId: string): Promise<AuditChainWriter> {
@@ -161,7 +251,68 @@ export class DynamoDbAuditLog implements AuditLog {
         ExpressionAttributeValues: { ':now': this.clock.now().toISOString() },
       }),
     );
+    // The seal log learns of the chain before its first event (domain/audit.ts: whole-chain deletion).
+    await this.appendSeal(chainId, 'open', head);
     return new DynamoDbChainWriter(this, chainId, head);
+  }
+
+  /**
+   * @internal Append a seal committing to `head` of `chainId` at the seal log's next seq (conditional put, retried
+   * with jitter when another writer took that seq). With `events`, they are written in the same transaction.
+   */
+  async appendSeal(chainId: string, kind: SealKind, head: { seq: number; hash: string }, events: readonly ChainedAuditEvent[] = []): Promise<ChainSeal> {
+    const body: SealBody = { at: this.clock.now().toISOString(), chainId, chainSeq: head.seq, chainHash: head.hash, kind };
+    for (let attempt = 0; attempt < this.maxSealAttempts; attempt++) {
+      if (attempt > 0) await this.retry.sleep(Math.min(1000, this.retry.delayMs(Math.min(attempt, 6))));
+      const seal = linkSeal(body, await this.readSealHead());
+      const put = { TableName: this.tableName, Item: sealItem(seal), ConditionExpression: 'attribute_not_exists(pk)' };
+      try {
+        if (events.length === 0) {
+          await this.doc.send(new PutCommand(put));
+        } else {
+          await this.doc.send(
+            new TransactWriteCommand({ TransactItems: [...events.map((event) => ({ Put: { TableName: this.tableName, Item: auditItem(event) } })), { Put: put }] }),
+          );
+        }
+        return seal;
+      } catch (error) {
+        if (!isSealConflict(error)) throw error;
+      }
+    }
+    throw new SealConflictError(chainId, this.maxSealAttempts);
+  }
+
+  /** @internal The last seal, or the genesis head of an empty seal log. */
+  async readSealHead(): Promise<{ seq: number; hash: string }> {
+    const out = await this.doc.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': auditKeys.sealPk },
+        ScanIndexForward: false,
+        Limit: 1,
+        ConsistentRead: true,
+      }),
+    );
+    const last = out?.Items?.[0];
+    return last ? { seq: Number(last.seq), hash: String(last.hash) } : { seq: 0, hash: GENESIS_HASH };
+  }
+
+  async *seals(): AsyncIterable<ChainSeal> {
+    let start: Item | undefined;
+    do {
+      const out = await this.doc.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': auditKeys.sealPk },
+          ExclusiveStartKey: start,
+          ConsistentRead: true,
+        }),
+      );
+      for (const item of out.Items ?? []) yield sealFrom(item);
+      start = out.LastEvaluatedKey;
+    } while (start);
   }
 
   /** @internal The last event of a chain, or the genesis head. */
@@ -227,7 +378,7 @@ export class DynamoDbAuditLog implements AuditLog {
           ConsistentRead: true,
         }),
       );
-      events.push(...(out.Items ?? []).map(eventFrom));
+      events.push(...(out.Items ?? []).map(checkedEventFrom));
       start = out.LastEvaluatedKey;
     } while (start && events.length < limit);
     return start ? { events, cursor: encodeCursor(start) } : { events };
@@ -366,4 +517,13 @@ export class DynamoDbAuditLog implements AuditLog {
     if (typeof key.pk !== 'string' || typeof key.sk !== 'string') throw new BadCursorError('invalid paging cursor: pass back the cursor of the previous page unchanged');
     return key;
   }
+}
+
+/** Another writer took the seal seq (conditional put failed), or a concurrent transaction touched it. */
+function isSealConflict(error: unknown): boolean {
+  const name = errorName(error);
+  if (name === 'ConditionalCheckFailedException' || name === 'TransactionConflictException') return true;
+  if (name !== 'TransactionCanceledException') return false;
+  const reasons = (error as { CancellationReasons?: { Code?: string }[] }).CancellationReasons ?? [];
+  return reasons.some((r) => r.Code === 'ConditionalCheckFailed' || r.Code === 'TransactionConflict');
 }

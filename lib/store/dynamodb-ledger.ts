@@ -174,6 +174,14 @@ export class DynamoDbLedger implements Ledger {
     return out;
   }
 
+  /** Tombstones by keyed record hash (consistent reads); absent hashes are left out of the map. */
+  async getTombstones(recordHashes: readonly string[]): Promise<Map<string, Tombstone>> {
+    const keys: Key[] = [...new Set(recordHashes)].map((hash) => ledgerKeys.tombstone(hash));
+    const out = new Map<string, Tombstone>();
+    for (const item of await this.batchGet(keys)) out.set(String(item.recordHash), tombstoneFrom(item));
+    return out;
+  }
+
   async putRecords(records: readonly ActiveRecord[], nextActionAt: (r: ActiveRecord) => string): Promise<void> {
     // One BatchWrite may not name a key twice: the last version of a record wins, as a second put would.
     const byPk = new Map<string, Item>();

@@ -2,7 +2,7 @@
  * Ports: the only storage interfaces jobs know. AWS adapters (S3, DynamoDB) implement them, both in Lambda and
  * against the embedded local services, so job code has no test-only branches.
  */
-import type { AuditAction, AuditEvent, ChainedAuditEvent } from '../domain/audit';
+import type { AuditAction, AuditEvent, ChainedAuditEvent, ChainSeal } from '../domain/audit';
 import type { ActiveRecord, LedgerRecord, PurgeReason, RecordKey, RecordRef, Tombstone } from '../domain/records';
 
 export interface StoredObject {
@@ -22,6 +22,11 @@ export interface ObjectStore {
   countVersions(key: string): Promise<number>;
   /** Keys under a prefix, in pages the adapter chooses. */
   list(prefix: string): AsyncIterable<string>;
+  /**
+   * Keys under a prefix that have any version or delete marker left, with how many: what a verifier needs to
+   * find versions a plain delete left behind. Where the store keeps no versions, the current keys (1 each).
+   */
+  listVersionedKeys(prefix: string): AsyncIterable<{ readonly key: string; readonly versions: number }>;
 }
 
 /** Obligations recomputed under the policy version in force (refresh and policy changes re-stamp records). */
@@ -108,6 +113,8 @@ export interface Ledger {
   /** Number of due-index shards; sweeps query each. */
   readonly dueShards: number;
   getRecords(refs: readonly RecordRef[]): Promise<Map<RecordKey, LedgerRecord>>;
+  /** Tombstones by keyed record hash (what audit events name), for verification and certificates. */
+  getTombstones(recordHashes: readonly string[]): Promise<Map<string, Tombstone>>;
   /** Register new records (idempotent: writing the same record twice leaves one item). */
   putRecords(records: readonly ActiveRecord[], nextActionAt: (r: ActiveRecord) => string): Promise<void>;
   updateRecords(updates: readonly RecordUpdate[]): Promise<void>;
@@ -133,8 +140,13 @@ export interface Ledger {
 
 export interface AuditChainWriter {
   readonly chainId: string;
-  /** Link and store events at the chain's head, in order. */
+  /**
+   * Link and store events at the chain's head, in order. An append that carries `run.finished` also seals the
+   * chain (a `close` seal, written in one transaction with its events).
+   */
   append(events: readonly AuditEvent[]): Promise<ChainedAuditEvent[]>;
+  /** Seal the chain at its current head (a `checkpoint` seal): for writers that end without `run.finished`. */
+  seal(): Promise<ChainSeal>;
 }
 
 export interface AuditQuery {
@@ -159,6 +171,8 @@ export interface AuditLog {
   byChain(chainId: string, query?: AuditQuery): Promise<AuditPage>;
   /** Every chain id, for verification. */
   chains(): AsyncIterable<string>;
+  /** The seal log in seq order (domain/audit.ts): commitments to chain heads, for verification. */
+  seals(): AsyncIterable<ChainSeal>;
 }
 
 /**

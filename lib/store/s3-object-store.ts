@@ -172,6 +172,48 @@ export class S3ObjectStore implements ObjectStore {
     } while (token);
   }
 
+  /**
+   * Keys under `prefix` with any version or delete marker left, and how many (ListObjectVersions by prefix). A
+   * bucket without versioning in `'auto'` mode answers with its current keys, one version each.
+   */
+  async *listVersionedKeys(prefix: string): AsyncIterable<{ key: string; versions: number }> {
+    if (this.supported === false) {
+      for await (const key of this.list(prefix)) yield { key, versions: 1 };
+      return;
+    }
+    let keyMarker: string | undefined;
+    let versionIdMarker: string | undefined;
+    // Versions of one key may span pages: a key is yielded once the listing has moved past it.
+    let current: { key: string; versions: number } | undefined;
+    do {
+      let out;
+      try {
+        out = await this.s3.send(new ListObjectVersionsCommand({ Bucket: this.bucket, Prefix: prefix, KeyMarker: keyMarker, VersionIdMarker: versionIdMarker }));
+      } catch (error) {
+        if (!isVersioningUnsupported(error)) throw error;
+        this.unsupported(error);
+        for await (const key of this.list(prefix)) yield { key, versions: 1 };
+        return;
+      }
+      this.supported = true;
+      const keys = [...(out.Versions ?? []), ...(out.DeleteMarkers ?? [])]
+        .map((entry) => entry.Key)
+        .filter((key): key is string => key !== undefined)
+        .sort();
+      for (const key of keys) {
+        if (current && current.key === key) {
+          current.versions += 1;
+          continue;
+        }
+        if (current) yield current;
+        current = { key, versions: 1 };
+      }
+      keyMarker = out.IsTruncated ? out.NextKeyMarker : undefined;
+      versionIdMarker = out.IsTruncated ? out.NextVersionIdMarker : undefined;
+    } while (keyMarker !== undefined);
+    if (current) yield current;
+  }
+
   /** Every version and delete marker of exactly `key` (a listing by prefix also returns longer keys). */
   private async listVersions(key: string): Promise<VersionRef[] | 'unsupported'> {
     if (this.supported === false) return 'unsupported';

@@ -20,6 +20,7 @@
  * | --- | --- | --- | --- |
  * | event | `chain#<chainId>` | seq, zero-padded to 12 digits | GSI attributes `recordSk`, `timeShard`, `researcher` |
  * | chain registry | `chains` | `<chainId>` | written when a chain is opened |
+ * | seal | `seals` | seal seq, zero-padded to 12 digits | the seal log (domain/audit.ts): commits to chain heads at open and close; conditional put on the next seq |
  */
 
 export type AttributeType = 'S' | 'N' | 'B';
@@ -169,6 +170,7 @@ export const auditKeys = {
   chainPk: (chainId: string) => `chain#${chainId}`,
   seqSk: (seq: number) => String(seq).padStart(SEQ_WIDTH, '0'),
   registryPk: 'chains',
+  sealPk: 'seals',
   recordSk: (at: string, chainId: string, seq: number) => `${at}#${chainId}#${String(seq).padStart(SEQ_WIDTH, '0')}`,
   timeShard: (day: string, shard: number) => `${day}#${shard}`,
 } as const;

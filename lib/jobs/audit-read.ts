@@ -1,0 +1,93 @@
+/**
+ * Reading the whole log and the whole ledger for verification, reports and certificates, without a Scan:
+ * chains through the chain registry and the seal log (a Query per partition), active records through the due
+ * index over every shard with a far-future bound, purged records through the audit log's `record.purged` events
+ * (every tombstone's `evidenceRef` names one; see verify.ts for the cross-checks).
+ */
+import type { AuditLogSnapshot, ChainedAuditEvent, ChainSeal } from '../domain/audit';
+import { type ActiveRecord, type Platform, type RecordKind, RECORD_KINDS, type RecordRef } from '../domain/records';
+import type { AuditLog, Ledger } from '../store/ports';
+
+/** Due-index bound that every active record is due before. */
+export const FAR_FUTURE = new Date('9999-12-31T23:59:59.999Z');
+const PAGE = 1000;
+
+/** Every event of one chain, in seq order, following cursors. */
+export async function readChain(audit: AuditLog, chainId: string): Promise<ChainedAuditEvent[]> {
+  const events: ChainedAuditEvent[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await audit.byChain(chainId, { limit: PAGE, ...(cursor ? { cursor } : {}) });
+    events.push(...page.events);
+    cursor = page.cursor;
+  } while (cursor);
+  return events;
+}
+
+export async function readSeals(audit: AuditLog): Promise<ChainSeal[]> {
+  const seals: ChainSeal[] = [];
+  for await (const seal of audit.seals()) seals.push(seal);
+  return seals;
+}
+
+/** The whole audit log: every chain the registry or the seal log names, the registry, the seal log. */
+export async function readAuditLog(audit: AuditLog): Promise<AuditLogSnapshot> {
+  const registered = new Set<string>();
+  for await (const id of audit.chains()) registered.add(id);
+  const seals = await readSeals(audit);
+  const ids = [...new Set([...registered, ...seals.map((s) => s.chainId)])].sort();
+  const chains = new Map<string, ChainedAuditEvent[]>();
+  for (const id of ids) chains.set(id, await readChain(audit, id));
+  return { chains, registered, seals };
+}
+
+/** Every event of a snapshot, in time order (then chain, then seq). */
+export function eventsOf(snapshot: AuditLogSnapshot): ChainedAuditEvent[] {
+  return [...snapshot.chains.values()].flat().sort((a, b) => {
+    if (a.at !== b.at) return a.at < b.at ? -1 : 1;
+    if (a.chainId !== b.chainId) return a.chainId < b.chainId ? -1 : 1;
+    return a.seq - b.seq;
+  });
+}
+
+/** Every active record, through the due index (a Query per shard and page, never a Scan). */
+export async function* activeRecords(ledger: Ledger): AsyncGenerator<ActiveRecord> {
+  for (let shard = 0; shard < ledger.dueShards; shard++) {
+    let cursor: string | undefined;
+    do {
+      const page = await ledger.queryDue(shard, FAR_FUTURE, { limit: PAGE, ...(cursor ? { cursor } : {}) });
+      yield* page.records;
+      cursor = page.cursor;
+    } while (cursor);
+  }
+}
+
+export async function allActiveRecords(ledger: Ledger): Promise<ActiveRecord[]> {
+  const out: ActiveRecord[] = [];
+  for await (const record of activeRecords(ledger)) out.push(record);
+  return out;
+}
+
+/** Prefix of every record object (records.ts `objectKeyOf`). */
+export const RECORDS_PREFIX = 'records/';
+const OBJECT_KEY = /^records\/(tiktok)\/([a-z]+)\/([A-Za-z0-9_-]{1,128})\.json$/;
+
+/** The record an object key belongs to (inverse of `objectKeyOf`), or undefined for a key of another shape. */
+export function recordRefOfObjectKey(key: string): RecordRef | undefined {
+  const match = OBJECT_KEY.exec(key);
+  if (!match || !(RECORD_KINDS as readonly string[]).includes(match[2]!)) return undefined;
+  return { platform: match[1] as Platform, kind: match[2] as RecordKind, id: match[3]! };
+}
+
+/** `<chainId>#<seq>`: how tombstones and certificates name an event. */
+export function eventRef(event: { chainId: string; seq: number }): string {
+  return `${event.chainId}#${event.seq}`;
+}
+
+/** Parse `<chainId>#<seq>`. */
+export function parseEventRef(ref: string): { chainId: string; seq: number } | undefined {
+  const at = ref.lastIndexOf('#');
+  if (at <= 0) return undefined;
+  const seq = Number(ref.slice(at + 1));
+  return Number.isInteger(seq) && seq > 0 ? { chainId: ref.slice(0, at), seq } : undefined;
+}
