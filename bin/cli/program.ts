@@ -7,6 +7,10 @@ import { EXIT_BAD_INPUT } from '../../lib/domain/errors';
 import { registerCollectCommand } from './collect-command';
 import { registerEmulatorCommand } from './emulator-command';
 import { registerServeCommand } from './serve-command';
+import { registerAuditCommand } from './audit-command';
+import { registerVerifyCommand } from './verify-command';
+import { registerReportCommand } from './report-command';
+import { registerCertifyCommand } from './certify-command';
 import type { CliIo } from './output';
 
 export function buildProgram(io: CliIo, setExit: (code: number) => void): Command {
@@ -24,6 +28,10 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
   registerCollectCommand(program, io, setExit);
   registerEmulatorCommand(program, io, setExit);
   registerServeCommand(program, io, setExit);
+  registerAuditCommand(program, io, setExit);
+  registerVerifyCommand(program, io, setExit);
+  registerReportCommand(program, io, setExit);
+  registerCertifyCommand(program, io, setExit);
   return program;
 }
 

@@ -1,0 +1,82 @@
+/**
+ * `steward certify --record PLATFORM:KIND:ID [--record ...] | --since ISO --until ISO [--out FILE]`: a proof-of-deletion
+ * certificate. With --out, the JSON goes to FILE and its Markdown rendering next to it (FILE with .md); exit 1
+ * when a record named was not purged or a deletion cannot be proven.
+ */
+import { writeFile } from 'node:fs/promises';
+import type { Command } from 'commander';
+import * as z from 'zod';
+import { BadInputError, EXIT_OK, EXIT_VIOLATION } from '../../lib/domain/errors';
+import { parseRecordKey } from '../../lib/domain/records';
+import { certify, renderCertificateMarkdown, type CertifyScope } from '../../lib/jobs/certify';
+import type { JobContext } from '../../lib/jobs/context';
+import { action } from './action';
+import { parseOptions } from './options';
+import type { CliIo, CommandResult } from './output';
+import { withRuntime } from './runtime';
+
+const ISO = z
+  .string()
+  .refine((s) => /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2}))?$/.test(s) && !Number.isNaN(Date.parse(s)), {
+    message: 'must be an ISO 8601 time such as 2026-03-01T00:00:00Z, or a day such as 2026-03-01',
+  });
+
+const CertifyOptionsSchema = z
+  .object({ record: z.array(z.string().min(1)).optional(), since: ISO.optional(), until: ISO.optional(), out: z.string().min(1).optional() })
+  .strict();
+
+/** Exactly one scope: named records, or a time range. */
+export function certifyScopeOf(options: z.infer<typeof CertifyOptionsSchema>): CertifyScope {
+  const range = options.since !== undefined || options.until !== undefined;
+  if (options.record && range) throw new BadInputError('certify either --record (one or more) or --since/--until, not both');
+  if (options.record) {
+    for (const key of options.record) {
+      try {
+        parseRecordKey(key);
+      } catch (error) {
+        throw new BadInputError(`--record: ${(error as Error).message}`);
+      }
+    }
+    return { records: [...new Set(options.record)] };
+  }
+  if (options.since === undefined || options.until === undefined) {
+    throw new BadInputError('say what to certify: --record PLATFORM:KIND:ID (repeatable), or --since ISO --until ISO');
+  }
+  if (Date.parse(options.since) > Date.parse(options.until)) throw new BadInputError(`--since (${options.since}) is after --until (${options.until})`);
+  return { since: options.since, until: options.until };
+}
+
+export function markdownPathOf(out: string): string {
+  return out.endsWith('.json') ? `${out.slice(0, -'.json'.length)}.md` : `${out}.md`;
+}
+
+/** The command's work on a job context (tests call this directly). */
+export async function runCertify(ctx: JobContext, scope: CertifyScope, out?: string): Promise<CommandResult> {
+  const cert = await certify(ctx, scope);
+  const markdown = renderCertificateMarkdown(cert);
+  const exitCode = cert.ok ? EXIT_OK : EXIT_VIOLATION;
+  if (out) {
+    await writeFile(out, `${JSON.stringify(cert, null, 2)}\n`);
+    await writeFile(markdownPathOf(out), markdown);
+    const head = cert.ok ? `certificate: ${cert.purges.length} deletion(s) proven` : `certificate: NOT proven (${cert.problems.length} problem(s))`;
+    return { exitCode, json: cert, text: `${head}\n  written to ${out} and ${markdownPathOf(out)}\n  check it later: steward verify --certificate ${out}` };
+  }
+  return { exitCode, json: cert, text: markdown };
+}
+
+export function registerCertifyCommand(program: Command, io: CliIo, setExit: (code: number) => void): void {
+  program
+    .command('certify')
+    .description('proof-of-deletion certificate for records (--record, repeatable) or every purge in a time range (--since/--until); exit 1 if not proven')
+    .option('--record <key...>', 'PLATFORM:KIND:ID of a record to certify (repeatable)')
+    .option('--since <iso>', 'certify every purge from this time')
+    .option('--until <iso>', 'up to this time')
+    .option('--out <file>', 'write the JSON certificate here and its Markdown rendering next to it (.md)')
+    .action(
+      action(io, setExit, async (raw: unknown, { globals }) => {
+        const options = parseOptions(CertifyOptionsSchema, raw);
+        const scope = certifyScopeOf(options);
+        return withRuntime(globals, (runtime) => runCertify(runtime.ctx, scope, options.out));
+      }),
+    );
+}

@@ -1,0 +1,53 @@
+/** `steward report [--format md|html|json] [--out FILE]`: the compliance report; exit 1 if anything is overdue. */
+import { writeFile } from 'node:fs/promises';
+import type { Command } from 'commander';
+import * as z from 'zod';
+import { EXIT_OK, EXIT_VIOLATION } from '../../lib/domain/errors';
+import type { JobContext } from '../../lib/jobs/context';
+import { complianceReport, type ComplianceReport } from '../../lib/jobs/report';
+import { renderReport, REPORT_FORMATS, type ReportFormat } from '../../lib/jobs/report-render';
+import { action } from './action';
+import { parseOptions } from './options';
+import type { CliIo, CommandResult } from './output';
+import { withRuntime } from './runtime';
+
+const ReportOptionsSchema = z
+  .object({
+    format: z.enum(REPORT_FORMATS, { message: `must be one of ${REPORT_FORMATS.join(', ')}` }).default('md'),
+    out: z.string().min(1).optional(),
+  })
+  .strict();
+
+export function reportSummary(r: ComplianceReport): string {
+  return [
+    `report ${r.project.id} at ${r.generatedAt}: ${r.records.active} active, ${r.records.tombstoned} purged, ${r.records.pendingPurge} pending purge(s)`,
+    `  refreshes ${r.refreshes.onTime} on time, ${r.refreshes.late} late; purges ${Object.entries(r.purges.byReason).map(([k, v]) => `${k} ${v}`).join(', ')}`,
+    r.ok ? '  compliant: nothing is overdue' : `  NOT compliant: ${r.overdue.count} overdue obligation(s)`,
+  ].join('\n');
+}
+
+/** The command's work on a job context (tests call this directly). */
+export async function runReport(ctx: JobContext, options: { format: ReportFormat; out?: string }): Promise<CommandResult> {
+  const report = await complianceReport(ctx);
+  const rendered = renderReport(report, options.format);
+  const exitCode = report.ok ? EXIT_OK : EXIT_VIOLATION;
+  if (options.out) {
+    await writeFile(options.out, rendered);
+    return { exitCode, json: { ...report, writtenTo: options.out }, text: `${reportSummary(report)}\n  written to ${options.out} (${options.format})` };
+  }
+  return { exitCode, json: report, text: rendered };
+}
+
+export function registerReportCommand(program: Command, io: CliIo, setExit: (code: number) => void): void {
+  program
+    .command('report')
+    .description('compliance report: records by status, refreshes on time and late, purges by reason, obligations per day against the quota, overdue items (exit 1 if anything is overdue)')
+    .option('--format <format>', `md, html (one self-contained file with charts) or json`, 'md')
+    .option('--out <file>', 'write the report to this file (default: print it)')
+    .action(
+      action(io, setExit, async (raw: unknown, { globals }) => {
+        const options = parseOptions(ReportOptionsSchema, raw);
+        return withRuntime(globals, (runtime) => runReport(runtime.ctx, options));
+      }),
+    );
+}

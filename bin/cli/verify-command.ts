@@ -1,0 +1,78 @@
+/**
+ * `steward verify [--certificate FILE]`: recompute the audit log (chains, seal log, registry) and cross-check ledger,
+ * storage and obligations; or re-check a deletion certificate against the log. Exit 1 with the list of violations.
+ */
+import { readFile } from 'node:fs/promises';
+import type { Command } from 'commander';
+import * as z from 'zod';
+import { BadInputError, EXIT_OK, EXIT_VIOLATION } from '../../lib/domain/errors';
+import { parseJson } from '../../lib/domain/json';
+import { checkCertificate, parseCertificate, type CertificateCheck, type DeletionCertificate } from '../../lib/jobs/certify';
+import type { JobContext } from '../../lib/jobs/context';
+import { verify, type VerifyReport } from '../../lib/jobs/verify';
+import { action } from './action';
+import { parseOptions } from './options';
+import type { CliIo, CommandResult } from './output';
+import { withRuntime } from './runtime';
+
+const VerifyOptionsSchema = z.object({ certificate: z.string().min(1).optional() }).strict();
+
+export function verifyText(r: VerifyReport): string {
+  const lines = [
+    `verify: ${r.audit.chains} chain(s), ${r.audit.events} event(s), ${r.audit.seals} seal(s)` +
+      (r.audit.head ? `; seal head #${r.audit.head.seq} ${r.audit.head.hash}` : ''),
+    `        ${r.ledger.active} active record(s), ${r.ledger.tombstoned} tombstone(s), ${r.ledger.pendingPurges} pending purge(s); ${r.storage.objects} object(s), ${r.storage.versions} version(s)`,
+  ];
+  if (r.ok) lines.push('OK: the audit log is intact, ledger and storage agree, nothing is overdue.');
+  else {
+    lines.push(`${r.violations.length} violation(s):`);
+    for (const v of r.violations) lines.push(`  [${v.kind}] ${v.message}`);
+  }
+  return lines.join('\n');
+}
+
+export function certificateCheckText(file: string, c: CertificateCheck): string {
+  if (c.ok) return `certificate ${file}: OK, ${c.purges} deletion(s) still proven by the log, the ledger and storage (checked ${c.checkedAt}).`;
+  return [`certificate ${file}: NOT valid now, ${c.problems.length} problem(s):`, ...c.problems.map((p) => `  - ${p}`)].join('\n');
+}
+
+/** Read and parse a certificate file (bad input: exit 2 before anything opens). */
+export async function readCertificate(file: string): Promise<DeletionCertificate> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    throw new BadInputError(`--certificate: cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+  }
+  let json: unknown;
+  try {
+    json = parseJson(text);
+  } catch {
+    throw new BadInputError(`--certificate: ${file} is not valid JSON`);
+  }
+  return parseCertificate(json, `--certificate ${file}`);
+}
+
+/** The command's work on a job context (tests call this directly). */
+export async function runVerify(ctx: JobContext, options: { certificate?: { file: string; cert: DeletionCertificate } }): Promise<CommandResult> {
+  if (options.certificate) {
+    const check = await checkCertificate(ctx, options.certificate.cert);
+    return { exitCode: check.ok ? EXIT_OK : EXIT_VIOLATION, json: check, text: certificateCheckText(options.certificate.file, check) };
+  }
+  const report = await verify(ctx);
+  return { exitCode: report.ok ? EXIT_OK : EXIT_VIOLATION, json: report, text: verifyText(report) };
+}
+
+export function registerVerifyCommand(program: Command, io: CliIo, setExit: (code: number) => void): void {
+  program
+    .command('verify')
+    .description('recompute the audit log and cross-check ledger, storage and obligations (exit 1 with the violations); --certificate re-checks a deletion certificate')
+    .option('--certificate <file>', 'a certificate written by `steward certify`: re-check it against the log')
+    .action(
+      action(io, setExit, async (raw: unknown, { globals }) => {
+        const options = parseOptions(VerifyOptionsSchema, raw);
+        const certificate = options.certificate ? { file: options.certificate, cert: await readCertificate(options.certificate) } : undefined;
+        return withRuntime(globals, (runtime) => runVerify(runtime.ctx, certificate ? { certificate } : {}));
+      }),
+    );
+}

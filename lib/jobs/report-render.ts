@@ -1,0 +1,357 @@
+/**
+ * Renderings of the compliance report: Markdown, and one self-contained HTML file with inline SVG charts (no
+ * scripts, no external fonts, stylesheets or images, nothing fetched: it opens the same offline, in an archive or
+ * attached to an e-mail). Charts:
+ * - per source: API requests per day, used (quota book, past days) and needed by refresh deadlines (coming days),
+ *   against the configured daily quota; log scale, so a few requests and a quota of thousands are both visible;
+ * - purges per day, stacked by reason.
+ */
+import { PURGE_REASONS, RECORD_KINDS, type PurgeReason } from '../domain/records';
+import type { ComplianceReport, SourceObligations } from './report';
+
+export const REPORT_FORMATS = ['md', 'html', 'json'] as const;
+export type ReportFormat = (typeof REPORT_FORMATS)[number];
+
+export function renderReport(report: ComplianceReport, format: ReportFormat): string {
+  if (format === 'json') return `${JSON.stringify(report, null, 2)}\n`;
+  return format === 'md' ? renderReportMarkdown(report) : renderReportHtml(report);
+}
+
+const pct = (part: number, whole: number) => (whole === 0 ? '–' : `${((100 * part) / whole).toFixed(1)} %`);
+const kindLabel: Record<string, string> = { video: 'videos', comment: 'comments', user: 'accounts', ad: 'ads' };
+
+// ------------------------------------------------------------------------------------------------ Markdown
+
+function mdTable(header: readonly string[], rows: ReadonlyArray<ReadonlyArray<string | number>>): string {
+  const line = (cells: ReadonlyArray<string | number>) => `| ${cells.map((c) => String(c).replace(/\|/g, '\\|')).join(' | ')} |`;
+  return [line(header), line(header.map(() => '---')), ...rows.map(line)].join('\n');
+}
+
+export function renderReportMarkdown(r: ComplianceReport): string {
+  const out: string[] = [];
+  out.push(`# Compliance report: ${r.project.title}`);
+  out.push('');
+  out.push(`Project \`${r.project.id}\`, ends ${r.project.endDate}. Generated ${r.generatedAt}.`);
+  out.push(r.auditHead ? `Audit log seal head: #${r.auditHead.seq} \`${r.auditHead.hash}\` (keep this report: it pins the log).` : 'Audit log: no seals yet.');
+  out.push('');
+  out.push(r.ok ? '**Status: compliant** — nothing is overdue.' : `**Status: NOT compliant** — ${r.overdue.count} overdue obligation(s).`);
+  out.push('', '## Records by status', '');
+  out.push(
+    mdTable(
+      ['status', ...RECORD_KINDS.map((k) => kindLabel[k]!), 'total'],
+      [
+        ['active', ...RECORD_KINDS.map((k) => r.records.activeByKind[k]), r.records.active],
+        ['purged (tombstone)', ...RECORD_KINDS.map((k) => r.records.tombstonedByKind[k]), r.records.tombstoned],
+      ],
+    ),
+  );
+  out.push('', `Purges begun and not yet finished: ${r.records.pendingPurge}.`);
+  out.push('', '## Refreshes', '');
+  out.push(
+    mdTable(
+      ['', 'on time', 'late', 'total'],
+      [
+        ...RECORD_KINDS.map((k) => [kindLabel[k]!, r.refreshes.byKind[k].onTime, r.refreshes.byKind[k].late, r.refreshes.byKind[k].onTime + r.refreshes.byKind[k].late]),
+        ['**all**', `${r.refreshes.onTime} (${pct(r.refreshes.onTime, r.refreshes.onTime + r.refreshes.late)})`, r.refreshes.late, r.refreshes.onTime + r.refreshes.late],
+      ],
+    ),
+  );
+  if (r.refreshes.unknown > 0) out.push('', `${r.refreshes.unknown} refresh(es) of records with no collection in the log were not classified.`);
+  if (r.refreshes.lateItems.length > 0) {
+    out.push('', 'Late refreshes (latest first):', '');
+    out.push(mdTable(['record hash', 'kind', 'refreshed', 'deadline', 'hours late', 'event'], [...r.refreshes.lateItems].reverse().map((l) => [`\`${l.recordHash}\``, l.kind, l.at, l.deadline, l.hoursLate, l.event])));
+  }
+  out.push('', '## Purges', '');
+  out.push(mdTable(['reason', 'records'], [...PURGE_REASONS.map((reason) => [reason, r.purges.byReason[reason]]), ['**total**', r.purges.total]]));
+  if (r.purges.perDay.length > 0) {
+    out.push('', 'Per day:', '');
+    out.push(mdTable(['day', ...PURGE_REASONS, 'total'], r.purges.perDay.map((d) => [d.day, ...PURGE_REASONS.map((reason) => d.byReason[reason]), d.total])));
+  }
+  out.push('', `## Obligations per day against the quota (next ${r.obligations.horizonDays} days)`);
+  for (const s of r.obligations.sources) {
+    out.push('', `### Source \`${s.source}\` (${s.api}, ${s.dailyRequests} requests/day)`, '');
+    out.push(
+      `Active: ${RECORD_KINDS.map((k) => `${s.active[k]} ${kindLabel[k]}`).join(', ')}. Overdue refreshes: ${s.overdueRecords}. ` +
+        `Days whose refreshes need more than the quota: ${s.daysOverQuota}.`,
+    );
+    out.push('');
+    out.push(
+      mdTable(
+        ['day', ...RECORD_KINDS.map((k) => `${kindLabel[k]} due`), 'requests needed', 'quota', 'expiring'],
+        s.days.map((d) => [d.day, ...RECORD_KINDS.map((k) => d.due[k]), d.requests, s.dailyRequests, d.expiring]),
+      ),
+    );
+    const used = s.history.filter((h) => h.usedRequests > 0);
+    if (used.length > 0) out.push('', `Requests used on past days: ${used.map((h) => `${h.day}: ${h.usedRequests}`).join(', ')}.`);
+  }
+  out.push('', '## Overdue', '');
+  if (r.overdue.count === 0) out.push('Nothing is overdue.');
+  else {
+    out.push(`${r.overdue.count} overdue obligation(s): ${r.overdue.byObligation.refresh} refresh, ${r.overdue.byObligation.expiry} expiry, ${r.overdue.byObligation.purge} purge.`);
+    out.push('');
+    out.push(mdTable(['record hash', 'kind', 'obligation', 'due', 'hours overdue'], r.overdue.items.map((o) => [`\`${o.recordHash}\``, o.kind, o.obligation, o.dueAt, o.hoursOverdue])));
+    if (r.overdue.truncated) out.push('', `(first ${r.overdue.items.length} listed)`);
+  }
+  out.push('', '## Policies', '');
+  out.push(mdTable(['policy', 'version', 'refresh within', 'purge within', 'source'], r.policies.map((p) => [p.id, p.version, `${p.refreshWithinDays} days`, `${p.purgeWithinHours} h`, p.source])));
+  out.push('', 'Records appear only as keyed hashes (HMAC with the project secret); this report holds no content.', '');
+  return out.join('\n');
+}
+
+// ------------------------------------------------------------------------------------------------ SVG charts
+
+export function escapeXml(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
+}
+
+interface Series {
+  readonly name: string;
+  readonly color: string;
+  readonly values: readonly number[];
+}
+
+interface BarChart {
+  readonly title: string;
+  readonly subtitle?: string;
+  readonly labels: readonly string[];
+  /** Stacked in order, bottom first. */
+  readonly series: readonly Series[];
+  readonly scale: 'linear' | 'log';
+  /** A horizontal reference line (the quota). */
+  readonly line?: { readonly value: number; readonly label: string; readonly color: string };
+  /** A vertical marker before bar `index` (today). */
+  readonly marker?: { readonly index: number; readonly label: string };
+  readonly empty?: string;
+  readonly id: string;
+}
+
+const fmt = (n: number) => (n >= 1_000_000 ? `${n / 1_000_000}M` : n >= 1000 ? `${n / 1000}k` : String(n));
+
+/** A stacked bar chart as inline SVG (no xmlns needed inside HTML; no external reference of any kind). */
+export function barChartSvg(chart: BarChart): string {
+  const n = chart.labels.length;
+  const barW = Math.max(6, Math.min(26, Math.floor(660 / Math.max(1, n))));
+  const left = 64;
+  const top = 48;
+  const plotH = 170;
+  const width = left + n * barW + 120;
+  const height = top + plotH + 70;
+  const totals = chart.labels.map((_, i) => chart.series.reduce((sum, s) => sum + (s.values[i] ?? 0), 0));
+  const maxValue = Math.max(1, ...totals, chart.line?.value ?? 0);
+  let y: (v: number) => number;
+  let ticks: number[];
+  if (chart.scale === 'log') {
+    const topExp = Math.ceil(Math.log10(maxValue * 1.2));
+    const topValue = 10 ** Math.max(1, topExp);
+    y = (v) => (v <= 0 ? top + plotH : top + plotH - (Math.log10(Math.max(1, v) * 10) / Math.log10(topValue * 10)) * plotH);
+    ticks = Array.from({ length: Math.max(1, topExp) + 1 }, (_, i) => 10 ** i);
+  } else {
+    const step = niceStep(maxValue / 4);
+    const topValue = Math.ceil((maxValue * 1.1) / step) * step;
+    y = (v) => top + plotH - (v / topValue) * plotH;
+    ticks = Array.from({ length: Math.floor(topValue / step) + 1 }, (_, i) => i * step);
+  }
+  const parts: string[] = [];
+  parts.push(`<svg class="chart" id="${chart.id}" role="img" aria-labelledby="${chart.id}-title" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}">`);
+  parts.push(`<title id="${chart.id}-title">${escapeXml(chart.title)}</title>`);
+  parts.push(`<rect x="0" y="0" width="${width}" height="${height}" fill="#ffffff"/>`);
+  parts.push(`<text x="${left}" y="20" class="ct">${escapeXml(chart.title)}</text>`);
+  if (chart.subtitle) parts.push(`<text x="${left}" y="36" class="cs">${escapeXml(chart.subtitle)}</text>`);
+  for (const t of ticks) {
+    const ty = y(t).toFixed(1);
+    parts.push(`<line x1="${left}" x2="${left + n * barW}" y1="${ty}" y2="${ty}" stroke="#e3e3e3"/>`);
+    parts.push(`<text x="${left - 6}" y="${ty}" class="ax" text-anchor="end" dominant-baseline="middle">${fmt(t)}</text>`);
+  }
+  parts.push(`<line x1="${left}" x2="${left}" y1="${top}" y2="${top + plotH}" stroke="#888"/>`);
+  parts.push(`<line x1="${left}" x2="${left + n * barW}" y1="${top + plotH}" y2="${top + plotH}" stroke="#888"/>`);
+  chart.labels.forEach((label, i) => {
+    let base = 0;
+    const x = left + i * barW + 1;
+    for (const s of chart.series) {
+      const v = s.values[i] ?? 0;
+      if (v <= 0) continue;
+      const y0 = y(base);
+      const y1 = y(base + v);
+      base += v;
+      parts.push(
+        `<rect class="bar" x="${x}" y="${y1.toFixed(1)}" width="${barW - 2}" height="${Math.max(1, y0 - y1).toFixed(1)}" fill="${s.color}"><title>${escapeXml(`${label}: ${v} ${s.name}`)}</title></rect>`,
+      );
+    }
+    const every = Math.ceil(n / 15);
+    if (i % every === 0) {
+      const lx = x + barW / 2;
+      const ly = top + plotH + 10;
+      parts.push(`<text x="${lx}" y="${ly}" class="ax" text-anchor="end" transform="rotate(-45 ${lx} ${ly})">${escapeXml(label.slice(5))}</text>`);
+    }
+  });
+  if (chart.marker && chart.marker.index >= 0 && chart.marker.index <= n) {
+    const mx = left + chart.marker.index * barW;
+    parts.push(`<line x1="${mx}" x2="${mx}" y1="${top - 4}" y2="${top + plotH}" stroke="#444" stroke-dasharray="2 3"/>`);
+    parts.push(`<text x="${mx + 3}" y="${top - 6}" class="ax">${escapeXml(chart.marker.label)}</text>`);
+  }
+  if (chart.line) {
+    const ly = y(chart.line.value).toFixed(1);
+    parts.push(`<line class="quota" x1="${left}" x2="${left + n * barW}" y1="${ly}" y2="${ly}" stroke="${chart.line.color}" stroke-width="2" stroke-dasharray="6 4"/>`);
+    parts.push(`<text x="${left + n * barW + 6}" y="${ly}" class="ax" dominant-baseline="middle" fill="${chart.line.color}">${escapeXml(chart.line.label)}</text>`);
+  }
+  if (totals.every((t) => t === 0) && chart.empty) {
+    parts.push(`<text x="${left + (n * barW) / 2}" y="${top + plotH / 2}" class="cs" text-anchor="middle">${escapeXml(chart.empty)}</text>`);
+  }
+  // Legend
+  chart.series.forEach((s, i) => {
+    const lx = left + i * 150;
+    const ly = height - 12;
+    parts.push(`<rect x="${lx}" y="${ly - 9}" width="10" height="10" fill="${s.color}"/><text x="${lx + 14}" y="${ly}" class="ax">${escapeXml(s.name)}</text>`);
+  });
+  parts.push('</svg>');
+  return parts.join('\n');
+}
+
+function niceStep(raw: number): number {
+  if (raw <= 1) return 1;
+  const magnitude = 10 ** Math.floor(Math.log10(raw));
+  const f = raw / magnitude;
+  return (f <= 1 ? 1 : f <= 2 ? 2 : f <= 5 ? 5 : 10) * magnitude;
+}
+
+export function quotaChart(s: SourceObligations, index: number): string {
+  const labels = [...s.history.map((h) => h.day), ...s.days.slice(1).map((d) => d.day)];
+  const past = s.history.length;
+  // Today appears once: its used requests and what is still due today.
+  const used = [...s.history.map((h) => h.usedRequests), ...s.days.slice(1).map(() => 0)];
+  const needed = [...s.history.map((_, i) => (i === past - 1 ? (s.days[0]?.requests ?? 0) : 0)), ...s.days.slice(1).map((d) => d.requests)];
+  return barChartSvg({
+    id: `quota-${index}`,
+    title: `Source ${s.source}: API requests per day against the quota`,
+    subtitle: `used (past days) and needed by refresh deadlines (coming days); log scale; quota ${s.dailyRequests}/day`,
+    labels,
+    series: [
+      { name: 'requests used', color: '#5b8def', values: used },
+      { name: 'requests needed', color: '#f28e2b', values: needed },
+    ],
+    scale: 'log',
+    line: { value: s.dailyRequests, label: `quota ${fmt(s.dailyRequests)}`, color: '#c0392b' },
+    marker: { index: past - 1, label: 'today' },
+    empty: 'no requests used or due in this period',
+  });
+}
+
+const REASON_COLORS: Record<PurgeReason, string> = { unavailable: '#e15759', expired: '#9c755f', erasure: '#af7aa1', cascade: '#76b7b2' };
+
+export function purgeChart(r: ComplianceReport): string {
+  const today = r.generatedAt.slice(0, 10);
+  const first = r.purges.perDay[0]?.day;
+  const start = first && first < today ? first : new Date(Date.parse(`${today}T00:00:00Z`) - 29 * 86_400_000).toISOString().slice(0, 10);
+  const days: string[] = [];
+  for (let t = Date.parse(`${start}T00:00:00Z`); t <= Date.parse(`${today}T00:00:00Z`) && days.length < 400; t += 86_400_000) days.push(new Date(t).toISOString().slice(0, 10));
+  const byDay = new Map(r.purges.perDay.map((d) => [d.day, d.byReason]));
+  return barChartSvg({
+    id: 'purges',
+    title: 'Purges per day, by reason',
+    subtitle: `${r.purges.total} record(s) purged in all`,
+    labels: days,
+    series: PURGE_REASONS.map((reason) => ({ name: reason, color: REASON_COLORS[reason], values: days.map((d) => byDay.get(d)?.[reason] ?? 0) })),
+    scale: 'linear',
+    empty: 'no purges yet',
+  });
+}
+
+// ------------------------------------------------------------------------------------------------ HTML
+
+function htmlTable(header: readonly string[], rows: ReadonlyArray<ReadonlyArray<string | number>>, className = ''): string {
+  const cell = (tag: 'th' | 'td', c: string | number) => `<${tag}${typeof c === 'number' ? ' class="n"' : ''}>${escapeXml(String(c))}</${tag}>`;
+  return [
+    `<table${className ? ` class="${className}"` : ''}>`,
+    `<thead><tr>${header.map((h) => cell('th', h)).join('')}</tr></thead>`,
+    `<tbody>${rows.map((r) => `<tr>${r.map((c) => cell('td', c)).join('')}</tr>`).join('\n')}</tbody>`,
+    '</table>',
+  ].join('\n');
+}
+
+const STYLE = `
+body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif; margin: 2rem auto; max-width: 1100px; color: #222; padding: 0 1rem; }
+h1 { font-size: 1.6rem; margin-bottom: .2rem; } h2 { margin-top: 2.2rem; border-bottom: 1px solid #ddd; padding-bottom: .2rem; } h3 { margin-top: 1.5rem; }
+.meta { color: #555; font-size: .9rem; } code { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; font-size: .85em; }
+.status { display: inline-block; padding: .4rem .8rem; border-radius: 4px; font-weight: 600; margin: 1rem 0; }
+.ok { background: #e6f4ea; color: #1e7b34; } .bad { background: #fdecea; color: #b3261e; }
+table { border-collapse: collapse; margin: .6rem 0; font-size: .9rem; } th, td { border: 1px solid #ddd; padding: .25rem .6rem; text-align: left; } td.n, th.n { text-align: right; font-variant-numeric: tabular-nums; }
+thead th { background: #f5f5f5; } .chart { display: block; margin: 1rem 0; max-width: 100%; height: auto; border: 1px solid #eee; }
+.chart .ct { font-size: 14px; font-weight: 600; fill: #222; } .chart .cs { font-size: 11px; fill: #666; } .chart .ax { font-size: 10px; fill: #555; }
+details { margin: .5rem 0; }
+`;
+
+export function renderReportHtml(r: ComplianceReport): string {
+  const b: string[] = [];
+  b.push('<!doctype html>', '<html lang="en">', '<head>', '<meta charset="utf-8">');
+  b.push(`<title>${escapeXml(`Compliance report: ${r.project.title} (${r.generatedAt.slice(0, 10)})`)}</title>`);
+  b.push(`<style>${STYLE}</style>`, '</head>', '<body>');
+  b.push(`<h1>Compliance report: ${escapeXml(r.project.title)}</h1>`);
+  b.push(`<p class="meta">Project <code>${escapeXml(r.project.id)}</code>, ends ${escapeXml(r.project.endDate)}. Generated ${escapeXml(r.generatedAt)}.<br>`);
+  b.push(r.auditHead ? `Audit log seal head #${r.auditHead.seq} <code>${r.auditHead.hash}</code>: keep this report, it pins the log.</p>` : 'Audit log: no seals yet.</p>');
+  b.push(r.ok ? '<p class="status ok">Compliant: nothing is overdue.</p>' : `<p class="status bad">Not compliant: ${r.overdue.count} overdue obligation(s).</p>`);
+
+  b.push('<h2>Records by status</h2>');
+  b.push(
+    htmlTable(
+      ['status', ...RECORD_KINDS.map((k) => kindLabel[k]!), 'total'],
+      [
+        ['active', ...RECORD_KINDS.map((k) => r.records.activeByKind[k]), r.records.active],
+        ['purged (tombstone)', ...RECORD_KINDS.map((k) => r.records.tombstonedByKind[k]), r.records.tombstoned],
+      ],
+    ),
+  );
+  b.push(`<p>Purges begun and not yet finished: ${r.records.pendingPurge}.</p>`);
+
+  b.push('<h2>Refreshes</h2>');
+  b.push(
+    htmlTable(
+      ['', 'on time', 'late', 'total'],
+      [
+        ...RECORD_KINDS.map((k) => [kindLabel[k]!, r.refreshes.byKind[k].onTime, r.refreshes.byKind[k].late, r.refreshes.byKind[k].onTime + r.refreshes.byKind[k].late]),
+        ['all', r.refreshes.onTime, r.refreshes.late, r.refreshes.onTime + r.refreshes.late],
+      ],
+    ),
+  );
+  b.push(`<p>On time: ${pct(r.refreshes.onTime, r.refreshes.onTime + r.refreshes.late)}.${r.refreshes.unknown ? ` ${r.refreshes.unknown} refresh(es) not classified (no collection in the log).` : ''}</p>`);
+  if (r.refreshes.lateItems.length > 0) {
+    b.push('<details><summary>Late refreshes</summary>');
+    b.push(htmlTable(['record hash', 'kind', 'refreshed', 'deadline', 'hours late', 'event'], [...r.refreshes.lateItems].reverse().map((l) => [l.recordHash, l.kind, l.at, l.deadline, l.hoursLate, l.event])));
+    b.push('</details>');
+  }
+
+  b.push('<h2>Purges</h2>');
+  b.push(purgeChart(r));
+  b.push(htmlTable(['reason', 'records'], [...PURGE_REASONS.map((reason) => [reason, r.purges.byReason[reason]] as [string, number]), ['total', r.purges.total]]));
+
+  b.push(`<h2>Obligations per day against the quota</h2>`);
+  b.push(`<p>Refresh deadlines of the active records over the next ${r.obligations.horizonDays} days, as API requests, against each source's daily quota.</p>`);
+  r.obligations.sources.forEach((s, i) => {
+    b.push(`<h3>Source <code>${escapeXml(s.source)}</code> (${escapeXml(s.api)}, ${s.dailyRequests} requests/day)</h3>`);
+    b.push(
+      `<p>Active: ${RECORD_KINDS.map((k) => `${s.active[k]} ${kindLabel[k]}`).join(', ')}. Overdue refreshes: ${s.overdueRecords}. Days whose refreshes need more than the quota: ${s.daysOverQuota}.</p>`,
+    );
+    b.push(quotaChart(s, i));
+    b.push('<details><summary>Per day</summary>');
+    b.push(
+      htmlTable(
+        ['day', ...RECORD_KINDS.map((k) => `${kindLabel[k]} due`), 'requests needed', 'quota', 'expiring'],
+        s.days.map((d) => [d.day, ...RECORD_KINDS.map((k) => d.due[k]), d.requests, s.dailyRequests, d.expiring]),
+      ),
+    );
+    b.push('</details>');
+  });
+
+  b.push('<h2>Overdue</h2>');
+  if (r.overdue.count === 0) b.push('<p>Nothing is overdue.</p>');
+  else {
+    b.push(`<p>${r.overdue.count} overdue obligation(s): ${r.overdue.byObligation.refresh} refresh, ${r.overdue.byObligation.expiry} expiry, ${r.overdue.byObligation.purge} purge.</p>`);
+    b.push(htmlTable(['record hash', 'kind', 'obligation', 'due', 'hours overdue'], r.overdue.items.map((o) => [o.recordHash, o.kind, o.obligation, o.dueAt, o.hoursOverdue]), 'overdue'));
+    if (r.overdue.truncated) b.push(`<p>(first ${r.overdue.items.length} listed)</p>`);
+  }
+
+  b.push('<h2>Policies</h2>');
+  b.push(htmlTable(['policy', 'version', 'refresh within', 'purge within', 'source'], r.policies.map((p) => [p.id, p.version, `${p.refreshWithinDays} days`, `${p.purgeWithinHours} h`, p.source])));
+  b.push('<p class="meta">Records appear only as keyed hashes (HMAC with the project secret); this report holds no content.</p>');
+  b.push('</body>', '</html>', '');
+  return b.join('\n');
+}

@@ -1,0 +1,341 @@
+/**
+ * The compliance report: what a principal investigator shows their institution and the platform.
+ *
+ * Every figure comes from the ledger or the audit log, never from a cache of its own:
+ * - records by status: active records from the due index (every shard, far-future bound), tombstones found through
+ *   the `record.purged` events of the audit log and read from the ledger (a tombstone's `evidenceRef` names its
+ *   event; `verify` checks both ways), pending purges from the active records;
+ * - refreshes on time and late: each `record.refreshed` / `record.changed` event against the deadline that was in
+ *   force, i.e. the previous collection or refresh of the same record plus the policy's `refreshWithinDays` (or
+ *   the event's own `evidence.dueAt`, when the writer recorded it);
+ * - purges by reason and by day: the tombstones;
+ * - obligations due per day against the quota: active records by the UTC day of their refresh deadline, per
+ *   source, turned into API requests (videos and comments 100 per lookup request, or 3 per 10,000 with batch
+ *   compliance tasks; accounts and ads one request each), next to the configured `dailyRequests` and what the
+ *   quota book shows was used on past days;
+ * - overdue items (domain/overdue.ts): refresh deadline or expiry passed, or a pending purge past its window.
+ *
+ * Reports hold no content and no platform ids: counts, keyed hashes, kinds, reasons, dates.
+ */
+import type { ChainedAuditEvent } from '../domain/audit';
+import { MS_PER_DAY, utcDayKey } from '../domain/clock';
+import { overdueObligations, type ObligationKind } from '../domain/overdue';
+import type { Policy, PolicyId } from '../domain/policy';
+import { PURGE_REASONS, RECORD_KINDS, recordKeyOf, type ActiveRecord, type PurgeReason, type RecordKind, type Tombstone } from '../domain/records';
+import { policyIdForApi } from '../config/load';
+import type { JobContext } from './context';
+import { allActiveRecords, eventsOf, readAuditLog } from './audit-read';
+
+export type KindCounts = Record<RecordKind, number>;
+export type ReasonCounts = Record<PurgeReason, number>;
+
+export interface ObligationDay {
+  readonly day: string;
+  /** Active records whose refresh deadline falls on this day, by kind. */
+  readonly due: KindCounts;
+  /** API requests those refreshes cost. */
+  readonly requests: number;
+  /** Active records that expire (must be purged) on this day. */
+  readonly expiring: number;
+}
+
+export interface QuotaDay {
+  readonly day: string;
+  /** Requests the quota book shows were used (collection and refresh together). */
+  readonly usedRequests: number;
+}
+
+export interface SourceObligations {
+  readonly source: string;
+  readonly api: 'tiktok-research' | 'tiktok-commercial';
+  readonly policyId: PolicyId;
+  readonly dailyRequests: number;
+  /** Active records by kind. */
+  readonly active: KindCounts;
+  /** Refresh deadlines already passed (see `overdue`). */
+  readonly overdueRecords: number;
+  /** From today, `horizonDays` days. */
+  readonly days: readonly ObligationDay[];
+  /** The `historyDays` days before today, and today. */
+  readonly history: readonly QuotaDay[];
+  /** Days in the horizon whose refreshes need more requests than the quota. */
+  readonly daysOverQuota: number;
+}
+
+export interface OverdueItem {
+  readonly recordHash: string;
+  readonly kind: RecordKind;
+  readonly obligation: ObligationKind;
+  readonly dueAt: string;
+  readonly hoursOverdue: number;
+}
+
+export interface LateRefresh {
+  readonly recordHash: string;
+  readonly kind: RecordKind | 'unknown';
+  readonly at: string;
+  readonly deadline: string;
+  readonly hoursLate: number;
+  readonly event: string;
+}
+
+export interface ComplianceReport {
+  readonly kind: 'steward.compliance-report';
+  readonly version: 1;
+  readonly generatedAt: string;
+  readonly project: { readonly id: string; readonly title: string; readonly endDate: string };
+  readonly policies: ReadonlyArray<Pick<Policy, 'id' | 'version' | 'refreshWithinDays' | 'purgeWithinHours' | 'source'>>;
+  /** The seal log's head when the report was made: keep the report, and it pins the audit log (see verify). */
+  readonly auditHead: { readonly seq: number; readonly hash: string } | null;
+  readonly records: {
+    readonly total: number;
+    readonly active: number;
+    readonly activeByKind: KindCounts;
+    /** Active records whose purge has begun and not finished. */
+    readonly pendingPurge: number;
+    readonly tombstoned: number;
+    readonly tombstonedByKind: KindCounts;
+  };
+  readonly refreshes: {
+    readonly total: number;
+    readonly onTime: number;
+    readonly late: number;
+    /** Refresh events with no earlier collection of the record in the log. */
+    readonly unknown: number;
+    readonly byKind: Record<RecordKind, { onTime: number; late: number }>;
+    /** The latest late refreshes (at most 100). */
+    readonly lateItems: readonly LateRefresh[];
+  };
+  readonly purges: {
+    readonly total: number;
+    readonly byReason: ReasonCounts;
+    readonly byKind: KindCounts;
+    /** Per UTC day with at least one purge, by reason, in day order. */
+    readonly perDay: ReadonlyArray<{ readonly day: string; readonly byReason: ReasonCounts; readonly total: number }>;
+  };
+  readonly obligations: { readonly horizonDays: number; readonly sources: readonly SourceObligations[] };
+  readonly overdue: { readonly count: number; readonly byObligation: Record<ObligationKind, number>; readonly items: readonly OverdueItem[]; readonly truncated: boolean };
+  /** False when anything is overdue (the CLI exits 1). */
+  readonly ok: boolean;
+}
+
+export interface ReportOptions {
+  /** Days of obligations shown from today. @default the longest refresh interval of the policies (at most 60) */
+  readonly horizonDays?: number;
+  /** Past days of quota use shown. @default 14 */
+  readonly historyDays?: number;
+  /** Overdue items listed (all are counted). @default 1000 */
+  readonly overdueListLimit?: number;
+}
+
+/** Ids per lookup request and per compliance task (see lib/jobs/refresh.ts). */
+const IDS_PER_LOOKUP = 100;
+const IDS_PER_TASK = 10_000;
+const REQUESTS_PER_TASK = 3;
+
+export function zeroKinds(): KindCounts {
+  return Object.fromEntries(RECORD_KINDS.map((k) => [k, 0])) as KindCounts;
+}
+
+export function zeroReasons(): ReasonCounts {
+  return Object.fromEntries(PURGE_REASONS.map((r) => [r, 0])) as ReasonCounts;
+}
+
+/** API requests to refresh `due` once, under a policy's refresh method. */
+export function refreshRequests(due: KindCounts, refreshBy: 'lookup' | 'existence-check'): number {
+  const batched = (n: number) => (n === 0 ? 0 : refreshBy === 'existence-check' ? Math.ceil(n / IDS_PER_TASK) * REQUESTS_PER_TASK : Math.ceil(n / IDS_PER_LOOKUP));
+  return batched(due.video) + batched(due.comment) + due.user + due.ad;
+}
+
+const policyIdOfKind = (kind: RecordKind): PolicyId => (kind === 'ad' ? 'tiktok-commercial' : 'tiktok-research');
+const dayOf = (iso: string) => iso.slice(0, 10);
+const addDays = (day: string, n: number) => utcDayKey(new Date(Date.parse(`${day}T00:00:00Z`) + n * MS_PER_DAY));
+
+export async function complianceReport(ctx: JobContext, options: ReportOptions = {}): Promise<ComplianceReport> {
+  const { config, ledger, hasher, clock } = ctx;
+  const now = clock.now();
+  const today = utcDayKey(now);
+  const policies = ctx.policies;
+  const horizonDays = options.horizonDays ?? Math.min(60, Math.max(...Object.values(policies).map((p) => p.refreshWithinDays)));
+  const historyDays = options.historyDays ?? 14;
+  const overdueListLimit = options.overdueListLimit ?? 1000;
+
+  const snapshot = await readAuditLog(ctx.audit);
+  const events = eventsOf(snapshot);
+  const active = await allActiveRecords(ledger);
+
+  // Tombstones, found through their purge events.
+  const purgedHashes = [...new Set(events.filter((e) => e.action === 'record.purged' && e.recordHash).map((e) => e.recordHash!))];
+  const tombstones = [...(await ledger.getTombstones(purgedHashes)).values()];
+
+  // Records by status.
+  const activeByKind = zeroKinds();
+  for (const r of active) activeByKind[r.ref.kind] += 1;
+  const tombstonedByKind = zeroKinds();
+  for (const t of tombstones) tombstonedByKind[t.kind] += 1;
+
+  const head = snapshot.seals[snapshot.seals.length - 1];
+  return {
+    kind: 'steward.compliance-report',
+    version: 1,
+    generatedAt: now.toISOString(),
+    project: { id: config.project.id, title: config.project.title, endDate: config.project.endDate },
+    policies: Object.values(policies).map((p) => ({ id: p.id, version: p.version, refreshWithinDays: p.refreshWithinDays, purgeWithinHours: p.purgeWithinHours, source: p.source })),
+    auditHead: head ? { seq: head.seq, hash: head.hash } : null,
+    records: {
+      total: active.length + tombstones.length,
+      active: active.length,
+      activeByKind,
+      pendingPurge: active.filter((r) => r.purgePending).length,
+      tombstoned: tombstones.length,
+      tombstonedByKind,
+    },
+    refreshes: refreshTimeliness(events, policies),
+    purges: purgeFigures(tombstones),
+    obligations: { horizonDays, sources: await obligationsBySource(ctx, active, today, horizonDays, historyDays) },
+    ...overdueFigures(active, now, ctx, overdueListLimit, hasher),
+  };
+}
+
+function refreshTimeliness(events: readonly ChainedAuditEvent[], policies: Readonly<Record<PolicyId, Policy>>): ComplianceReport['refreshes'] {
+  const lastFetch = new Map<string, string>(); // recordHash -> time of the last collection or refresh
+  const byKind = Object.fromEntries(RECORD_KINDS.map((k) => [k, { onTime: 0, late: 0 }])) as Record<RecordKind, { onTime: number; late: number }>;
+  const late: LateRefresh[] = [];
+  let onTime = 0;
+  let lateCount = 0;
+  let unknown = 0;
+  for (const e of events) {
+    if (!e.recordHash) continue;
+    if (e.action === 'record.collected') {
+      lastFetch.set(e.recordHash, e.at);
+      continue;
+    }
+    if (e.action !== 'record.refreshed' && e.action !== 'record.changed') continue;
+    const base = lastFetch.get(e.recordHash);
+    lastFetch.set(e.recordHash, e.at);
+    const kind = e.kind;
+    const recorded = typeof e.evidence?.dueAt === 'string' && !Number.isNaN(Date.parse(e.evidence.dueAt)) ? Date.parse(e.evidence.dueAt) : undefined;
+    const deadline = recorded ?? (base !== undefined && kind ? Date.parse(base) + policies[policyIdOfKind(kind)].refreshWithinDays * MS_PER_DAY : undefined);
+    if (deadline === undefined) {
+      unknown += 1;
+      continue;
+    }
+    const at = Date.parse(e.at);
+    if (at <= deadline) {
+      onTime += 1;
+      if (kind) byKind[kind].onTime += 1;
+    } else {
+      lateCount += 1;
+      if (kind) byKind[kind].late += 1;
+      late.push({
+        recordHash: e.recordHash,
+        kind: kind ?? 'unknown',
+        at: e.at,
+        deadline: new Date(deadline).toISOString(),
+        hoursLate: Math.floor((at - deadline) / 3_600_000),
+        event: `${e.chainId}#${e.seq}`,
+      });
+    }
+  }
+  return { total: onTime + lateCount + unknown, onTime, late: lateCount, unknown, byKind, lateItems: late.slice(-100) };
+}
+
+function purgeFigures(tombstones: readonly Tombstone[]): ComplianceReport['purges'] {
+  const byReason = zeroReasons();
+  const byKind = zeroKinds();
+  const perDay = new Map<string, ReasonCounts>();
+  for (const t of tombstones) {
+    byReason[t.reason] += 1;
+    byKind[t.kind] += 1;
+    const day = dayOf(t.purgedAt);
+    const counts = perDay.get(day) ?? zeroReasons();
+    counts[t.reason] += 1;
+    perDay.set(day, counts);
+  }
+  return {
+    total: tombstones.length,
+    byReason,
+    byKind,
+    perDay: [...perDay.entries()]
+      .sort(([a], [b]) => (a < b ? -1 : 1))
+      .map(([day, counts]) => ({ day, byReason: counts, total: Object.values(counts).reduce((a, b) => a + b, 0) })),
+  };
+}
+
+async function obligationsBySource(ctx: JobContext, active: readonly ActiveRecord[], today: string, horizonDays: number, historyDays: number): Promise<SourceObligations[]> {
+  const { config, policies, ledger } = ctx;
+  const sourceOfSpec = new Map(config.specs.map((s) => [s.name, s.source]));
+  const sourceNames = Object.keys(config.sources).sort();
+  const nowMs = ctx.clock.now().getTime();
+  // A record whose spec was removed from the config is counted under the first source of its policy's API.
+  const fallback = (policyId: string) => sourceNames.find((n) => policyIdForApi(config.sources[n]!.api) === policyId) ?? sourceNames[0]!;
+  const recordsBySource = new Map<string, ActiveRecord[]>();
+  for (const r of active) {
+    const source = sourceOfSpec.get(r.provenance.specName) ?? fallback(r.policyId);
+    recordsBySource.set(source, [...(recordsBySource.get(source) ?? []), r]);
+  }
+  const out: SourceObligations[] = [];
+  for (const name of sourceNames) {
+    const source = config.sources[name]!;
+    const policyId = policyIdForApi(source.api);
+    const policy = policies[policyId];
+    const records = recordsBySource.get(name) ?? [];
+    const days = Array.from({ length: horizonDays }, (_, i) => addDays(today, i));
+    const due = new Map(days.map((d) => [d, zeroKinds()]));
+    const expiring = new Map(days.map((d) => [d, 0]));
+    const activeKinds = zeroKinds();
+    let overdueRecords = 0;
+    for (const r of records) {
+      activeKinds[r.ref.kind] += 1;
+      const expiryDay = dayOf(r.expiresAt);
+      if (expiring.has(expiryDay)) expiring.set(expiryDay, expiring.get(expiryDay)! + 1);
+      if (r.purgePending) continue;
+      if (Date.parse(r.refreshDueAt) < nowMs) {
+        overdueRecords += 1;
+        continue;
+      }
+      const counts = due.get(dayOf(r.refreshDueAt));
+      if (counts) counts[r.ref.kind] += 1;
+    }
+    const obligationDays = days.map((day) => {
+      const counts = due.get(day)!;
+      return { day, due: counts, requests: refreshRequests(counts, policy.refreshBy), expiring: expiring.get(day)! };
+    });
+    const history: QuotaDay[] = [];
+    for (let i = historyDays; i >= 0; i--) {
+      const day = addDays(today, -i);
+      history.push({ day, usedRequests: (await ledger.getQuotaUsage(name, day)).requests });
+    }
+    out.push({
+      source: name,
+      api: source.api,
+      policyId,
+      dailyRequests: source.dailyRequests,
+      active: activeKinds,
+      overdueRecords,
+      days: obligationDays,
+      history,
+      daysOverQuota: obligationDays.filter((d) => d.requests > source.dailyRequests).length,
+    });
+  }
+  return out;
+}
+
+function overdueFigures(
+  active: readonly ActiveRecord[],
+  now: Date,
+  ctx: JobContext,
+  limit: number,
+  hasher: JobContext['hasher'],
+): Pick<ComplianceReport, 'overdue' | 'ok'> {
+  const items: OverdueItem[] = [];
+  const byObligation: Record<ObligationKind, number> = { refresh: 0, expiry: 0, purge: 0 };
+  for (const r of active) {
+    for (const o of overdueObligations(r, now, ctx.policies)) {
+      byObligation[o.obligation] += 1;
+      items.push({ recordHash: hasher.hash(recordKeyOf(r.ref)), kind: r.ref.kind, obligation: o.obligation, dueAt: o.dueAt, hoursOverdue: o.hoursOverdue });
+    }
+  }
+  items.sort((a, b) => b.hoursOverdue - a.hoursOverdue || (a.recordHash < b.recordHash ? -1 : 1));
+  return { overdue: { count: items.length, byObligation, items: items.slice(0, limit), truncated: items.length > limit }, ok: items.length === 0 };
+}
