@@ -15,6 +15,7 @@ import { policyIdForApi, projectEnd } from '../config/load';
 import type { Spec } from '../config/schema';
 import type { AuditChainWriter, Checkpoint, RecordUpdate } from '../store/ports';
 import { mapLimit, newRunId, type JobContext, type ProgressSink } from './context';
+import { refreshNeedToday } from './quota-plan';
 import { QuotaExhaustedError, type CollectedItem, type SourceUsage, type SpecSource } from './sources';
 
 const OBJECT_WRITE_CONCURRENCY = 16;
@@ -88,13 +89,16 @@ export async function collect(ctx: JobContext, options: CollectOptions): Promise
   await chain.append([{ at: startedAt, action: 'run.started', actor: ctx.actor, runId, counts: { specs: selected.length } }]);
 
   const reports: SpecReport[] = [];
+  let refreshNeed: Record<string, number> | undefined;
   for (const spec of inDependencyOrder(selected)) {
     const checkpoint = await ctx.ledger.getCheckpoint(spec.name);
     if (!options.specName && !isDue(spec, checkpoint, clock.now())) {
       reports.push(emptyReport(spec.name, 'not-due'));
       continue;
     }
-    reports.push(await collectSpec(ctx, spec, runId, chain, checkpoint, options));
+    // What the refresh sweeps still need today comes first (read once per run, from what is due today).
+    refreshNeed ??= await refreshNeedToday(ctx);
+    reports.push(await collectSpec(ctx, spec, runId, chain, checkpoint, options, refreshNeed[spec.source] ?? 0));
   }
 
   const counts = totals(reports);
@@ -139,6 +143,7 @@ async function collectSpec(
   chain: AuditChainWriter,
   checkpoint: Checkpoint | undefined,
   options: CollectOptions,
+  refreshNeed: number,
 ): Promise<SpecReport> {
   const { clock, ledger } = ctx;
   const sourceConfig = ctx.config.sources[spec.source]!;
@@ -151,8 +156,9 @@ async function collectSpec(
     report.repaired = await repairInFlight(ctx, spec, policy, checkpoint, chain, runId);
   }
 
-  // Collection may use the quota that refreshes do not need; usage is booked per UTC day in the ledger.
-  const allowance = Math.floor(sourceConfig.dailyRequests * (1 - sourceConfig.refreshReserve));
+  // Collection may use the quota that refreshes do not need: the configured reserve, or what the records due today
+  // need if that is more (quota-plan.ts). Usage is booked per UTC day in the ledger.
+  const allowance = Math.max(0, Math.min(Math.floor(sourceConfig.dailyRequests * (1 - sourceConfig.refreshReserve)), sourceConfig.dailyRequests - refreshNeed));
   let day = utcDayKey(clock.now());
   let usedToday = (await ledger.getQuotaUsage(spec.source, day)).requests;
   let booked = { requests: usage.requests(), records: usage.records() };
@@ -219,7 +225,13 @@ async function writePage(
   const now = clock.now();
   const at = now.toISOString();
   const items = dedupe(page.items);
-  const known = await ledger.getRecords(items.map((i) => i.ref));
+  // The accounts of the page's videos are read with them: an erased account's videos are never stored again.
+  const parents = [...new Set(items.flatMap((i) => (i.parentKey?.startsWith('tiktok:user:') ? [i.parentKey] : [])))];
+  const known = await ledger.getRecords([...items.map((i) => i.ref), ...parents.map(parseRecordKey)]);
+  const erased = new Set(parents.filter((key) => {
+    const parent = known.get(key);
+    return parent?.status === 'tombstoned' && parent.reason === 'erasure';
+  }));
 
   const fresh: CollectedItem[] = [];
   const changed: Array<{ item: CollectedItem; sha: string }> = [];
@@ -231,7 +243,8 @@ async function writePage(
     const existing = known.get(key);
     const sha = sha256Hex(item.body);
     shaOf.set(item, sha);
-    if (!existing) fresh.push(item);
+    if (item.parentKey !== undefined && erased.has(item.parentKey)) skippedPurged += 1;
+    else if (!existing) fresh.push(item);
     else if (existing.status === 'tombstoned') skippedPurged += 1;
     else if (existing.contentSha256 === sha) updates.push({ kind: 'seen', key, at });
     else changed.push({ item, sha });

@@ -1,0 +1,136 @@
+/**
+ * Policy changes. Every record carries the policy version it was stamped with; when the version in force differs,
+ * its due dates must follow the new duties. Finding "every record of version v" would take a Scan (there is no
+ * index on the version), so the sweep does it in two ways, chosen per policy and due-index shard:
+ *
+ * - lazily, when the new policy cannot make any deadline earlier (refresh interval less lead time not shorter,
+ *   maximum retention not shorter): records keep their old, earlier-or-equal due dates, which are still met, and
+ *   each is re-stamped with the new version and new dates when it next comes due (refresh does that for every
+ *   record it touches). Nothing is read beyond what is due.
+ * - by a walk, when the new policy can make a deadline earlier (or when the old one is unknown): the sweep walks
+ *   the shard's whole due index once, up to the farthest horizon the old version could have stamped (Queries on
+ *   the index, never a Scan), and recomputes every covered record's due dates from its last refresh. A record whose
+ *   new next action is already past becomes due at once and is refreshed by the same sweep.
+ *
+ * Each (policy, shard) keeps a marker (a reserved checkpoint `policy:<id>:<shard>`) with the version and duties it
+ * was last reconciled to, so this costs one read per policy and shard when nothing changed. The marker is written
+ * only after the walk of its shard finished: a crash means the walk is redone, which is idempotent. Each change is
+ * recorded by one `policy.changed` event per shard.
+ */
+import type { AuditChainWriter, RecordUpdate } from '../store/ports';
+import { DEFAULT_POLICIES, POLICY_IDS, type Policy, type PolicyId } from '../domain/policy';
+import { nextActionAt, obligationsFor } from '../domain/obligations';
+import { recordKeyOf } from '../domain/records';
+import { projectEnd } from '../config/load';
+import type { JobContext } from './context';
+import { dueRecords } from './due';
+import { RecordNotFoundError } from '../store/retry';
+
+/** What a marker remembers of the policy it was reconciled to. */
+export interface PolicyStamp {
+  readonly version: number;
+  readonly refreshWithinDays: number;
+  readonly refreshLeadHours: number;
+  readonly maxRetentionDays?: number;
+}
+
+export function policyMarkerName(policyId: PolicyId, shard: number): string {
+  return `policy:${policyId}:${shard}`;
+}
+
+function stampOf(policy: Policy): PolicyStamp {
+  return {
+    version: policy.version,
+    refreshWithinDays: policy.refreshWithinDays,
+    refreshLeadHours: policy.refreshLeadHours,
+    ...(policy.maxRetentionDays !== undefined ? { maxRetentionDays: policy.maxRetentionDays } : {}),
+  };
+}
+
+/** Whether moving from `old` to `next` can make some record's next action earlier than it is stamped. */
+export function canAdvanceDeadlines(old: PolicyStamp, next: PolicyStamp): boolean {
+  const window = (p: PolicyStamp) => p.refreshWithinDays * 24 - p.refreshLeadHours;
+  return window(next) < window(old) || (next.maxRetentionDays ?? Infinity) < (old.maxRetentionDays ?? Infinity);
+}
+
+/** The farthest ahead any record could be stamped (a refresh just now, under either version). */
+const FAR_FUTURE = new Date('9999-12-31T00:00:00Z');
+
+/**
+ * Bring the given shards in line with the policies in force; returns how many records were re-stamped. Run at the
+ * start of every sweep.
+ */
+export async function reconcilePolicies(ctx: JobContext, shards: readonly number[], chain: AuditChainWriter, runId: string): Promise<number> {
+  let restamped = 0;
+  for (const policyId of POLICY_IDS) {
+    const policy = ctx.policies[policyId];
+    const next = stampOf(policy);
+    for (const shard of shards) {
+      const name = policyMarkerName(policyId, shard);
+      const marker = await ctx.ledger.getCheckpoint(name);
+      const old = marker?.state as PolicyStamp | undefined;
+      if (old?.version === policy.version) continue;
+      let mode: 'baseline' | 'lazy' | 'walk';
+      if (old === undefined && policy.version === DEFAULT_POLICIES[policyId].version) {
+        // First sweep under the default version: nothing can be stamped with another one.
+        mode = 'baseline';
+      } else if (old !== undefined && !canAdvanceDeadlines(old, next)) {
+        mode = 'lazy';
+      } else {
+        mode = 'walk';
+      }
+      let count = 0;
+      if (mode === 'walk') count = await restampShard(ctx, policy, shard);
+      restamped += count;
+      const at = ctx.clock.now().toISOString();
+      if (mode !== 'baseline') {
+        await chain.append([
+          {
+            at,
+            action: 'policy.changed',
+            actor: ctx.actor,
+            runId,
+            reason: `${policyId} version ${old?.version ?? 'unknown'} -> ${policy.version}`,
+            evidence: { policyId, fromVersion: old?.version ?? 'unknown', toVersion: policy.version, mode, shard },
+            counts: { restamped: count },
+          },
+        ]);
+      }
+      await ctx.ledger.putCheckpoint({ specName: name, runId, state: next, updatedAt: at, done: true });
+    }
+  }
+  return restamped;
+}
+
+/** Recompute the due dates of every record of `policy` in `shard` stamped with another version. */
+async function restampShard(ctx: JobContext, policy: Policy, shard: number): Promise<number> {
+  const end = projectEnd(ctx.config);
+  const now = ctx.clock.now().toISOString();
+  let count = 0;
+  for await (const page of dueRecords(ctx.ledger, FAR_FUTURE, [shard])) {
+    const updates: RecordUpdate[] = [];
+    for (const record of page.records) {
+      if (record.policyId !== policy.id || record.policyVersion === policy.version || record.purgePending) continue;
+      // The deadline runs from the last time the record was re-fetched (or first collected).
+      const base = new Date(record.lastRefreshedAt ?? record.firstCollectedAt);
+      const o = obligationsFor(base, new Date(record.firstCollectedAt), policy, end);
+      updates.push({
+        kind: 'restamped',
+        key: recordKeyOf(record.ref),
+        at: now,
+        refreshDueAt: o.refreshDueAt.toISOString(),
+        nextActionAt: nextActionAt(o, policy).toISOString(),
+        restamp: { policyVersion: policy.version, expiresAt: o.expiresAt.toISOString() },
+      });
+    }
+    if (updates.length === 0) continue;
+    try {
+      await ctx.ledger.updateRecords(updates);
+      count += updates.length;
+    } catch (error) {
+      if (!(error instanceof RecordNotFoundError)) throw error;
+      count += updates.length - error.keys.length;
+    }
+  }
+  return count;
+}
