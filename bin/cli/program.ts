@@ -11,6 +11,11 @@ import { registerAuditCommand } from './audit-command';
 import { registerVerifyCommand } from './verify-command';
 import { registerReportCommand } from './report-command';
 import { registerCertifyCommand } from './certify-command';
+import { registerRefreshCommand } from './refresh-command';
+import { registerPurgeCommand } from './purge-command';
+import { registerExpireCommand } from './expire-command';
+import { registerEraseCommand } from './erase-command';
+import { registerQuotaCommand } from './quota-command';
 import type { CliIo } from './output';
 
 export function buildProgram(io: CliIo, setExit: (code: number) => void): Command {
@@ -32,6 +37,11 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
   registerVerifyCommand(program, io, setExit);
   registerReportCommand(program, io, setExit);
   registerCertifyCommand(program, io, setExit);
+  registerRefreshCommand(program, io, setExit);
+  registerPurgeCommand(program, io, setExit);
+  registerExpireCommand(program, io, setExit);
+  registerEraseCommand(program, io, setExit);
+  registerQuotaCommand(program, io, setExit);
   return program;
 }
 

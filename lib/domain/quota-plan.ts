@@ -21,16 +21,21 @@ export const SWEEP_MARGIN_DAYS = 1;
 export type RefreshMethod = 'lookup' | 'existence-check';
 export type KindCounts = Partial<Record<RecordKind, number>>;
 
-/** Requests one record of `kind` costs per refresh. */
-export function requestsPerRecord(kind: RecordKind, method: RefreshMethod = 'lookup'): number {
+/**
+ * Requests one record of `kind` costs per refresh. Comments are re-listed per video, so a video with few kept
+ * comments costs a whole request: `commentsPerListing` is the average number of kept comments per video.
+ */
+export function requestsPerRecord(kind: RecordKind, method: RefreshMethod = 'lookup', commentsPerListing: number = RECORDS_PER_REQUEST): number {
   if (kind === 'user' || kind === 'ad') return 1;
-  return method === 'existence-check' ? REQUESTS_PER_COMPLIANCE_TASK / IDS_PER_COMPLIANCE_TASK : 1 / RECORDS_PER_REQUEST;
+  if (method === 'existence-check') return REQUESTS_PER_COMPLIANCE_TASK / IDS_PER_COMPLIANCE_TASK;
+  if (kind === 'comment') return 1 / Math.max(1, Math.min(RECORDS_PER_REQUEST, commentsPerListing));
+  return 1 / RECORDS_PER_REQUEST;
 }
 
 /** Requests to refresh `counts` once. */
-export function requestsFor(counts: KindCounts, method: RefreshMethod = 'lookup'): number {
+export function requestsFor(counts: KindCounts, method: RefreshMethod = 'lookup', commentsPerListing: number = RECORDS_PER_REQUEST): number {
   let total = 0;
-  for (const [kind, n] of Object.entries(counts) as Array<[RecordKind, number]>) total += n * requestsPerRecord(kind, method);
+  for (const [kind, n] of Object.entries(counts) as Array<[RecordKind, number]>) total += n * requestsPerRecord(kind, method, commentsPerListing);
   return total;
 }
 
@@ -46,6 +51,8 @@ export interface QuotaPlanInput {
   readonly refreshWithinDays: number;
   readonly refreshLeadHours: number;
   readonly refreshBy: RefreshMethod;
+  /** Average kept comments per video (comments are re-listed per video). @default 100 */
+  readonly commentsPerListing?: number;
   /** Active records by kind. */
   readonly active: KindCounts;
   /** Active records by the UTC day (YYYY-MM-DD) of their refresh deadline, by kind (overdue ones on past days). */
@@ -86,7 +93,7 @@ export function planQuota(input: QuotaPlanInput): QuotaPlan {
   const { dailyRequests: quota, refreshWithinDays, refreshBy } = input;
   const cycleDays = Math.max(1, refreshWithinDays - SWEEP_MARGIN_DAYS);
   const activeRecords = sum(input.active);
-  const cost = (counts: KindCounts) => requestsFor(counts, refreshBy);
+  const cost = (counts: KindCounts) => requestsFor(counts, refreshBy, input.commentsPerListing);
   const requestsPerDayNeeded = cost(input.active) / cycleDays;
   const requestsNeededToday = cost(input.dueToday);
   const perRecordAtMix = activeRecords > 0 ? cost(input.active) / activeRecords : 1 / RECORDS_PER_REQUEST;
@@ -121,13 +128,14 @@ function firstMiss(input: QuotaPlanInput): string | null {
   const day0 = Math.floor(input.now.getTime() / MS_PER_DAY);
   const lastDay = Math.min(day0 + MAX_SIMULATED_DAYS, Math.floor(input.projectEnd.getTime() / MS_PER_DAY));
   const leadDays = Math.max(0, Math.floor(input.refreshLeadHours / 24));
-  const growth = requestsFor(input.growthPerDay, input.refreshBy);
+  const price = (counts: KindCounts) => requestsFor(counts, input.refreshBy, input.commentsPerListing);
+  const growth = price(input.growthPerDay);
   // Work in requests: the cost of the records due on each day.
   const due = new Map<number, number>();
   const add = (day: number, requests: number) => {
     if (requests > 0) due.set(day, (due.get(day) ?? 0) + requests);
   };
-  for (const [day, counts] of Object.entries(input.dueByDay)) add(Math.floor(Date.parse(`${day}T00:00:00Z`) / MS_PER_DAY), requestsFor(counts, input.refreshBy));
+  for (const [day, counts] of Object.entries(input.dueByDay)) add(Math.floor(Date.parse(`${day}T00:00:00Z`) / MS_PER_DAY), price(counts));
   for (let d = day0; d <= lastDay; d++) {
     let capacity = input.dailyRequests;
     for (const day of [...due.keys()].sort((a, b) => a - b)) {

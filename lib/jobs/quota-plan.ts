@@ -33,11 +33,20 @@ function endOfUtcDay(instant: Date): Date {
 
 /**
  * Requests the refresh sweeps still need today, per source: the records whose next action falls before the end of
- * the UTC day, priced by kind. Stops reading a source's records once they need more than its whole daily quota.
+ * the UTC day, priced by kind (comments by listing: each video with due comments costs a listing). Stops reading
+ * once every source needs more than its whole daily quota.
  */
 export async function refreshNeedToday(ctx: Pick<JobContext, 'config' | 'policies' | 'ledger' | 'clock'>): Promise<Record<string, number>> {
   const counts = new Map<string, KindCounts>();
-  const need = (source: string) => requestsFor(counts.get(source) ?? {}, policyOfSource(ctx, source).refreshBy);
+  const listings = new Map<string, Map<string, number>>();
+  const need = (source: string) => {
+    const method = policyOfSource(ctx, source).refreshBy;
+    const { comment = 0, ...rest } = counts.get(source) ?? {};
+    if (method === 'existence-check') return requestsFor({ ...rest, comment }, method);
+    let commentRequests = 0;
+    for (const n of listings.get(source)?.values() ?? []) commentRequests += Math.ceil(n / 100);
+    return requestsFor(rest, method) + commentRequests;
+  };
   const saturated = () => Object.entries(ctx.config.sources).every(([name, s]) => need(name) >= s.dailyRequests);
   const end = endOfUtcDay(ctx.clock.now());
   for await (const page of dueRecords(ctx.ledger, end, sweepShards(ctx.ledger))) {
@@ -48,6 +57,11 @@ export async function refreshNeedToday(ctx: Pick<JobContext, 'config' | 'policie
       const c = counts.get(source) ?? {};
       c[record.ref.kind] = (c[record.ref.kind] ?? 0) + 1;
       counts.set(source, c);
+      if (record.ref.kind === 'comment') {
+        const perVideo = listings.get(source) ?? new Map<string, number>();
+        perVideo.set(record.parentKey ?? '', (perVideo.get(record.parentKey ?? '') ?? 0) + 1);
+        listings.set(source, perVideo);
+      }
     }
     if (saturated()) break;
   }
@@ -85,6 +99,8 @@ export async function quotaPlan(ctx: JobContext): Promise<QuotaPlanReport> {
     dueByDay: Record<string, KindCounts>;
     dueToday: KindCounts;
     recent: KindCounts;
+    /** Videos whose comments are kept: each is one listing per refresh. */
+    commentParents: Set<string>;
   }
   const tallies = new Map<string, Tally>();
   const inc = (counts: KindCounts, kind: RecordKind) => {
@@ -96,9 +112,10 @@ export async function quotaPlan(ctx: JobContext): Promise<QuotaPlanReport> {
       const source = sourceOfRecord(ctx.config, record);
       if (source === undefined) continue;
       let t = tallies.get(source);
-      if (!t) tallies.set(source, (t = { active: {}, dueByDay: {}, dueToday: {}, recent: {} }));
+      if (!t) tallies.set(source, (t = { active: {}, dueByDay: {}, dueToday: {}, recent: {}, commentParents: new Set() }));
       const kind = record.ref.kind;
       inc(t.active, kind);
+      if (kind === 'comment' && record.parentKey) t.commentParents.add(record.parentKey);
       inc((t.dueByDay[record.refreshDueAt.slice(0, 10)] ??= {}), kind);
       if (Date.parse(record.firstCollectedAt) > growthSince) inc(t.recent, kind);
     }
@@ -115,7 +132,7 @@ export async function quotaPlan(ctx: JobContext): Promise<QuotaPlanReport> {
   const sources: SourcePlan[] = [];
   for (const [source, sourceConfig] of Object.entries(ctx.config.sources)) {
     const policy = policyOfSource(ctx, source);
-    const t = tallies.get(source) ?? { active: {}, dueByDay: {}, dueToday: {}, recent: {} };
+    const t = tallies.get(source) ?? { active: {}, dueByDay: {}, dueToday: {}, recent: {}, commentParents: new Set<string>() };
     const growthPerDay = Object.fromEntries(Object.entries(t.recent).map(([k, n]) => [k, n / GROWTH_WINDOW_DAYS])) as KindCounts;
     const plan = planQuota({
       now,
@@ -123,6 +140,7 @@ export async function quotaPlan(ctx: JobContext): Promise<QuotaPlanReport> {
       refreshWithinDays: policy.refreshWithinDays,
       refreshLeadHours: policy.refreshLeadHours,
       refreshBy: policy.refreshBy,
+      ...(t.commentParents.size > 0 ? { commentsPerListing: (t.active.comment ?? 0) / t.commentParents.size } : {}),
       active: t.active,
       dueByDay: t.dueByDay,
       dueToday: t.dueToday,

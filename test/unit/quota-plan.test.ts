@@ -32,6 +32,8 @@ describe('Function: planQuota', () => {
     expect(requestsFor({ video: 1_000, comment: 500, user: 7, ad: 3 })).toBe(10 + 5 + 7 + 3);
     expect(requestsFor({ video: 10_000 }, 'existence-check')).toBeCloseTo(3);
     expect(requestsFor({ user: 10 }, 'existence-check')).toBe(10);
+    // comments are re-listed per video: with 5 kept per video, 500 comments take 100 listings
+    expect(requestsFor({ comment: 500 }, 'lookup', 5)).toBe(100);
   });
 
   it('keeps 1.4 million videos fresh on 1,000 requests a day under a 15-day policy (a day of margin for the daily sweep)', () => {

@@ -1,0 +1,49 @@
+/** `steward erase --user NAME | --video ID | --comment ID`: file an erasure request and carry it out. */
+import type { Command } from 'commander';
+import * as z from 'zod';
+import { BadInputError } from '../../lib/domain/errors';
+import { erase, parseErasureTarget, type EraseReport } from '../../lib/jobs/erase';
+import { action } from './action';
+import { countsText, jobProgress } from './job-progress';
+import { parseOptions } from './options';
+import type { CliIo } from './output';
+import { withRuntime } from './runtime';
+
+const EraseOptionsSchema = z.object({ user: z.string().optional(), video: z.string().optional(), comment: z.string().optional() });
+
+export function eraseText(r: EraseReport): string {
+  return [
+    `erasure ${r.runId}: ${r.kind} ${r.recordHash} (keyed hash)${r.wasStored ? '' : ' — not stored; tombstoned so it is never collected'}`,
+    `  purged     ${r.purged} record(s), ${r.cascaded} by cascade, ${r.versionsRemoved} object version(s) removed${r.alreadyPurged ? `; ${r.alreadyPurged} purged before` : ''}`,
+    `  by kind    ${countsText(r.byKind)}`,
+  ].join('\n');
+}
+
+export function registerEraseCommand(program: Command, io: CliIo, setExit: (code: number) => void): void {
+  program
+    .command('erase')
+    .description('erase an account (with its videos and their comments), a video (with its comments) or a comment')
+    .option('--user <name>', 'a TikTok username')
+    .option('--video <id>', 'a video id')
+    .option('--comment <id>', 'a comment id')
+    .action(
+      action(io, setExit, async (raw: unknown, { globals }) => {
+        const options = parseOptions(EraseOptionsSchema, raw);
+        const given = (['user', 'video', 'comment'] as const).filter((k) => options[k] !== undefined);
+        if (given.length !== 1) {
+          throw new BadInputError(`erase needs exactly one of --user NAME, --video ID, --comment ID (got ${given.length === 0 ? 'none' : given.map((k) => `--${k}`).join(' and ')})`);
+        }
+        // Checked before anything opens: a malformed name or id writes nothing.
+        const target = parseErasureTarget({ [given[0]!]: options[given[0]!]! } as { user: string } | { video: string } | { comment: string });
+        return withRuntime(globals, async (runtime) => {
+          const progress = jobProgress(io, globals.json, 'erase');
+          try {
+            const report = await erase(runtime.ctx, target, { progress: progress.sink });
+            return { exitCode: 0, json: report, text: eraseText(report) };
+          } finally {
+            progress.stop();
+          }
+        });
+      }),
+    );
+}

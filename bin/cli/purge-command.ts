@@ -1,0 +1,41 @@
+/** `steward purge [--dry-run]`: complete the purges that were decided and left pending. */
+import type { Command } from 'commander';
+import * as z from 'zod';
+import { purge, type PurgeJobReport } from '../../lib/jobs/purge';
+import { action } from './action';
+import { countsText, jobProgress } from './job-progress';
+import { parseOptions } from './options';
+import type { CliIo } from './output';
+import { ShardsSchema } from './refresh-command';
+import { withRuntime } from './runtime';
+
+const PurgeOptionsSchema = z.object({ dryRun: z.boolean().default(false), shard: ShardsSchema });
+
+export function purgeText(r: PurgeJobReport): string {
+  const head = r.dryRun
+    ? `purge --dry-run: ${r.pending} pending purge(s); ${r.purged} record(s) would go (${r.cascaded} by cascade). Nothing was changed.`
+    : `purge run ${r.runId}: ${r.pending} pending purge(s) completed; ${r.purged} record(s) purged (${r.cascaded} by cascade), ${r.versionsRemoved} object version(s) removed`;
+  return [head, `  by reason  ${countsText(r.byReason)}`, `  by kind    ${countsText(r.byKind)}`, `  by spec    ${countsText(r.bySpec)}`].join('\n');
+}
+
+export function registerPurgeCommand(program: Command, io: CliIo, setExit: (code: number) => void): void {
+  program
+    .command('purge')
+    .description('complete pending purges (object versions, cascades, tombstones, audit events); --dry-run only counts')
+    .option('--dry-run', 'show what would go, by reason, spec and kind, without touching anything', false)
+    .option('--shard <n...>', 'sweep only these due-index shards')
+    .action(
+      action(io, setExit, async (raw: unknown, { globals }) => {
+        const options = parseOptions(PurgeOptionsSchema, raw);
+        return withRuntime(globals, async (runtime) => {
+          const progress = jobProgress(io, globals.json, 'purge');
+          try {
+            const report = await purge(runtime.ctx, { dryRun: options.dryRun, progress: progress.sink, ...(options.shard ? { shards: options.shard } : {}) });
+            return { exitCode: 0, json: report, text: purgeText(report) };
+          } finally {
+            progress.stop();
+          }
+        });
+      }),
+    );
+}

@@ -1,0 +1,39 @@
+/** `steward quota plan`: what keeping every record fresh costs, and what is left for collection. */
+import type { Command } from 'commander';
+import { quotaPlan, type QuotaPlanReport } from '../../lib/jobs/quota-plan';
+import { action } from './action';
+import { countsText } from './job-progress';
+import type { CliIo } from './output';
+import { withRuntime } from './runtime';
+
+export function quotaPlanText(r: QuotaPlanReport): string {
+  const lines = [`quota plan at ${r.at} (project ends ${r.projectEnd})`];
+  for (const s of r.sources) {
+    lines.push(
+      `  ${s.source} (${s.policyId} v${s.policyVersion}: refresh within ${s.refreshWithinDays} days by ${s.refreshBy})`,
+      `    active records               ${s.activeRecords} (${countsText(s.activeByKind)})`,
+      `    requests/day to stay fresh   ${s.requestsPerDayNeeded} of ${s.dailyRequests}`,
+      `    needed today                 ${s.requestsNeededToday} (used today: ${s.usedToday})`,
+      `    headroom for collection      ${s.headroomForCollection} requests/day`,
+      `    largest compliant corpus     ${s.maxCompliantRecords} videos (${s.maxCompliantCorpusAtMix} at today's mix)`,
+      `    net growth                   ${s.growthPerDay} records/day`,
+      `    first missed deadline        ${s.firstMissedDeadline ?? 'none before the project ends'}${s.overdue ? ` (${s.overdue} overdue now)` : ''}`,
+    );
+  }
+  return lines.join('\n');
+}
+
+export function registerQuotaCommand(program: Command, io: CliIo, setExit: (code: number) => void): void {
+  const quota = program.command('quota').description('compliance-first quota planning');
+  quota
+    .command('plan')
+    .description('requests/day to keep every record fresh, headroom for collection, largest compliant corpus, first missed deadline')
+    .action(
+      action(io, setExit, async (_raw: unknown, { globals }) =>
+        withRuntime(globals, async (runtime) => {
+          const report = await quotaPlan(runtime.ctx);
+          return { exitCode: 0, json: report, text: quotaPlanText(report) };
+        }),
+      ),
+    );
+}

@@ -1,0 +1,131 @@
+/**
+ * The compliance commands as a user meets them: bad input exits 2 with a message naming the option, before anything
+ * is opened or written; a good command runs on the local runtime and prints one JSON document.
+ */
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { CliIo } from '../../../bin/cli/output';
+import { runCli } from '../../../bin/cli/program';
+import { quotaPlanText } from '../../../bin/cli/quota-command';
+import { refreshText } from '../../../bin/cli/refresh-command';
+import { parseJson } from '../../../lib/domain/json';
+
+function captureIo(): CliIo & { out: string; err: string } {
+  const io = {
+    out: '',
+    err: '',
+    isTty: false,
+    stdout: (text: string) => {
+      io.out += `${text}\n`;
+    },
+    stderr: (text: string) => {
+      io.err += `${text}\n`;
+    },
+  };
+  return io;
+}
+
+const workDir = mkdtempSync(join(tmpdir(), 'steward-compliance-cli-'));
+const config = join(workDir, 'steward.config.json');
+writeFileSync(
+  config,
+  JSON.stringify({
+    project: { id: 'cli-compliance', title: 'CLI compliance test', endDate: '2027-06-30' },
+    members: [{ name: 'ada', role: 'pi' }],
+    sources: { research: { api: 'tiktok-research', credentials: { clientKeyEnv: 'K', clientSecretEnv: 'S' } } },
+    specs: [],
+  }),
+);
+
+describe('steward compliance commands', () => {
+  it.each([
+    ['erase without a target', ['erase'], /exactly one of --user NAME, --video ID, --comment ID \(got none\)/],
+    ['erase with two targets', ['erase', '--video', '1', '--comment', '2'], /exactly one of .* \(got --video and --comment\)/],
+    ['erase with a malformed video id', ['erase', '--video', '12ab'], /--video: "12ab" is not a TikTok video id/],
+    ['erase with a malformed username', ['erase', '--user', 'no spaces'], /--user: "no spaces" is not a TikTok username/],
+    ['refresh on a shard out of range', ['refresh', '--shard', '3', '99'], /--shard.*shards are 0\.\.15/],
+    ['refresh with a bad request budget', ['refresh', '--max-requests', 'lots'], /--max-requests: must be a whole number/],
+    ['refresh with a bad deadline', ['refresh', '--deadline', 'tonight'], /--deadline: must be an ISO 8601 time/],
+    ['purge on a shard that is not a number', ['purge', '--shard', 'x'], /--shard.*a shard is a number/],
+    ['quota without a subcommand', ['quota', 'frobnicate'], /unknown command|error/i],
+  ])('exits 2 on %s, names the problem, and writes nothing', async (_what, args, message) => {
+    // Prepare
+    const io = captureIo();
+    const stateDir = join(workDir, `state-${Math.random().toString(36).slice(2)}`);
+
+    // Act
+    const code = await runCli(['--config', config, '--local', '--state-dir', stateDir, ...args], io);
+
+    // Assess
+    expect(code).toBe(2);
+    expect(io.err).toMatch(message);
+    expect(existsSync(stateDir)).toBe(false);
+  });
+
+  it('erases on the local runtime and prints one JSON document naming the account only by its keyed hash', async () => {
+    // Prepare
+    const io = captureIo();
+    const stateDir = join(workDir, 'state-erase');
+
+    // Act
+    const code = await runCli(['--json', '--config', config, '--local', '--state-dir', stateDir, '--now', '2026-03-01T10:00:00Z', 'erase', '--user', '@someone.else'], io);
+
+    // Assess
+    expect(code).toBe(0);
+    const report = parseJson(io.out) as Record<string, unknown>;
+    expect(report).toMatchObject({ kind: 'user', wasStored: false, purged: 1, cascaded: 0, recordHash: expect.stringMatching(/^[0-9a-f]{32}$/) });
+    expect(io.out).not.toContain('someone');
+  }, 90_000);
+
+  it('prints reports a person can read', () => {
+    const text = refreshText({
+      runId: 'refresh-1',
+      shards: [3],
+      due: 10,
+      unchanged: 5,
+      changed: 2,
+      validated: 0,
+      missed: 1,
+      failed: 2,
+      failures: { internal_error: 2 },
+      purged: 1,
+      cascaded: 4,
+      completedPending: 0,
+      skippedExpired: 0,
+      restamped: 0,
+      requests: { research: 7 },
+      unprocessed: 0,
+    });
+    expect(text).toContain('refresh run refresh-1 (shards 3)');
+    expect(text).toMatch(/failed\s+2 \(internal_error 2; still due, retried next sweep\)/);
+    expect(text).toMatch(/purged\s+1 confirmed unavailable, 4 with them/);
+    const plan = quotaPlanText({
+      at: '2026-03-01T00:00:00.000Z',
+      projectEnd: '2027-06-30T23:59:59.999Z',
+      sources: [
+        {
+          source: 'research',
+          policyId: 'tiktok-research',
+          policyVersion: 1,
+          refreshWithinDays: 15,
+          refreshBy: 'lookup',
+          activeByKind: { video: 100 },
+          usedToday: 3,
+          dailyRequests: 1000,
+          activeRecords: 100,
+          requestsPerDayNeeded: 0.07,
+          requestsNeededToday: 0,
+          headroomForCollection: 999,
+          maxCompliantRecords: 1_400_000,
+          maxCompliantCorpusAtMix: 1_400_000,
+          growthPerDay: 0,
+          firstMissedDeadline: null,
+          overdue: 0,
+        },
+      ],
+    });
+    expect(plan).toMatch(/largest compliant corpus\s+1400000 videos/);
+    expect(plan).toMatch(/first missed deadline\s+none before the project ends/);
+  });
+});
