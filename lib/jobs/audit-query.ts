@@ -15,6 +15,7 @@ import { AUDIT_ACTIONS, type AuditAction, type ChainedAuditEvent } from '../doma
 import { BadInputError } from '../domain/errors';
 import { parseRecordKey, type RecordKey } from '../domain/records';
 import type { AuditPage } from '../store/ports';
+import { firstSealAt } from './audit-read';
 import type { JobContext } from './context';
 
 export type AuditQuerySpec =
@@ -121,7 +122,12 @@ export async function queryAudit(ctx: JobContext, spec: AuditQuerySpec, page: Au
     case 'action': {
       if (page.since === undefined) throw new BadInputError('an action query needs since');
       const until = page.until ?? ctx.clock.now().toISOString();
-      answer = await ctx.audit.byAction(spec.action, { ...query, since: page.since, until });
+      // The time index is walked day by day: from no earlier than the log starts, to no later than tomorrow.
+      const first = await firstSealAt(ctx.audit);
+      const start = first !== undefined && Date.parse(page.since) < Date.parse(first.slice(0, 10)) ? first.slice(0, 10) : page.since;
+      const latest = ctx.clock.now().getTime() + 86_400_000;
+      const end = Date.parse(until) > latest ? new Date(latest).toISOString() : until;
+      answer = await ctx.audit.byAction(spec.action, { ...query, since: start, until: Date.parse(end) < Date.parse(start) ? start : end });
       described = { by: 'action', value: spec.action, since: page.since, until };
       break;
     }

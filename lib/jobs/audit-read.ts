@@ -30,6 +30,32 @@ export async function readSeals(audit: AuditLog): Promise<ChainSeal[]> {
   return seals;
 }
 
+/** Time of the first seal: nothing in the log is older (a chain's open seal precedes its first event). */
+export async function firstSealAt(audit: AuditLog): Promise<string | undefined> {
+  for await (const seal of audit.seals()) return seal.at;
+  return undefined;
+}
+
+/**
+ * Chains that may hold events between `since` and `until`, from the seal log: opened at or before `until` and not
+ * closed before `since` (with a day of slack for writers whose clocks differ). Callers filter events by time.
+ */
+export function chainsActiveBetween(seals: readonly ChainSeal[], since: string, until: string): string[] {
+  const slack = 86_400_000;
+  const from = Date.parse(since) - slack;
+  const to = Date.parse(until) + slack;
+  const spans = new Map<string, { opened: number; closed?: number }>();
+  for (const seal of seals) {
+    const at = Date.parse(seal.at);
+    const span = spans.get(seal.chainId) ?? { opened: at };
+    span.opened = Math.min(span.opened, at);
+    if (seal.kind === 'close') span.closed = Math.max(span.closed ?? at, at);
+    else if (seal.kind === 'open' && span.closed !== undefined && at >= span.closed) delete span.closed; // reopened
+    spans.set(seal.chainId, span);
+  }
+  return [...spans.entries()].filter(([, s]) => s.opened <= to && (s.closed === undefined || s.closed >= from)).map(([id]) => id).sort();
+}
+
 /** The whole audit log: every chain the registry or the seal log names, the registry, the seal log. */
 export async function readAuditLog(audit: AuditLog): Promise<AuditLogSnapshot> {
   const registered = new Set<string>();

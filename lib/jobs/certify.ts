@@ -19,7 +19,7 @@ import { AUDIT_ACTIONS, canonicalJson, type ChainedAuditEvent, type ChainSeal, v
 import { BadInputError } from '../domain/errors';
 import { objectKeyOf, parseRecordKey, RECORD_KINDS, PURGE_REASONS, recordKeyOf, type RecordKey } from '../domain/records';
 import type { JobContext } from './context';
-import { allActiveRecords, eventRef, parseEventRef, readChain, readSeals, recordRefOfObjectKey, RECORDS_PREFIX } from './audit-read';
+import { allActiveRecords, chainsActiveBetween, eventRef, parseEventRef, readChain, readSeals, recordRefOfObjectKey, RECORDS_PREFIX } from './audit-read';
 import { queryAuditAll } from './audit-query';
 
 export type CertifyScope = { readonly records: readonly RecordKey[] } | { readonly since: string; readonly until: string };
@@ -127,22 +127,30 @@ export async function certify(ctx: JobContext, scope: CertifyScope): Promise<Del
   const { ledger, objects, hasher, clock } = ctx;
   const named = 'records' in scope ? scope.records.map((recordKey) => ({ recordKey, recordHash: hasher.hash(recordKey), ref: parseRecordKey(recordKey) })) : [];
 
-  // 1. The purge events.
+  // 1. The purge events: a record's history, or the chains active in the time range (found through the seal log,
+  // so a range costs the chains it covers, not a query per day).
+  const seals = await readSeals(ctx.audit);
+  const sealProblems = verifySeals(seals);
   let purgeEvents: ChainedAuditEvent[];
+  let chains: Map<string, ChainFacts>;
   if ('records' in scope) {
     purgeEvents = [];
     for (const r of named) {
       const history = await queryAuditAll(ctx, { by: 'record', record: r.recordKey });
       purgeEvents.push(...history.filter((e) => e.action === 'record.purged'));
     }
+    chains = await checkChains(ctx, purgeEvents.map((e) => e.chainId), seals);
   } else {
-    purgeEvents = await queryAuditAll(ctx, { by: 'action', action: 'record.purged' }, { since: scope.since, until: scope.until });
+    const since = new Date(Date.parse(scope.since)).toISOString();
+    const until = new Date(Date.parse(scope.until)).toISOString();
+    const candidates = await checkChains(ctx, chainsActiveBetween(seals, since, until), seals);
+    purgeEvents = [...candidates.values()]
+      .flatMap((c) => c.events)
+      .filter((e) => e.action === 'record.purged' && e.recordHash !== undefined && e.at >= since && e.at <= until)
+      .sort((a, b) => (a.at !== b.at ? (a.at < b.at ? -1 : 1) : a.chainId !== b.chainId ? (a.chainId < b.chainId ? -1 : 1) : a.seq - b.seq));
+    const used = new Set(purgeEvents.map((e) => e.chainId));
+    chains = new Map([...candidates].filter(([id]) => used.has(id)));
   }
-
-  // 2. Their chains and the seal log.
-  const seals = await readSeals(ctx.audit);
-  const sealProblems = verifySeals(seals);
-  const chains = await checkChains(ctx, purgeEvents.map((e) => e.chainId), seals);
 
   // 3. Ledger and storage now.
   const hashes = [...new Set(purgeEvents.map((e) => e.recordHash!))];
