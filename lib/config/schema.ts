@@ -59,8 +59,8 @@ export const SourceSchema = z
     dailyRequests: z.number().int().min(1).max(1_000_000).default(1_000),
     dailyRecords: z.number().int().min(1).max(100_000_000).default(100_000),
     /**
-     * Share of the daily request quota that collection must leave for refreshes. The compliance engine computes
-     * what refreshes need; this is the floor until then.
+     * Share of the daily request quota that collection must leave for refreshes: a floor. Collection also leaves
+     * whatever the records due today need when that is more (lib/jobs/quota-plan.ts `refreshNeedToday`).
      */
     refreshReserve: z.number().min(0).max(0.95).default(0.3),
   })

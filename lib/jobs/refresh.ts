@@ -339,7 +339,8 @@ class Sweep {
     const items: Array<{ id: string; createTime: number }> = [];
     for (const record of byLookup) {
       const createTime = record.platformCreatedAt ?? (await this.storedCreateTime(record));
-      if (createTime === undefined) out.set(recordKeyOf(record.ref), failed('no-create-time'));
+      // Unix seconds only: a time in milliseconds would put the lookup window in the far future.
+      if (createTime === undefined || !(createTime >= 0 && createTime < 1e11)) out.set(recordKeyOf(record.ref), failed('no-create-time'));
       else items.push({ id: record.ref.id, createTime });
     }
     // One call per planned batch, so a batch that fails after its retries leaves the others unaffected.

@@ -6,7 +6,7 @@
 import { MS_PER_DAY } from '../../../lib/domain/clock';
 import type { ActiveRecord, RecordKey } from '../../../lib/domain/records';
 import { refresh } from '../../../lib/jobs/refresh';
-import { activeRecords, collectAll, complianceConfig, complianceWorld, ledgerStates, type ComplianceWorld } from './compliance-support';
+import { activeRecords, collectAll, complianceConfig, complianceWorld, countingPuts, ledgerStates, type ComplianceWorld } from './compliance-support';
 
 // Ads on the same 15-day cadence as research data, so one sweep covers every kind.
 const config = complianceConfig((doc) => {
@@ -163,4 +163,44 @@ describe('refresh sweep against the emulator', () => {
       if (state.missCount === 0) expect({ key, moved: Date.parse(state.refreshDueAt) > deadline.getTime() }).toEqual({ key, moved: true });
     }
   });
+
+  it('with existence checks allowed, videos and comments are checked by batch compliance tasks: a few requests, no content rewritten', async () => {
+    // Prepare
+    const byTask = complianceConfig((doc) => {
+      doc.policies = { 'tiktok-research': { version: 2, refreshBy: 'existence-check' } };
+      doc.specs = doc.specs.filter((s: { kind: string }) => s.kind === 'video' || s.kind === 'comment');
+    });
+    const w = await complianceWorld({ config: byTask });
+    worlds.push(w);
+    await collectAll(w);
+    const snap = await snapshot(w);
+    w.fx.clock.advance(13 * MS_PER_DAY);
+    const now = w.fx.clock.now();
+    const objects = countingPuts(w.fx.ctx.objects);
+
+    // Act
+    const report = await refresh({ ...w.fx.ctx, objects }, { clients: w.clients, pollIntervalMs: 0 });
+
+    // Assess: what the platform still serves is re-stamped without a write, the rest purged on the task's word
+    const states = await ledgerStates(w, snap.records.keys());
+    let gone = 0;
+    for (const [key, record] of snap.records) {
+      const state = states.get(key)!;
+      if (exists(w, record, now)) {
+        expect({ key, status: state.status, refreshed: state.status === 'active' ? state.lastRefreshedAt : undefined }).toEqual({ key, status: 'active', refreshed: now.toISOString() });
+      } else {
+        gone += 1;
+        expect({ key, status: state.status }).toEqual({ key, status: 'tombstoned' });
+      }
+    }
+    expect(gone).toBeGreaterThan(0);
+    expect(report).toMatchObject({ due: snap.records.size, changed: 0, unchanged: 0, failed: 0, missed: 0 });
+    expect(report.validated + report.purged + report.cascaded).toBe(snap.records.size);
+    expect(objects.puts).toBe(0);
+    // one task per category: create, a status poll or two, download
+    expect(report.requests.research).toBeLessThanOrEqual(2 * 4);
+    const purge = (await w.fx.ctx.audit.byRecord(w.fx.ctx.hasher.hash([...snap.records.keys()].find((k) => states.get(k)?.status === 'tombstoned')!))).events;
+    expect(purge.find((e) => e.action === 'record.purged')?.evidence).toMatchObject({ rule: expect.stringMatching(/^(compliance-task|cascade)$/) });
+  });
 });
+
