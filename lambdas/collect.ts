@@ -1,13 +1,19 @@
 /**
  * Collect handler: runs one collection spec (the schedule of each spec names it) or, without `spec`, every due
- * spec. Logs and metrics carry counts only, never content.
+ * spec. The collector cannot delete objects: the crash repair's deletions of orphaned objects go to the purge
+ * function (lambdas/shared/orphans.ts). Logs and metrics carry counts only, never content.
  */
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import * as z from 'zod';
+import { functionEnvOf } from '../lib/config/deployed';
 import { collect, type SpecReport } from '../lib/jobs/collect';
 import { deployment } from './shared/deployment';
+import { requireEnv } from './shared/env';
 import { jobHandler, schedulerFields } from './shared/handler';
+import { invokeOrphanDeletion, withDelegatedDeletes } from './shared/orphans';
 import { logger, metrics } from './shared/powertools';
+
+const purgeFunction = requireEnv(functionEnvOf('purge'));
 
 export const CollectEventSchema = z
   .object({
@@ -22,7 +28,8 @@ const sum = (specs: readonly SpecReport[], field: 'newRecords' | 'changed' | 'un
 
 export const handler = jobHandler(CollectEventSchema, async (event) => {
   const { ctx, sourceFor } = await deployment();
-  const report = await collect(ctx, { sourceFor: await sourceFor(), ...(event.spec ? { specName: event.spec } : {}) });
+  const collector = { ...ctx, objects: withDelegatedDeletes(ctx.objects, (keys) => invokeOrphanDeletion(purgeFunction, keys)) };
+  const report = await collect(collector, { sourceFor: await sourceFor(), ...(event.spec ? { specName: event.spec } : {}) });
   const specs = report.specs.map(({ spec, outcome, pages, newRecords, changed, unchanged, skippedPurged, requests, repaired, resumed }) => ({
     spec,
     outcome,

@@ -7,6 +7,7 @@ import { JOB_ENV } from '../../lib/config/deployed';
 import { parseProjectConfig } from '../../lib/config/load';
 import type { ProjectConfig } from '../../lib/config/schema';
 import { parseJson } from '../../lib/domain/json';
+import type { VersioningMode } from '../../lib/store';
 
 export class MissingEnvironmentError extends Error {
   constructor(message: string) {
@@ -31,6 +32,8 @@ export interface DeployedEnv {
   readonly hashKeySecretArn: string;
   /** Secret ARN by source name; empty for jobs that do not call TikTok. */
   readonly sourceSecretArns: Readonly<Record<string, string>>;
+  /** `required` when deployed; see `JOB_ENV.s3Versioning`. */
+  readonly s3Versioning: VersioningMode;
   readonly config: ProjectConfig;
 }
 
@@ -62,6 +65,12 @@ function sourceSecretArns(env: NodeJS.ProcessEnv): Record<string, string> {
   return parsed.data;
 }
 
+function s3Versioning(env: NodeJS.ProcessEnv): VersioningMode {
+  const value = env[JOB_ENV.s3Versioning] ?? 'required';
+  if (value !== 'required' && value !== 'auto') throw new MissingEnvironmentError(`${JOB_ENV.s3Versioning} must be "required" or "auto" (got "${value}")`);
+  return value;
+}
+
 /** Everything a job function needs from its environment, validated. */
 export function readDeployedEnv(env: NodeJS.ProcessEnv = process.env): DeployedEnv {
   return {
@@ -72,6 +81,7 @@ export function readDeployedEnv(env: NodeJS.ProcessEnv = process.env): DeployedE
     contentKeyArn: requireEnv(JOB_ENV.contentKeyArn, env),
     hashKeySecretArn: requireEnv(JOB_ENV.hashKeySecretArn, env),
     sourceSecretArns: sourceSecretArns(env),
+    s3Versioning: s3Versioning(env),
     config: projectConfig(),
   };
 }

@@ -33,14 +33,22 @@ export class DeploymentConfigurationError extends Error {
   }
 }
 
+/** The TikTok clients of the configured sources (the shape refresh and the spec sources take). */
+export interface TikTokClients {
+  research(source: string): ResearchApiClient;
+  commercial(source: string): CommercialContentClient;
+}
+
 export interface Deployment {
   readonly env: DeployedEnv;
   readonly ctx: JobContext;
   readonly stores: AwsStores;
   /**
-   * Spec sources with TikTok clients for one invocation: each client starts from today's usage in the ledger's
-   * quota book (other invocations may have spent some), and all share one token per source.
+   * TikTok clients for one invocation, by source name: each starts from today's usage in the ledger's quota book
+   * (other invocations may have spent some), and all share one token per source.
    */
+  clients(): Promise<TikTokClients>;
+  /** Spec sources on `clients()`, for collect. */
   sourceFor(): Promise<(spec: Spec) => SpecSourceBinding>;
 }
 
@@ -78,7 +86,7 @@ async function build(env: DeployedEnv, clock: Clock): Promise<Deployment> {
     auditTable: env.auditTable,
     hasher,
     kmsKeyId: env.contentKeyArn,
-    versioning: 'required',
+    versioning: env.s3Versioning,
     clock,
   });
   const ctx: JobContext = {
@@ -101,7 +109,7 @@ async function build(env: DeployedEnv, clock: Clock): Promise<Deployment> {
     auths.set(source, new ClientCredentialsAuth({ ...(await sourceCredentials(source, secretArn)), baseUrl: settings.baseUrl, clock }));
   }
 
-  const sourceFor = async () => {
+  const clients = async (): Promise<TikTokClients> => {
     const today = utcDayKey(clock.now());
     const research = new Map<string, ResearchApiClient>();
     const commercial = new Map<string, CommercialContentClient>();
@@ -117,22 +125,17 @@ async function build(env: DeployedEnv, clock: Clock): Promise<Deployment> {
       if (settings.api === 'tiktok-research') research.set(source, new ResearchApiClient(options));
       else commercial.set(source, new CommercialContentClient(options));
     }
-    const lookup = <T>(clients: Map<string, T>, api: string) => (source: string) => {
-      const client = clients.get(source);
+    const lookup = <T>(found: Map<string, T>, api: string) => (source: string) => {
+      const client = found.get(source);
       if (!client) throw new DeploymentConfigurationError(`source "${source}" is not a ${api} source with credentials in this function`);
       return client;
     };
-    return tiktokSources({
-      clock,
-      ledger: stores.ledger,
-      objects: stores.objects,
-      hasher,
-      research: lookup(research, 'tiktok-research'),
-      commercial: lookup(commercial, 'tiktok-commercial'),
-    });
+    return { research: lookup(research, 'tiktok-research'), commercial: lookup(commercial, 'tiktok-commercial') };
   };
 
-  return { env, ctx, stores, sourceFor };
+  const sourceFor = async () => tiktokSources({ clock, ledger: stores.ledger, objects: stores.objects, hasher, ...(await clients()) });
+
+  return { env, ctx, stores, clients, sourceFor };
 }
 
 /**

@@ -17,7 +17,17 @@ export const JOB_ENV = {
   sourceSecretArns: 'STEWARD_SOURCE_SECRET_ARNS',
   /** The job's name, e.g. `collect`. */
   job: 'STEWARD_JOB',
+  /**
+   * `auto` only for in-process tests on local S3 without versioning (s3rver): purges then fall back to a plain
+   * delete. Never set by the stack, where purges require versioning (`required`, the default).
+   */
+  s3Versioning: 'STEWARD_S3_VERSIONING',
 } as const;
+
+/** The variable that names another job's function, for a job that invokes it: `STEWARD_FUNCTION_PURGE`. */
+export function functionEnvOf(job: string): string {
+  return `STEWARD_FUNCTION_${job.toUpperCase().replace(/-/g, '_')}`;
+}
 
 /** The client key a freshly deployed source secret holds until the lab puts the real credentials in. */
 export const PLACEHOLDER_CLIENT_KEY = 'replace-with-your-tiktok-client-key';
@@ -31,6 +41,10 @@ export const METRICS = {
   overdueObligations: 'OverdueObligations',
   /** Counts a collect run publishes. */
   collect: ['NewRecords', 'ChangedRecords', 'UnchangedRecords', 'ApiRequests'],
+  /** Counts a refresh worker publishes. */
+  refresh: ['DueRecords', 'RefreshedRecords', 'ChangedRecords', 'MissedRecords', 'FailedRefreshes', 'PurgedRecords', 'ApiRequests'],
+  /** Counts a purge run publishes. */
+  purge: ['PurgedRecords', 'VersionsRemoved'],
 } as const;
 
 /** The dimensions of every Steward metric of a project. */
@@ -45,7 +59,7 @@ export const STACK_OUTPUTS = {
   ledgerTable: 'LedgerTableName',
   auditTable: 'AuditTableName',
   contentKeyArn: 'ContentKeyArn',
-  auditKeyArn: 'AuditKeyArn',
+  evidenceKeyArn: 'EvidenceKeyArn',
   hashKeySecretArn: 'HashKeySecretArn',
   alarmTopicArn: 'AlarmTopicArn',
   refreshStateMachineArn: 'RefreshStateMachineArn',

@@ -1,9 +1,10 @@
 /**
  * Data vault: where collected records live and where their history is kept, encrypted with customer-managed keys.
  *
- * Two keys, on purpose. The content key encrypts the data bucket and the ledger (what must be deleted); at project
- * end it can be scheduled for deletion as a final crypto-shredding guarantee. The audit key encrypts the audit log and
- * the project's secrets, which must outlive the data ("what happened to record X" is still answerable afterwards).
+ * Two keys, on purpose. The content key encrypts the data bucket only: at project end, once everything is purged,
+ * it can be scheduled for deletion as a final crypto-shredding guarantee (any copy that escaped a purge becomes
+ * unreadable). The evidence key encrypts what must outlive the content: the ledger (its tombstones prove each
+ * purge), the audit log and the project's secrets, so "what happened to record X" is still answerable afterwards.
  *
  * Content never gets Object Lock or backup retention: either would keep records the platform terms oblige us to
  * delete. Versioning stays on (the purge deletes every version explicitly) with noncurrent versions expiring after one
@@ -15,10 +16,10 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import { RECORDS_PREFIX } from '../jobs/audit-read';
 import { AUDIT_TABLE, LEDGER_TABLE, attributeDefinitions, tableNames, type KeyAttribute, type TableDefinition } from '../store/tables';
 
-/** Prefix of every record object in the data bucket (`objectKeyOf` in lib/domain/records.ts). */
-export const RECORDS_PREFIX = 'records/';
+export { RECORDS_PREFIX };
 /** Prefixes inside the log bucket. */
 export const LOG_PREFIXES = { dataAccess: 's3-access/data/', trail: 'cloudtrail' } as const;
 
@@ -86,10 +87,10 @@ export function dataVaultProblems(props: DataVaultProps): string[] {
 }
 
 export class DataVault extends Construct {
-  /** Encrypts content: the data bucket and the ledger. Crypto-shredding target at project end. */
+  /** Encrypts content: the data bucket. Crypto-shredding target at project end. */
   public readonly contentKey: kms.Key;
-  /** Encrypts what must outlive the content: the audit log, the project's secrets, alarm notifications. */
-  public readonly auditKey: kms.Key;
+  /** Encrypts what must outlive the content: the ledger, the audit log, the project's secrets, alarm notifications. */
+  public readonly evidenceKey: kms.Key;
   /** One object per record, under `records/`. */
   public readonly bucket: s3.Bucket;
   /** S3 server access logs of the data bucket and the CloudTrail access trail. */
@@ -104,14 +105,14 @@ export class DataVault extends Construct {
 
     this.contentKey = new kms.Key(this, 'ContentKey', {
       alias: `alias/steward/${props.projectId}/content`,
-      description: `Steward ${props.projectId}: collected records (bucket, ledger); schedule deletion at project end to crypto-shred`,
+      description: `Steward ${props.projectId}: collected records in the data bucket; schedule deletion at project end to crypto-shred`,
       enableKeyRotation: true,
       // Deleting the key destroys the data; that is a deliberate act at project end, never a side effect of a stack update.
       removalPolicy: RemovalPolicy.RETAIN,
     });
-    this.auditKey = new kms.Key(this, 'AuditKey', {
-      alias: `alias/steward/${props.projectId}/audit`,
-      description: `Steward ${props.projectId}: audit log, secrets and notifications (outlive the content)`,
+    this.evidenceKey = new kms.Key(this, 'EvidenceKey', {
+      alias: `alias/steward/${props.projectId}/evidence`,
+      description: `Steward ${props.projectId}: ledger, audit log, secrets and notifications (outlive the content)`,
       enableKeyRotation: true,
       removalPolicy: RemovalPolicy.RETAIN,
     });
@@ -169,8 +170,8 @@ export class DataVault extends Construct {
 
     const names = tableNames(`steward-${props.projectId}`);
     const recoveryPeriodInDays = props.pointInTimeRecoveryDays ?? 35;
-    this.ledgerTable = tableFromDefinition(this, 'LedgerTable', LEDGER_TABLE, names.ledger, this.contentKey, recoveryPeriodInDays);
-    this.auditTable = tableFromDefinition(this, 'AuditTable', AUDIT_TABLE, names.audit, this.auditKey, recoveryPeriodInDays);
+    this.ledgerTable = tableFromDefinition(this, 'LedgerTable', LEDGER_TABLE, names.ledger, this.evidenceKey, recoveryPeriodInDays);
+    this.auditTable = tableFromDefinition(this, 'AuditTable', AUDIT_TABLE, names.audit, this.evidenceKey, recoveryPeriodInDays);
   }
 }
 

@@ -6,7 +6,7 @@ import { Duration, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import { JOB_ENV, METRICS } from '../config/deployed';
+import { JOB_ENV, METRICS, functionEnvOf } from '../config/deployed';
 import type { DataVault } from './data-vault';
 import { JobFunction } from './job-function';
 import { pascalCase } from './naming';
@@ -19,8 +19,14 @@ export interface JobDefinition {
   readonly access: VaultAccess;
   /** The job calls the TikTok APIs and reads the source credentials. */
   readonly tiktok: boolean;
+  /** Jobs whose function this one invokes (the name reaches it as `functionEnvOf(job)`). */
+  readonly invokes?: readonly string[];
+  /** The job may schedule the deletion of the content key (crypto-shredding at project end); never the evidence key. */
+  readonly scheduleContentKeyDeletion?: boolean;
   /** @default Duration.minutes(5) */
   readonly timeout?: Duration;
+  /** @default 1024 */
+  readonly memorySize?: number;
   /** @default - no reservation */
   readonly reservedConcurrentExecutions?: number;
 }
@@ -28,14 +34,82 @@ export interface JobDefinition {
 /**
  * The deployed jobs. A job is listed here once its use case exists in lib/jobs and its handler in lambdas/.
  *
- * - collect: writes new objects and reads its own earlier ones (crash repair, parent videos); never deletes.
+ * - collect: writes new objects and reads its own earlier ones (crash repair, parent videos); never deletes: the
+ *   repair's deletions of orphaned objects are handed to the purge function.
+ * - purge: deletes every version of objects it purges, never reads one; tombstones ledger records.
+ * - expire: like purge, plus kms:ScheduleKeyDeletion on the content key (only) for crypto-shredding at project end.
+ * - erase: like purge, on request; quota-plan reads the ledger only.
+ * - verify: the daily compliance check; lists objects and their versions, reads no content, writes nothing.
+ * - audit-query, report, certify: on demand (aws lambda invoke); read the audit log and ledger, write nothing;
+ *   certify lists object versions to prove none is left.
+ * - refresh-shard: one due-index shard per invocation (the refresh state machine fans out); rewrites changed
+ *   objects, reads stored videos for their authors' usernames, purges what is confirmed gone.
  */
 export const JOB_DEFINITIONS = {
   collect: {
     description: 'Runs one collection spec: new records to S3, provenance and obligations to the ledger, events to the audit log',
     access: { objects: ['put', 'read'], ledger: 'write', audit: 'append' },
     tiktok: true,
+    invokes: ['purge'],
     timeout: Duration.minutes(15),
+  },
+  purge: {
+    description: 'Completes pending purges (every object version, children first, tombstone) and deletes orphaned objects of crashed collects',
+    access: { objects: ['purge'], ledger: 'delete', audit: 'append' },
+    tiktok: false,
+    timeout: Duration.minutes(15),
+  },
+  'refresh-shard': {
+    description: 'Refreshes the due records of one due-index shard before their deadline; purges records confirmed gone',
+    access: { objects: ['put', 'read', 'purge'], ledger: 'delete', audit: 'append' },
+    tiktok: true,
+    timeout: Duration.minutes(15),
+  },
+  verify: {
+    description: 'Compliance check: audit log chains and seals, ledger vs storage vs audit log, overdue obligations (publishes OverdueObligations)',
+    access: { objects: ['list', 'list-versions'], ledger: 'read', audit: 'read' },
+    tiktok: false,
+    timeout: Duration.minutes(15),
+    memorySize: 2048,
+  },
+  expire: {
+    description: 'Expiry: purges records past their retention or the project end; then schedules the content key for deletion (crypto-shredding)',
+    access: { objects: ['purge'], ledger: 'delete', audit: 'append' },
+    tiktok: false,
+    scheduleContentKeyDeletion: true,
+    timeout: Duration.minutes(15),
+  },
+  erase: {
+    description: 'Erasure request: purges a user, video or comment and everything that belongs to it; tombstones the target',
+    access: { objects: ['purge'], ledger: 'delete', audit: 'append' },
+    tiktok: false,
+    timeout: Duration.minutes(15),
+  },
+  'quota-plan': {
+    description: 'Quota plan: what the corpus needs from each daily API quota to stay fresh, and what is left for collection',
+    access: { objects: [], ledger: 'read' },
+    tiktok: false,
+    timeout: Duration.minutes(5),
+  },
+  'audit-query': {
+    description: 'Audit query: one page of the audit log by record, action and time range, researcher or run',
+    access: { objects: [], audit: 'read' },
+    tiktok: false,
+    timeout: Duration.minutes(1),
+  },
+  report: {
+    description: 'Compliance report: refreshes on time and late, purges, obligations ahead, quota use, overdue (JSON)',
+    access: { objects: [], ledger: 'read', audit: 'read' },
+    tiktok: false,
+    timeout: Duration.minutes(15),
+    memorySize: 2048,
+  },
+  certify: {
+    description: 'Proof-of-deletion certificate for named records or a time range: purge events, tombstones, versions left',
+    access: { objects: ['list-versions'], ledger: 'read', audit: 'read' },
+    tiktok: false,
+    timeout: Duration.minutes(15),
+    memorySize: 2048,
   },
 } as const satisfies Record<string, JobDefinition>;
 
@@ -70,6 +144,7 @@ export class Jobs extends Construct {
         description: `Steward ${props.projectId}: ${definition.description}`,
         configJson: props.configJson,
         timeout: definition.timeout,
+        memorySize: definition.memorySize,
         reservedConcurrentExecutions: definition.reservedConcurrentExecutions,
         environment: {
           [JOB_ENV.bucket]: vault.bucket.bucketName,
@@ -102,7 +177,20 @@ export class Jobs extends Construct {
           conditions: { StringEquals: { 'kms:ViaService': `secretsmanager.${Stack.of(this).region}.amazonaws.com` } },
         }),
       );
+      if (definition.scheduleContentKeyDeletion) {
+        role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'CryptoShredContent', actions: ['kms:ScheduleKeyDeletion'], resources: [vault.contentKey.keyArn] }));
+      }
       functions.set(job, jobFunction);
+    }
+    for (const [job, jobFunction] of functions) {
+      const definition: JobDefinition = JOB_DEFINITIONS[job];
+      for (const callee of definition.invokes ?? []) {
+        const target = functions.get(callee as JobName);
+        if (!target) throw new Error(`job ${job} invokes ${callee}, which is not deployed; deploy both or neither`);
+        jobFunction.fn.addEnvironment(functionEnvOf(callee), target.fn.functionName);
+        // The unqualified function only: no `:*` (versions, aliases) wildcard.
+        jobFunction.role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: `Invoke${pascalCase(callee)}`, actions: ['lambda:InvokeFunction'], resources: [target.fn.functionArn] }));
+      }
     }
     this.functions = functions;
   }

@@ -60,7 +60,7 @@ export class LabAccess extends Construct {
           new iam.PolicyStatement({
             sid: 'DecryptHashKey',
             actions: ['kms:Decrypt'],
-            resources: [vault.auditKey.keyArn],
+            resources: [vault.evidenceKey.keyArn],
             conditions: { StringEquals: { 'kms:ViaService': `secretsmanager.${Stack.of(this).region}.amazonaws.com` } },
           }),
         ],

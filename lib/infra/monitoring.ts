@@ -91,13 +91,14 @@ export class Monitoring extends Construct {
     }
 
     this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', { dashboardName: `steward-${props.projectId}`, defaultInterval: Duration.days(7) });
-    const collected = METRICS.collect.map(
-      (metricName) => new cloudwatch.Metric({ namespace: METRICS.namespace, metricName, dimensionsMap, statistic: cloudwatch.Stats.SUM, period: Duration.hours(1) }),
-    );
+    const counts = (names: readonly string[]) =>
+      names.map((metricName) => new cloudwatch.Metric({ namespace: METRICS.namespace, metricName, dimensionsMap, statistic: cloudwatch.Stats.SUM, period: Duration.hours(1) }));
     this.dashboard.addWidgets(
       new cloudwatch.AlarmStatusWidget({ title: 'Alarms', alarms: this.alarms, width: 24, height: 4 }),
       new cloudwatch.GraphWidget({ title: 'Overdue obligations', left: [overdue], width: 8 }),
-      new cloudwatch.GraphWidget({ title: 'Collected records per hour', left: collected, width: 16 }),
+      new cloudwatch.GraphWidget({ title: 'Collected records per hour', left: counts(METRICS.collect), width: 16 }),
+      new cloudwatch.GraphWidget({ title: 'Refreshed records per hour', left: counts(METRICS.refresh), width: 16 }),
+      new cloudwatch.GraphWidget({ title: 'Purged records per hour', left: counts(METRICS.purge), width: 8 }),
       new cloudwatch.GraphWidget({ title: 'Job errors', left: props.jobs.map((j) => j.fn.metricErrors({ label: j.job, period: Duration.hours(1) })), width: 8 }),
       new cloudwatch.GraphWidget({ title: 'Job duration (p95)', left: props.jobs.map((j) => j.fn.metricDuration({ label: j.job, statistic: 'p95' })), width: 8 }),
       new cloudwatch.GraphWidget({

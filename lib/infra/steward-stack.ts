@@ -12,7 +12,9 @@ import { JOB_NAMES, Jobs, type JobName } from './jobs';
 import { LabAccess } from './lab-access';
 import { Monitoring } from './monitoring';
 import { ProjectSecrets, type SourceSecretSpec } from './project-secrets';
+import { RefreshFanOut } from './refresh-fanout';
 import { Schedules, type ScheduledInvocation } from './schedules';
+import { DUE_SHARDS } from '../store/tables';
 
 export interface StewardStackProps extends StackProps {
   /** The project config, validated by `parseProjectConfig` (lib/config/load.ts). */
@@ -60,6 +62,8 @@ export class StewardStack extends Stack {
   public readonly schedules: Schedules;
   public readonly monitoring: Monitoring;
   public readonly labAccess: LabAccess;
+  /** The refresh fan-out, when the refresh worker is deployed. */
+  public readonly refresh?: RefreshFanOut;
 
   constructor(scope: Construct, id: string, props: StewardStackProps) {
     super(scope, id, { description: `Steward: compliant storage of TikTok research data for project ${props.config.project.id}`, ...props });
@@ -74,7 +78,7 @@ export class StewardStack extends Stack {
       objectLock: config.storage.objectLock,
       backupRetentionDays: config.storage.backupRetentionDays,
     });
-    this.secrets = new ProjectSecrets(this, 'Secrets', { projectId, encryptionKey: this.vault.auditKey, sources: sourceSecretSpecs(config) });
+    this.secrets = new ProjectSecrets(this, 'Secrets', { projectId, encryptionKey: this.vault.evidenceKey, sources: sourceSecretSpecs(config) });
     this.jobs = new Jobs(this, 'Jobs', { projectId, vault: this.vault, secrets: this.secrets, configJson: JSON.stringify(config), jobs: jobNames });
 
     const invocations: ScheduledInvocation[] = [];
@@ -91,13 +95,52 @@ export class StewardStack extends Stack {
         });
       }
     }
+    if (jobNames.includes('refresh-shard')) {
+      this.refresh = new RefreshFanOut(this, 'RefreshSweep', { worker: this.jobs.get('refresh-shard').fn, shards: DUE_SHARDS });
+      invocations.push({
+        name: 'refresh-sweep',
+        description: 'Refresh sweep: every due-index shard, one worker each',
+        expression: 'rate(1 hour)',
+        target: { stateMachine: this.refresh.stateMachine },
+        input: {},
+      });
+    }
+    if (jobNames.includes('purge')) {
+      invocations.push({
+        name: 'purge-pending',
+        description: 'Complete purges that were decided and interrupted',
+        expression: 'rate(1 hour)',
+        target: { fn: this.jobs.get('purge').fn },
+        input: {},
+      });
+    }
+    if (jobNames.includes('expire')) {
+      invocations.push({
+        name: 'expiry',
+        description: 'Daily expiry: purge what is past its retention or the project end, then crypto-shred',
+        expression: 'cron(0 4 * * ? *)',
+        target: { fn: this.jobs.get('expire').fn },
+        input: {},
+      });
+    }
+    if (jobNames.includes('verify')) {
+      invocations.push({
+        name: 'compliance-check',
+        description: 'Daily compliance check: audit log, ledger vs storage, overdue obligations',
+        expression: 'cron(30 5 * * ? *)',
+        target: { fn: this.jobs.get('verify').fn },
+        input: {},
+      });
+    }
     this.schedules = new Schedules(this, 'Schedules', { groupName: `steward-${projectId}`, invocations });
 
     this.monitoring = new Monitoring(this, 'Monitoring', {
       projectId,
-      topicKey: this.vault.auditKey,
+      topicKey: this.vault.evidenceKey,
       jobs: [...this.jobs.functions.values()],
       deadLetterQueues: { scheduler: this.schedules.deadLetterQueue },
+      stateMachines: this.refresh ? { 'refresh-sweep': this.refresh.stateMachine } : {},
+      overdueObligationsAlarm: jobNames.includes('verify'),
     });
     this.labAccess = new LabAccess(this, 'LabAccess', { projectId, vault: this.vault, hashKey: this.secrets.hashKey, members: config.members });
 
@@ -107,10 +150,11 @@ export class StewardStack extends Stack {
     output('bucket', this.vault.bucket.bucketName, 'Data bucket (one object per record under records/)');
     output('ledgerTable', this.vault.ledgerTable.tableName, 'Ledger table');
     output('auditTable', this.vault.auditTable.tableName, 'Audit log table');
-    output('contentKeyArn', this.vault.contentKey.keyArn, 'KMS key of the content (schedule its deletion at project end to crypto-shred)');
-    output('auditKeyArn', this.vault.auditKey.keyArn, 'KMS key of the audit log and secrets');
+    output('contentKeyArn', this.vault.contentKey.keyArn, 'KMS key of the data bucket (its deletion at project end crypto-shreds any copy a purge missed)');
+    output('evidenceKeyArn', this.vault.evidenceKey.keyArn, 'KMS key of the ledger, audit log and secrets (outlives the content)');
     output('hashKeySecretArn', this.secrets.hashKey.secretArn, 'Secret holding the HMAC key of the keyed hashes');
     output('alarmTopicArn', this.monitoring.topic.topicArn, 'SNS topic of the alarms: subscribe the lab here');
+    if (this.refresh) output('refreshStateMachineArn', this.refresh.stateMachine.stateMachineArn, 'Refresh sweep state machine (start an execution to sweep now)');
     output(
       'functionNames',
       this.toJsonString(Object.fromEntries([...this.jobs.functions].map(([job, f]) => [job, f.fn.functionName]))),

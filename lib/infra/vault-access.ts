@@ -10,8 +10,8 @@ import type { IConstruct } from 'constructs';
 import { AUDIT_TABLE, LEDGER_TABLE, type TableDefinition } from '../store/tables';
 import { RECORDS_PREFIX, type DataVault } from './data-vault';
 
-/** What a principal may do with record objects. */
-export type ObjectRight = 'put' | 'read' | 'list' | 'purge';
+/** What a principal may do with record objects (`list-versions`: see every version, read none). */
+export type ObjectRight = 'put' | 'read' | 'list' | 'list-versions' | 'purge';
 /** Ledger rights are cumulative: write includes read, delete includes write. */
 export type LedgerRight = 'read' | 'write' | 'delete';
 /** The audit log is append-only: nobody gets delete, and updates only touch the chain registry. */
@@ -50,34 +50,36 @@ export function vaultStatements(vault: DataVault, access: VaultAccess): iam.Poli
   if (objects.has('list')) {
     add('ListRecordObjects', ['s3:ListBucket'], [vault.bucket.bucketArn], { StringLike: { 's3:prefix': [`${RECORDS_PREFIX}*`] } });
   }
-  if (objects.has('purge')) {
+  if (objects.has('purge') || objects.has('list-versions')) {
     add('ListRecordVersions', ['s3:ListBucketVersions'], [vault.bucket.bucketArn], { StringLike: { 's3:prefix': [`${RECORDS_PREFIX}*`] } });
+  }
+  if (objects.has('purge')) {
     add('DeleteRecordVersions', ['s3:DeleteObject', 's3:DeleteObjectVersion'], [records]);
   }
-  const contentKmsActions = [
-    ...(objects.has('read') || access.ledger ? KMS_READ : []),
-    ...(objects.has('put') || access.ledger === 'write' || access.ledger === 'delete' ? KMS_WRITE : []),
-  ];
+  const contentKmsActions = [...(objects.has('read') ? KMS_READ : []), ...(objects.has('put') ? KMS_WRITE : [])];
+  if (contentKmsActions.length > 0) add('UseContentKey', contentKmsActions, [vault.contentKey.keyArn]);
 
+  // The ledger and the audit log share the evidence key.
+  const evidenceKmsActions = new Set<string>();
   if (access.ledger) {
     const actions = [...TABLE_READ];
     if (access.ledger !== 'read') actions.push(...TABLE_WRITE);
     if (access.ledger === 'delete') actions.push('dynamodb:DeleteItem');
     add(`Ledger${access.ledger[0]!.toUpperCase()}${access.ledger.slice(1)}`, actions, tableResources(vault.ledgerTable.tableArn, LEDGER_TABLE));
+    KMS_READ.forEach((a) => evidenceKmsActions.add(a));
+    if (access.ledger !== 'read') KMS_WRITE.forEach((a) => evidenceKmsActions.add(a));
   }
-  if (contentKmsActions.length > 0) add('UseContentKey', [...new Set(contentKmsActions)], [vault.contentKey.keyArn]);
-
   if (access.audit) {
     add('AuditRead', [...TABLE_READ], tableResources(vault.auditTable.tableArn, AUDIT_TABLE));
-    const auditKmsActions = [...KMS_READ];
+    KMS_READ.forEach((a) => evidenceKmsActions.add(a));
     if (access.audit === 'append') {
       add('AuditAppend', ['dynamodb:PutItem', 'dynamodb:BatchWriteItem'], [vault.auditTable.tableArn]);
       // Updates may only open chains in the registry partition, never edit an event.
       add('AuditRegisterChains', ['dynamodb:UpdateItem'], [vault.auditTable.tableArn], { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': ['chains'] } });
-      auditKmsActions.push(...KMS_WRITE);
+      KMS_WRITE.forEach((a) => evidenceKmsActions.add(a));
     }
-    add('UseAuditKey', auditKmsActions, [vault.auditKey.keyArn]);
   }
+  if (evidenceKmsActions.size > 0) add('UseEvidenceKey', [...evidenceKmsActions], [vault.evidenceKey.keyArn]);
   return statements;
 }
 
@@ -92,7 +94,7 @@ export function arnFinding(element: IConstruct, suffix: string): string {
  * policy can list them in advance. Scope is the `records/` prefix and exactly the actions of `access`.
  */
 export function acknowledgeRecordObjects(scope: IConstruct, vault: DataVault, access: VaultAccess): void {
-  const objectActions = access.objects.filter((right) => right !== 'list');
+  const objectActions = access.objects.filter((right) => right !== 'list' && right !== 'list-versions');
   if (objectActions.length === 0) return;
   Validations.of(scope).acknowledge({
     id: `AwsSolutions::AwsSolutions-IAM5[${arnFinding(vault.bucket, `/${RECORDS_PREFIX}*`)}]`,

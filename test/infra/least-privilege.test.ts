@@ -3,7 +3,7 @@
  * the collector cannot delete objects, member roles cannot write, no role has managed policies, and nothing
  * grants access to a public principal.
  */
-import { allowedActions, canDo, exampleConfig, logicalId, roleStatements, synthStack, type Statement } from './support';
+import { allowedActions, canDo, covers, exampleConfig, logicalId, roleStatements, synthStack, type Statement } from './support';
 
 const config = exampleConfig((doc) => {
   doc.members.push({ name: 'linus', role: 'researcher', iamPrincipalArn: 'arn:aws:iam::123456789012:role/linus-laptop' });
@@ -60,6 +60,75 @@ describe('collector', () => {
   });
 });
 
+describe('purger', () => {
+  const statements = jobRole('purge');
+
+  it('can delete every version of record objects and list versions under records/', () => {
+    expect(canDo(statements, 's3:DeleteObjectVersion')).toBe(true);
+    expect(canDo(statements, 's3:DeleteObject')).toBe(true);
+    const list = statements.find((s) => s.Action.includes('s3:ListBucketVersions'))!;
+    expect(list.Condition).toEqual({ StringLike: { 's3:prefix': ['records/*'] } });
+  });
+
+  it.each(['s3:GetObject', 's3:GetObjectVersion', 's3:PutObject', 'kms:GenerateDataKey', 'secretsmanager:GetSecretValue'])('cannot %s on content (never reads what it purges)', (action) => {
+    if (action === 'secretsmanager:GetSecretValue') {
+      // Only the hash key: no TikTok credentials.
+      const secrets = statements.filter((s) => s.Action.includes(action)).flatMap((s) => s.Resource);
+      expect(secrets).toEqual([{ Ref: logicalId(stack, stack.secrets.hashKey) }]);
+      return;
+    }
+    if (action === 'kms:GenerateDataKey') {
+      // Ledger writes need the key; object writes do not exist.
+      expect(canDo(statements, 's3:PutObject')).toBe(false);
+      return;
+    }
+    expect(canDo(statements, action)).toBe(false);
+  });
+});
+
+describe('read-only jobs: compliance check, audit query, report, certificate', () => {
+  it('the compliance check lists objects and their versions', () => {
+    expect(canDo(jobRole('verify'), 's3:ListBucket')).toBe(true);
+    expect(canDo(jobRole('verify'), 's3:ListBucketVersions')).toBe(true);
+    expect(canDo(jobRole('certify'), 's3:ListBucketVersions')).toBe(true);
+  });
+
+  it.each(['verify', 'audit-query', 'report', 'certify'])('%s reads no object content and writes nothing', (job) => {
+    const statements = jobRole(job);
+    for (const action of ['s3:GetObject', ...WRITES, 'dynamodb:BatchWriteItem']) expect([action, canDo(statements, action)]).toEqual([action, false]);
+  });
+});
+
+describe('crypto-shredding', () => {
+  it('only the expiry job may schedule a key deletion, and only of the content key', () => {
+    for (const job of stack.jobs.functions.keys()) {
+      const grants = jobRole(job).filter((s) => s.Action.some((a) => covers(a, 'kms:ScheduleKeyDeletion')));
+      if (job === 'expire') expect(grants.map((s) => s.Resource)).toEqual([[{ 'Fn::GetAtt': [logicalId(stack, stack.vault.contentKey), 'Arn'] }]]);
+      else expect([job, grants]).toEqual([job, []]);
+    }
+    for (const member of stack.labAccess.memberRoles.keys()) expect(canDo(memberRole(member), 'kms:ScheduleKeyDeletion')).toBe(false);
+  });
+
+  it('the ledger and the audit log use the evidence key, which outlives the content key', () => {
+    const evidence = logicalId(stack, stack.vault.evidenceKey);
+    for (const table of [stack.vault.ledgerTable, stack.vault.auditTable]) {
+      expect(json.Resources[logicalId(stack, table)]!.Properties.SSESpecification.KMSMasterKeyId).toEqual({ 'Fn::GetAtt': [evidence, 'Arn'] });
+    }
+  });
+});
+
+describe('collector to purger', () => {
+  it('the collector may invoke the purge function (its orphan deletions), exactly that function, nothing else', () => {
+    const invokes = jobRole('collect').filter((s) => s.Action.includes('lambda:InvokeFunction'));
+    expect(invokes).toHaveLength(1);
+    expect(invokes[0]!.Resource).toEqual([{ 'Fn::GetAtt': [logicalId(stack, stack.jobs.get('purge').fn), 'Arn'] }]);
+  });
+
+  it('no other job may invoke a function', () => {
+    for (const job of [...stack.jobs.functions.keys()].filter((j) => j !== 'collect')) expect(canDo(jobRole(job), 'lambda:InvokeFunction')).toBe(false);
+  });
+});
+
 describe('every job role', () => {
   const roles = [...stack.jobs.functions.keys()].map((job) => [job, jobRole(job)] as const);
 
@@ -100,7 +169,7 @@ describe('member roles', () => {
   });
 
   it.each(['ada', 'linus'])('%s reaches only this project: its bucket, tables and keys', (name) => {
-    const project = [stack.vault.bucket, stack.vault.ledgerTable, stack.vault.auditTable, stack.vault.contentKey, stack.vault.auditKey, stack.secrets.hashKey].map((c) =>
+    const project = [stack.vault.bucket, stack.vault.ledgerTable, stack.vault.auditTable, stack.vault.contentKey, stack.vault.evidenceKey, stack.secrets.hashKey].map((c) =>
       logicalId(stack, c),
     );
     for (const s of memberRole(name)) {

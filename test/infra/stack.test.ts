@@ -4,10 +4,10 @@
  * synthesis costs seconds); least privilege and cdk-nag have their own files.
  */
 import { Match } from 'aws-cdk-lib/assertions';
-import { JOB_ENV, PLACEHOLDER_CLIENT_KEY } from '../../lib/config/deployed';
+import { JOB_ENV, PLACEHOLDER_CLIENT_KEY, STACK_OUTPUTS } from '../../lib/config/deployed';
 import { JOB_NAMES } from '../../lib/infra/jobs';
 import { StackConfigurationError } from '../../lib/infra/steward-stack';
-import { AUDIT_TABLE, LEDGER_TABLE, attributeDefinitions, type TableDefinition } from '../../lib/store/tables';
+import { AUDIT_TABLE, DUE_SHARDS, LEDGER_TABLE, attributeDefinitions, type TableDefinition } from '../../lib/store/tables';
 import { exampleConfig, logicalId, synthStack } from './support';
 
 /** The example config, with one spec on a cron schedule. */
@@ -19,12 +19,12 @@ const { stack, template, json } = synthStack(config);
 const dataBucketId = logicalId(stack, stack.vault.bucket);
 const logBucketId = logicalId(stack, stack.vault.logBucket);
 const contentKeyId = logicalId(stack, stack.vault.contentKey);
-const auditKeyId = logicalId(stack, stack.vault.auditKey);
+const evidenceKeyId = logicalId(stack, stack.vault.evidenceKey);
 
 describe('DataVault: keys', () => {
   it('creates two customer-managed keys with rotation, retained on stack deletion', () => {
     template.resourceCountIs('AWS::KMS::Key', 2);
-    for (const id of [contentKeyId, auditKeyId]) {
+    for (const id of [contentKeyId, evidenceKeyId]) {
       expect(json.Resources[id]!.Properties.EnableKeyRotation).toBe(true);
       expect((json.Resources[id] as { DeletionPolicy?: string }).DeletionPolicy).toBe('Retain');
     }
@@ -106,8 +106,8 @@ describe('DataVault: data bucket', () => {
 
 describe('DataVault: tables', () => {
   const tables = [
-    { definition: LEDGER_TABLE, table: stack.vault.ledgerTable, key: contentKeyId, name: 'steward-climate-talk-ledger' },
-    { definition: AUDIT_TABLE, table: stack.vault.auditTable, key: auditKeyId, name: 'steward-climate-talk-audit' },
+    { definition: LEDGER_TABLE, table: stack.vault.ledgerTable, key: evidenceKeyId, name: 'steward-climate-talk-ledger' },
+    { definition: AUDIT_TABLE, table: stack.vault.auditTable, key: evidenceKeyId, name: 'steward-climate-talk-audit' },
   ];
 
   const expectedIndexes = (definition: TableDefinition) =>
@@ -201,7 +201,7 @@ describe('Jobs: one function per job', () => {
     const props = json.Resources[logicalId(stack, f.fn)]!.Properties;
     expect(props.Runtime).toBe('nodejs24.x');
     expect(props.Architectures).toEqual(['arm64']);
-    expect(props.MemorySize).toBe(1024);
+    expect(props.MemorySize).toBeGreaterThanOrEqual(1024);
     expect(props.Timeout).toBeGreaterThanOrEqual(60);
     expect(props.Timeout).toBeLessThanOrEqual(900);
     expect(props.TracingConfig).toEqual({ Mode: 'Active' });
@@ -236,6 +236,20 @@ describe('Jobs: one function per job', () => {
     });
     // The config is inlined into the bundle, never put in the (4 KB, console-visible) environment.
     expect(JSON.stringify(variables)).not.toMatch(/climate-videos/);
+    // Deployed purges always require versioning (the fallback is for local S3 only).
+    expect(variables[JOB_ENV.s3Versioning]).toBeUndefined();
+  });
+
+  it('runs expiry daily', () => {
+    template.hasResourceProperties('AWS::Scheduler::Schedule', {
+      ScheduleExpression: 'cron(0 4 * * ? *)',
+      Target: Match.objectLike({ Arn: { 'Fn::GetAtt': [logicalId(stack, stack.jobs.get('expire').fn), 'Arn'] } }),
+    });
+  });
+
+  it('tells the collector which function deletes its orphaned objects', () => {
+    const variables = json.Resources[logicalId(stack, stack.jobs.get('collect').fn)]!.Properties.Environment.Variables;
+    expect(variables.STEWARD_FUNCTION_PURGE).toEqual({ Ref: logicalId(stack, stack.jobs.get('purge').fn) });
   });
 
   it('gives the collector the secret of each source, by source name', () => {
@@ -254,7 +268,7 @@ describe('ProjectSecrets', () => {
     for (const [source, settings] of Object.entries(config.sources)) {
       const secret = json.Resources[logicalId(stack, stack.secrets.sourceSecrets.get(source)!)] as { Properties: any; DeletionPolicy?: string };
       expect(secret.Properties.Name).toBe('secretName' in settings.credentials ? settings.credentials.secretName : undefined);
-      expect(secret.Properties.KmsKeyId).toEqual({ 'Fn::GetAtt': [logicalId(stack, stack.vault.auditKey), 'Arn'] });
+      expect(secret.Properties.KmsKeyId).toEqual({ 'Fn::GetAtt': [logicalId(stack, stack.vault.evidenceKey), 'Arn'] });
       expect(JSON.parse(secret.Properties.GenerateSecretString.SecretStringTemplate)).toEqual({ clientKey: PLACEHOLDER_CLIENT_KEY });
       expect(secret.DeletionPolicy).toBe('Retain');
     }
@@ -312,17 +326,35 @@ const alarms = Object.values(json.Resources).filter((r) => r.Type === 'AWS::Clou
 
 describe('Monitoring', () => {
   it('encrypts the alarm topic with the audit key and refuses publishing without TLS', () => {
-    template.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: { 'Fn::GetAtt': [logicalId(stack, stack.vault.auditKey), 'Arn'] } });
+    template.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: { 'Fn::GetAtt': [logicalId(stack, stack.vault.evidenceKey), 'Arn'] } });
     template.hasResourceProperties('AWS::SNS::TopicPolicy', {
       PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]) },
     });
   });
 
   it('lets CloudWatch use the audit key to publish into the encrypted topic', () => {
-    const key = json.Resources[logicalId(stack, stack.vault.auditKey)]!.Properties.KeyPolicy.Statement as any[];
+    const key = json.Resources[logicalId(stack, stack.vault.evidenceKey)]!.Properties.KeyPolicy.Statement as any[];
     expect(key).toEqual(
       expect.arrayContaining([expect.objectContaining({ Effect: 'Allow', Principal: { Service: 'cloudwatch.amazonaws.com' }, Action: ['kms:Decrypt', 'kms:GenerateDataKey'] })]),
     );
+  });
+
+  it('alarms when the daily compliance check reports an overdue obligation, or does not report at all', () => {
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'Steward',
+      MetricName: 'OverdueObligations',
+      Dimensions: Match.arrayWith([{ Name: 'project', Value: 'climate-talk' }, { Name: 'service', Value: 'steward' }]),
+      Statistic: 'Maximum',
+      Period: 86400,
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      TreatMissingData: 'breaching',
+      AlarmActions: [{ Ref: topicId }],
+    });
+    template.hasResourceProperties('AWS::Scheduler::Schedule', {
+      ScheduleExpression: 'cron(30 5 * * ? *)',
+      Target: Match.objectLike({ Arn: { 'Fn::GetAtt': [logicalId(stack, stack.jobs.get('verify').fn), 'Arn'] } }),
+    });
   });
 
   it('alarms on errors of every job', () => {
@@ -389,5 +421,70 @@ describe('LabAccess: access trail', () => {
         Statement: Match.arrayWith([Match.objectLike({ Effect: 'Allow', Action: 's3:PutObject', Principal: { Service: 'cloudtrail.amazonaws.com' } })]),
       },
     });
+  });
+});
+
+describe('RefreshFanOut', () => {
+  const machineId = logicalId(stack, stack.refresh!.stateMachine);
+  const machine = () => json.Resources[machineId]!.Properties;
+  const definition = () => {
+    const body = machine().DefinitionString;
+    // Fn::Join of strings and the worker ARN: render the ARN as a marker to parse the JSON.
+    const text = (body['Fn::Join'][1] as unknown[]).map((part) => (typeof part === 'string' ? part : 'WORKER_ARN')).join('');
+    return JSON.parse(text) as { StartAt: string; States: Record<string, any>; TimeoutSeconds: number };
+  };
+
+  it('maps over every due-index shard, one worker each, all at once', () => {
+    const states = definition().States;
+    expect(states.Shards.Parameters).toEqual({ 'shards.$': `States.ArrayRange(0, ${DUE_SHARDS - 1}, 1)` });
+    expect(states.EachShard).toMatchObject({ Type: 'Map', ItemsPath: '$.shards', MaxConcurrency: DUE_SHARDS, ItemSelector: { 'shard.$': '$$.Map.Item.Value', round: 0 } });
+  });
+
+  it('invokes the refresh worker with the shard and hands the rest of a shard to a fresh worker until it is done', () => {
+    const inner = definition().States.EachShard.ItemProcessor.States;
+    expect(inner.RefreshShard).toMatchObject({ Type: 'Task', Parameters: { FunctionName: 'WORKER_ARN', Payload: { 'shard.$': '$.shard', 'round.$': '$.round' } }, Next: 'ShardDone' });
+    expect(inner.ShardDone.Choices).toEqual([
+      { Variable: '$.result.done', BooleanEquals: true, Next: 'ShardSwept' },
+      { Variable: '$.round', NumericGreaterThanEquals: 8, Next: 'TooManyHandOffs' },
+    ]);
+    expect(inner.ShardDone.Default).toBe('HandOff');
+    expect(inner.HandOff).toMatchObject({ Parameters: { 'shard.$': '$.shard', 'round.$': 'States.MathAdd($.round, 1)' }, Next: 'RefreshShard' });
+    expect(JSON.stringify(machine().DefinitionString)).toContain(logicalId(stack, stack.jobs.get('refresh-shard').fn));
+  });
+
+  it('ends before the next hourly sweep, traces, and logs every state', () => {
+    expect(definition().TimeoutSeconds).toBe(55 * 60);
+    expect(machine().TracingConfiguration).toEqual({ Enabled: true });
+    expect(machine().LoggingConfiguration).toMatchObject({ Level: 'ALL', IncludeExecutionData: true });
+    expect(machine().StateMachineType).toBe('STANDARD');
+  });
+
+  it('is started hourly by the scheduler, and its failed executions alarm', () => {
+    template.hasResourceProperties('AWS::Scheduler::Schedule', {
+      ScheduleExpression: 'rate(1 hour)',
+      Target: Match.objectLike({ Arn: { Ref: machineId } }),
+    });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'ExecutionsFailed',
+      Namespace: 'AWS/States',
+      Dimensions: [{ Name: 'StateMachineArn', Value: { Ref: machineId } }],
+    });
+  });
+
+  it('runs the purge of pending purges hourly', () => {
+    template.hasResourceProperties('AWS::Scheduler::Schedule', {
+      ScheduleExpression: 'rate(1 hour)',
+      Target: Match.objectLike({ Arn: { 'Fn::GetAtt': [logicalId(stack, stack.jobs.get('purge').fn), 'Arn'] } }),
+    });
+  });
+});
+
+describe('Outputs', () => {
+  it('gives the CLI everything it needs to run against the deployed stack', () => {
+    const outputs = json.Outputs ?? {};
+    for (const name of Object.values(STACK_OUTPUTS)) expect(Object.keys(outputs)).toContain(name);
+    expect(outputs[STACK_OUTPUTS.bucket].Value).toEqual({ Ref: logicalId(stack, stack.vault.bucket) });
+    expect(outputs[STACK_OUTPUTS.region].Value).toEqual({ Ref: 'AWS::Region' });
+    expect(JSON.stringify(outputs[STACK_OUTPUTS.functionNames].Value)).toContain(logicalId(stack, stack.jobs.get('collect').fn));
   });
 });

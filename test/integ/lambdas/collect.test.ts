@@ -4,6 +4,7 @@
  */
 import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { functionEnvOf } from '../../../lib/config/deployed';
 import { testDynamoClients, testS3Client, destroyTestClients } from '../../support/local-aws';
 import { deployedFixture, jsonLines, lambdaContext, schedulerEvent, type DeployedFixture } from './support';
 
@@ -13,7 +14,8 @@ describe('lambdas/collect', () => {
   let fx: DeployedFixture;
   let handler: Handler;
   beforeAll(async () => {
-    fx = await deployedFixture('collect', { tiktok: true });
+    // The purge function (orphan deletions of a crash repair) is not called here: see compliance.test.ts.
+    fx = await deployedFixture('collect', { tiktok: true, env: { [functionEnvOf('purge')]: 'steward-test-purge' } });
     // Required after the fixture set the environment: the handler reads it at import, as at a cold start.
     handler = (require('../../../lambdas/collect') as { handler: Handler }).handler;
   });

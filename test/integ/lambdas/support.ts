@@ -11,6 +11,9 @@ import { JOB_ENV } from '../../../lib/config/deployed';
 import type { ProjectConfig } from '../../../lib/config/schema';
 import { startEmulator, type RunningEmulator } from '../../../lib/emulator';
 import { testConfig, TEST_SECRET } from '../../support/job-context';
+import { hmacHasher } from '../../../lib/domain/hashing';
+import { makeAwsStores, type AwsStores } from '../../../lib/store';
+import { testDynamoClients, testS3Client } from '../../support/local-aws';
 import { freshBucket, freshTables } from '../store/support';
 
 export const CLIENT = { clientKey: 'lab-key', clientSecret: 'lab-secret' };
@@ -49,6 +52,8 @@ export interface DeployedFixture {
   readonly bucket: string;
   readonly tables: { ledger: string; audit: string };
   readonly secrets: ReturnType<typeof mockClient>;
+  /** The fixture's bucket and tables through the same adapters, for arranging and asserting. */
+  stores(): AwsStores;
   /** Everything written to stdout (Powertools logs and EMF metrics) since the fixture started. */
   stdout(): string;
   close(): Promise<void>;
@@ -58,7 +63,10 @@ export interface DeployedFixture {
  * Set up the environment of a job function named `job` (with TikTok sources when `tiktok`), and return the
  * fixture. The handler module must be required after this (it reads the environment at import).
  */
-export async function deployedFixture(job: string, options: { tiktok?: boolean; change?: (doc: Record<string, any>) => void } = {}): Promise<DeployedFixture> {
+export async function deployedFixture(
+  job: string,
+  options: { tiktok?: boolean; change?: (doc: Record<string, any>) => void; env?: Record<string, string> } = {},
+): Promise<DeployedFixture> {
   const emulator = await startEmulator({ credentials: [CLIENT], world: { ...WORLD, videoDeletionShare: 0, videoPrivateShare: 0, accountDeletionShare: 0 } });
   const config = testConfig((doc) => {
     for (const [name, source] of Object.entries<Record<string, unknown>>(doc.sources)) {
@@ -89,15 +97,14 @@ export async function deployedFixture(job: string, options: { tiktok?: boolean; 
     STEWARD_PROJECT_CONFIG: JSON.stringify(config),
     POWERTOOLS_SERVICE_NAME: 'steward',
     POWERTOOLS_METRICS_NAMESPACE: 'Steward',
+    ...options.env,
   });
 
   let captured = '';
-  const write = process.stdout.write.bind(process.stdout);
   const spy = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
     captured += typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8');
     return true;
   });
-  void write;
 
   return {
     config,
@@ -106,6 +113,19 @@ export async function deployedFixture(job: string, options: { tiktok?: boolean; 
     tables: names,
     secrets,
     stdout: () => captured,
+    stores() {
+      const { client } = testDynamoClients();
+      return makeAwsStores({
+        s3: testS3Client(),
+        dynamo: client,
+        bucket,
+        ledgerTable: names.ledger,
+        auditTable: names.audit,
+        hasher: hmacHasher(TEST_SECRET),
+        versioning: 'auto',
+        onUnversionedFallback: () => {},
+      });
+    },
     async close() {
       spy.mockRestore();
       secrets.restore();

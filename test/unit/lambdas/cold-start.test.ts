@@ -41,10 +41,16 @@ describe('readDeployedEnv', () => {
     expect(env.config.project.id).toBe('test-project');
   });
 
-  it.each(Object.values(JOB_ENV).filter((name) => name !== JOB_ENV.sourceSecretArns))('fails, naming %s, when it is missing', (name) => {
+  it.each(Object.values(JOB_ENV).filter((name) => name !== JOB_ENV.sourceSecretArns && name !== JOB_ENV.s3Versioning))('fails, naming %s, when it is missing', (name) => {
     const env = { ...ENV, [name]: undefined };
     expect(() => readDeployedEnv(env)).toThrow(MissingEnvironmentError);
     expect(() => readDeployedEnv(env)).toThrow(new RegExp(`environment variable ${name} is not set`));
+  });
+
+  it('requires versioned purges unless told otherwise (local S3 only), and refuses other modes', () => {
+    expect(readDeployedEnv(ENV).s3Versioning).toBe('required');
+    expect(readDeployedEnv({ ...ENV, [JOB_ENV.s3Versioning]: 'auto' }).s3Versioning).toBe('auto');
+    expect(() => readDeployedEnv({ ...ENV, [JOB_ENV.s3Versioning]: 'off' })).toThrow(/must be "required" or "auto"/);
   });
 
   it('fails when the source secrets are not a JSON object of ARNs', () => {
@@ -75,7 +81,7 @@ describe('readDeployedEnv', () => {
 
 describe('deploymentOnce', () => {
   const secrets = mockClient(SecretsManagerClient);
-  const env: DeployedEnv = { job: 'collect', bucket: 'b', ledgerTable: 'l', auditTable: 'a', contentKeyArn: 'k', hashKeySecretArn: ARN('hash'), sourceSecretArns: { research: ARN('research') }, config };
+  const env: DeployedEnv = { job: 'collect', bucket: 'b', ledgerTable: 'l', auditTable: 'a', contentKeyArn: 'k', hashKeySecretArn: ARN('hash'), sourceSecretArns: { research: ARN('research') }, s3Versioning: 'required', config };
   afterEach(() => secrets.reset());
   afterAll(() => secrets.restore());
 

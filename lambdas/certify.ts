@@ -1,0 +1,31 @@
+/**
+ * Proof-of-deletion certificate (on demand) for named records (`PLATFORM:KIND:ID`) or for every purge in a time
+ * range: the purge events, their evidence, the tombstones and the object versions left (none), digest-sealed.
+ * Record keys appear in the certificate only when the requester named them.
+ */
+import * as z from 'zod';
+import { certify } from '../lib/jobs/certify';
+import { deployment } from './shared/deployment';
+import { jobHandler } from './shared/handler';
+import { logger } from './shared/powertools';
+
+const isoTime = z.iso.datetime({ offset: true }).or(z.iso.date());
+export const CertifyEventSchema = z
+  .object({
+    /** Named records, `PLATFORM:KIND:ID`. */
+    records: z.array(z.string().min(1)).min(1).max(1000).optional(),
+    /** Or every purge in a time range. */
+    since: isoTime.optional(),
+    until: isoTime.optional(),
+  })
+  .strict()
+  .refine((e) => (e.records !== undefined) !== (e.since !== undefined && e.until !== undefined) && (e.since === undefined) === (e.until === undefined), {
+    message: 'give either "records" or both "since" and "until"',
+  });
+
+export const handler = jobHandler(CertifyEventSchema, async (event) => {
+  const { ctx } = await deployment();
+  const certificate = await certify(ctx, event.records ? { records: event.records } : { since: event.since!, until: event.until! });
+  logger.info('deletion certificate issued', { scope: event.records ? 'records' : 'time-range', digest: certificate.digest });
+  return certificate;
+});

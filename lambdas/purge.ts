@@ -1,0 +1,41 @@
+/**
+ * Purge handler. Scheduled: completes every purge that was decided and left pending (an interrupted refresh,
+ * expiry or erasure), optionally on some due-index shards only. Invoked by the collector: deletes objects that a
+ * crashed collect left without a ledger record (never one an active record owns). The purger never reads objects.
+ */
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import * as z from 'zod';
+import { DUE_SHARDS } from '../lib/store/tables';
+import { purge } from '../lib/jobs/purge';
+import { deployment } from './shared/deployment';
+import { jobHandler, schedulerFields } from './shared/handler';
+import { deleteOrphanObjects, OrphansEventSchema } from './shared/orphans';
+import { logger, metrics } from './shared/powertools';
+
+export const PurgeSweepEventSchema = z
+  .object({
+    /** Due-index shards to sweep; all when absent. */
+    shards: z.array(z.int().min(0).max(DUE_SHARDS - 1)).min(1).optional(),
+    /** Count what would go; change nothing. */
+    dryRun: z.boolean().optional(),
+    ...schedulerFields,
+  })
+  .strict();
+export const PurgeEventSchema = z.union([OrphansEventSchema, PurgeSweepEventSchema]);
+
+export const handler = jobHandler(PurgeEventSchema, async (event) => {
+  const { ctx } = await deployment();
+  if ('orphanObjectKeys' in event) {
+    const report = await deleteOrphanObjects(ctx, event.orphanObjectKeys);
+    metrics.addMetric('VersionsRemoved', MetricUnit.Count, report.versionsRemoved);
+    logger.info('orphaned objects deleted', { objects: event.orphanObjectKeys.length, ...report });
+    return report;
+  }
+  const report = await purge(ctx, { ...(event.shards ? { shards: event.shards } : {}), ...(event.dryRun ? { dryRun: true } : {}) });
+  if (!report.dryRun) {
+    metrics.addMetric('PurgedRecords', MetricUnit.Count, report.purged);
+    metrics.addMetric('VersionsRemoved', MetricUnit.Count, report.versionsRemoved);
+  }
+  logger.info('purge finished', { scheduledTime: event.scheduledTime, ...report });
+  return report;
+});
