@@ -98,11 +98,11 @@ describe('sweeps and quota on the local services', () => {
   }
 
   it("reads what is due, not the corpus: the sweep's reads hardly change when the corpus grows tenfold", async () => {
-    // Prepare: the same 60 due records in a corpus of 120 and of 1,200
+    // Prepare: the same 40 due records in a corpus of 80 and of 800
     const small = await fixture();
     const large = await fixture();
-    await seedCorpus(small, 60, 60);
-    await seedCorpus(large, 60, 1_140);
+    await seedCorpus(small, 40, 40);
+    await seedCorpus(large, 40, 760);
     small.meter.reset();
     large.meter.reset();
 
@@ -111,8 +111,8 @@ describe('sweeps and quota on the local services', () => {
     const b = await refresh(large.ctx, { clients: fakeClients() });
 
     // Assess
-    expect(a).toMatchObject({ due: 60, unchanged: 60 });
-    expect(b).toMatchObject({ due: 60, unchanged: 60 });
+    expect(a).toMatchObject({ due: 40, unchanged: 40 });
+    expect(b).toMatchObject({ due: 40, unchanged: 40 });
     const reads = (fx: LocalJobFixture) => {
       const units = fx.meter.report().byTable[(fx.ctx.ledger as DynamoDbLedger).tableName]!;
       return units.table.read + Object.values(units.indexes).reduce((n, u) => n + u.read, 0);
@@ -124,9 +124,9 @@ describe('sweeps and quota on the local services', () => {
   });
 
   it('stops cleanly on the daily quota, books what it used, and leaves the rest due for the next sweep', async () => {
-    // Prepare: 350 due videos need 4 lookups; the quota allows 2
+    // Prepare: 250 due videos need 3 lookups; the quota allows 2
     const fx = await fixture();
-    await seedCorpus(fx, 350, 0);
+    await seedCorpus(fx, 250, 0);
     const clients = fakeClients({ quotaAfter: 2 });
 
     // Act
@@ -135,11 +135,28 @@ describe('sweeps and quota on the local services', () => {
     const next = await refresh(fx.ctx, { clients: fakeClients() });
 
     // Assess
-    expect(report).toMatchObject({ stopped: 'quota', resetsAt: '2026-03-02T00:00:00.000Z', due: 350, unchanged: 200, failed: 0, purged: 0, missed: 0, unprocessed: 150 });
+    expect(report).toMatchObject({ stopped: 'quota', resetsAt: '2026-03-02T00:00:00.000Z', due: 250, unchanged: 200, failed: 0, purged: 0, missed: 0, unprocessed: 50 });
     expect(report.requests).toEqual({ research: 2 });
     expect(booked).toBe(2);
-    expect(next).toMatchObject({ due: 150, unchanged: 150 });
+    expect(next).toMatchObject({ due: 50, unchanged: 50 });
     expect(next.stopped).toBeUndefined();
+  });
+
+  it('stops at its deadline and at its request budget, leaving the rest due', async () => {
+    // Prepare
+    const fx = await fixture();
+    await seedCorpus(fx, 130, 0);
+
+    // Act
+    const late = await refresh(fx.ctx, { clients: fakeClients(), deadline: fx.clock.now() });
+    const budget = await refresh(fx.ctx, { clients: fakeClients(), maxRequests: 1 });
+    const rest = await refresh(fx.ctx, { clients: fakeClients() });
+
+    // Assess
+    expect(late).toMatchObject({ stopped: 'deadline', due: 130, unchanged: 0, unprocessed: 130, requests: {} });
+    expect(budget).toMatchObject({ stopped: 'max-requests', due: 130, unchanged: 100, unprocessed: 30, requests: { research: 1 } });
+    expect(rest).toMatchObject({ due: 30, unchanged: 30 });
+    expect(rest.stopped).toBeUndefined();
   });
 
   it('purges only on a completed lookup that returned other ids of the batch, and counts misses otherwise', async () => {
