@@ -108,8 +108,13 @@ export interface RefreshReport {
   resetsAt?: string;
 }
 
-/** Comment pages read per video before a listing counts as cut short (TikTok serves about the first 1,000). */
+/** Comment pages read per video before a listing counts as cut short. */
 const MAX_COMMENT_PAGES = 12;
+/**
+ * TikTok serves only about the first 1,000 comments of a video: a listing that long may have left out a comment
+ * that is still there, so an absence from it is only a miss, never confirmation.
+ */
+const PLATFORM_COMMENT_CAP = 1_000;
 const LOOKUP_CONCURRENCY = 4;
 /** Videos and ads first: a video confirmed gone takes its comments along; accounts last (see `orphaned`). */
 const KIND_ORDER = ['video', 'ad', 'comment', 'user'] as const;
@@ -446,12 +451,11 @@ class Sweep {
         for (const id of wanted) out.set(`tiktok:comment:${id}`, failed(reason));
         return;
       }
+      // Only a listing read to its end says anything about the comments it did not return; one that reached the
+      // platform's cap counts a miss at most (its peers do not confirm anything).
+      const peersFound = returned >= PLATFORM_COMMENT_CAP ? 0 : returned;
       for (const id of wanted) {
-        // Only a listing read to its end says anything about the comments it did not return.
-        out.set(
-          `tiktok:comment:${id}`,
-          complete ? { kind: 'observed', observation: { kind: 'absent-from-lookup', peersFound: returned, logId } } : failed('listing-cut-short'),
-        );
+        out.set(`tiktok:comment:${id}`, complete ? { kind: 'observed', observation: { kind: 'absent-from-lookup', peersFound, logId } } : failed('listing-cut-short'));
       }
     });
   }
