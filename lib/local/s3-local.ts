@@ -1,22 +1,23 @@
 /**
- * Local S3: s3rver, in-process, on 127.0.0.1, storing objects as files in one directory.
+ * Local S3: s3rver on 127.0.0.1, in a worker thread (s3-worker.cjs), storing objects as files in one directory.
+ *
+ * s3rver runs on its own event loop: in the caller's thread its request handling (Koa, signature checks, file
+ * writes) took turns with the SDK clients and the code under test, and was about half of the main thread's time
+ * when collect PUTs objects (see bench/ingest.ts). In a worker it uses the second core.
  *
  * Two fixes are applied (see the toolchain notes, G8 and G9):
  * - s3rver signs ListObjectsV2 continuation tokens with single DES, which OpenSSL 3 disables; every truncated
- *   listing would answer HTTP 500. `installDesShim()` maps `des` to 3DES with the key repeated (K‖K‖K), which
- *   computes exactly the same cipher.
+ *   listing would answer HTTP 500. `installDesShim()` (des-shim.cjs, installed in the worker) maps `des` to 3DES
+ *   with the key repeated (K‖K‖K), which computes exactly the same cipher.
  * - the SDK's default CRC32 request checksums make it send streamed bodies aws-chunked, which s3rver stores
  *   verbatim. Clients must use `requestChecksumCalculation: 'WHEN_REQUIRED'` (see aws-clients.ts and env()).
  *
  * s3rver has no versioning: PutBucketVersioning, ListObjectVersions and VersionId do not work here.
  */
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import * as http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-
-import S3rver from 's3rver';
+import { Worker } from 'node:worker_threads';
 
 import { LocalServiceError } from './errors';
 
@@ -40,41 +41,17 @@ export interface S3Local {
   stop(): Promise<void>;
 }
 
-const SHIM_MARK = Symbol.for('steward.local.desShim');
 const BUCKET_NAME = /^(?!\d+\.\d+\.\d+\.\d+$)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 
-type CipherFactory = (algorithm: string, key: unknown, iv: unknown, options?: unknown) => unknown;
-
 /**
- * Let `crypto.createCipheriv('des', …)` and `createDecipheriv('des', …)` work under OpenSSL 3 (s3rver's list
- * tokens). Only the exact algorithm `des` (DES-CBC) is remapped; it becomes `des-ede3-cbc` with key K‖K‖K, which
- * is the same function. Patches the shared `node:crypto` module object (an `import * as` namespace would be a
- * copy). Idempotent, and a no-op when DES still works (e.g. `--openssl-legacy-provider`).
+ * Let `crypto.createCipheriv('des', …)` and `createDecipheriv('des', …)` work under OpenSSL 3 in the calling
+ * thread (s3rver's list tokens); the worker installs it for itself. Idempotent; see des-shim.cjs.
  */
 export function installDesShim(): void {
-  const crypto = require('node:crypto') as Record<string | symbol, unknown>;
-  if (crypto[SHIM_MARK]) return;
-  crypto[SHIM_MARK] = true;
-  if (desWorks(crypto)) return;
-  for (const name of ['createCipheriv', 'createDecipheriv'] as const) {
-    const original = crypto[name] as CipherFactory;
-    crypto[name] = function desAs3Des(algorithm: string, key: unknown, iv: unknown, options?: unknown): unknown {
-      if (typeof algorithm === 'string' && algorithm.toLowerCase() === 'des' && Buffer.isBuffer(key) && key.length === 8) {
-        return original('des-ede3-cbc', Buffer.concat([key, key, key]), iv, options);
-      }
-      return original(algorithm, key, iv, options);
-    };
-  }
+  (require('./des-shim.cjs') as { installDesShim(): void }).installDesShim();
 }
 
-function desWorks(crypto: Record<string | symbol, unknown>): boolean {
-  try {
-    (crypto.createCipheriv as CipherFactory)('des', Buffer.alloc(8), Buffer.alloc(8));
-    return true;
-  } catch {
-    return false;
-  }
-}
+type WorkerMessage = { type: 'listening'; port: number } | { type: 'failed'; code?: string; message: string };
 
 /** Start s3rver on 127.0.0.1 and resolve once it listens. */
 export async function startS3Local(options: S3LocalOptions = {}): Promise<S3Local> {
@@ -85,8 +62,6 @@ export async function startS3Local(options: S3LocalOptions = {}): Promise<S3Loca
       `invalid S3 bucket name(s): ${invalid.join(', ')} (3-63 characters: lowercase letters, digits, dots, hyphens)`,
     );
   }
-  installDesShim();
-
   const temporary = options.directory === undefined;
   const directory = temporary ? mkdtempSync(path.join(tmpdir(), 'steward-s3-')) : path.resolve(options.directory as string);
   mkdirSync(directory, { recursive: true });
@@ -97,24 +72,31 @@ export async function startS3Local(options: S3LocalOptions = {}): Promise<S3Loca
   };
   if (temporary) removeAtExit(directory);
 
-  // Our own http.Server around s3rver's Koa callback: s3rver.run() has no 'error' listener, so a port in use
-  // would crash the process instead of rejecting.
-  const s3rver = new S3rver({
-    address: '127.0.0.1',
-    port: options.port ?? 0,
-    silent: true,
-    directory,
-    configureBuckets: buckets.map((name) => ({ name, configs: [] })),
+  const requestedPort = options.port ?? 0;
+  const worker = new Worker(path.join(__dirname, 's3-worker.cjs'), {
+    workerData: { directory, port: requestedPort, buckets: [...buckets] },
+    // The worker needs no loader hooks (tsx, jest): it is plain CommonJS.
+    execArgv: [],
   });
-  let server: http.Server;
+  let exited: Promise<number>;
+  let port: number;
   try {
-    await s3rver.configureBuckets();
-    server = await listen(http.createServer(s3rver.callback()), options.port ?? 0);
+    exited = new Promise<number>((resolve) => worker.once('exit', resolve));
+    port = await new Promise<number>((resolve, reject) => {
+      worker.once('message', (message: WorkerMessage) => {
+        if (message.type === 'listening') resolve(message.port);
+        else reject(startError(message, requestedPort));
+      });
+      worker.once('error', (error) => reject(new LocalServiceError(`local S3 failed to start: ${error.message}`, { cause: error })));
+      void exited.then((code) => reject(new LocalServiceError(`local S3 worker exited during start-up (code ${code})`)));
+    });
   } catch (error) {
+    await worker.terminate();
     cleanup();
     throw error;
   }
-  const { port } = server.address() as AddressInfo;
+  // A failure after start-up (a bug in s3rver) ends the worker; requests then fail with connection errors.
+  worker.on('error', (error) => process.emitWarning(`local S3 (s3rver worker) failed: ${error.message}`));
 
   let stopping: Promise<void> | undefined;
   return {
@@ -123,18 +105,21 @@ export async function startS3Local(options: S3LocalOptions = {}): Promise<S3Loca
     directory,
     temporary,
     stop() {
-      stopping ??= new Promise<void>((resolve, reject) => {
-        server.close((error) => {
-          cleanup();
-          if (error) reject(error);
-          else resolve();
-        });
-        // Idle keep-alive sockets of SDK clients would otherwise hold close() open.
-        server.closeAllConnections();
-      });
+      stopping ??= (async () => {
+        worker.postMessage({ type: 'stop' });
+        const code = await exited;
+        cleanup();
+        if (code !== 0) throw new LocalServiceError(`local S3 did not stop cleanly (worker exit code ${code})`);
+      })();
       return stopping;
     },
   };
+}
+
+function startError(message: { code?: string; message: string }, port: number): LocalServiceError {
+  return message.code === 'EADDRINUSE'
+    ? new LocalServiceError(`local S3 could not listen on 127.0.0.1:${port}: the port is in use. Pick another port.`)
+    : new LocalServiceError(`local S3 could not listen on 127.0.0.1:${port}: ${message.message}`);
 }
 
 /** Temp dirs still in use; removed at process exit if stop() was never reached. */
@@ -147,26 +132,5 @@ function removeAtExit(directory: string): void {
   exitHookInstalled = true;
   process.on('exit', () => {
     for (const dir of temporaryDirs) rmSync(dir, { recursive: true, force: true });
-  });
-}
-
-function listen(server: http.Server, port: number): Promise<http.Server> {
-  return new Promise((resolve, reject) => {
-    const onError = (error: NodeJS.ErrnoException): void => {
-      reject(
-        error.code === 'EADDRINUSE'
-          ? new LocalServiceError(`local S3 could not listen on 127.0.0.1:${port}: the port is in use. Pick another port.`, {
-              cause: error,
-            })
-          : new LocalServiceError(`local S3 could not listen on 127.0.0.1:${port}: ${error.message}`, { cause: error }),
-      );
-    };
-    server.once('error', onError);
-    server.listen(port, '127.0.0.1', () => {
-      server.off('error', onError);
-      // Requests in flight at shutdown should not crash the process.
-      server.on('error', () => undefined);
-      resolve(server);
-    });
   });
 }
