@@ -57,6 +57,8 @@ export interface QuotaPlanInput {
   readonly active: KindCounts;
   /** Active records by the UTC day (YYYY-MM-DD) of their refresh deadline, by kind (overdue ones on past days). */
   readonly dueByDay: Readonly<Record<string, KindCounts>>;
+  /** Records past their refresh deadline right now (default: those whose deadline day is before today). */
+  readonly overdue?: number;
   /** Records whose next action is due today (what sweeps must still do today), by kind. */
   readonly dueToday: KindCounts;
   /** Net growth of the corpus: active records first collected per day, recent average, by kind. */
@@ -98,9 +100,11 @@ export function planQuota(input: QuotaPlanInput): QuotaPlan {
   const requestsNeededToday = cost(input.dueToday);
   const perRecordAtMix = activeRecords > 0 ? cost(input.active) / activeRecords : 1 / RECORDS_PER_REQUEST;
   const today = utcDayKey(input.now);
-  const overdue = Object.entries(input.dueByDay)
-    .filter(([day]) => day < today)
-    .reduce((n, [, counts]) => n + sum(counts), 0);
+  const overdue =
+    input.overdue ??
+    Object.entries(input.dueByDay)
+      .filter(([day]) => day < today)
+      .reduce((n, [, counts]) => n + sum(counts), 0);
   return {
     dailyRequests: quota,
     activeRecords,

@@ -101,6 +101,7 @@ export async function quotaPlan(ctx: JobContext): Promise<QuotaPlanReport> {
     recent: KindCounts;
     /** Videos whose comments are kept: each is one listing per refresh. */
     commentParents: Set<string>;
+    overdue: number;
   }
   const tallies = new Map<string, Tally>();
   const inc = (counts: KindCounts, kind: RecordKind) => {
@@ -112,10 +113,11 @@ export async function quotaPlan(ctx: JobContext): Promise<QuotaPlanReport> {
       const source = sourceOfRecord(ctx.config, record);
       if (source === undefined) continue;
       let t = tallies.get(source);
-      if (!t) tallies.set(source, (t = { active: {}, dueByDay: {}, dueToday: {}, recent: {}, commentParents: new Set() }));
+      if (!t) tallies.set(source, (t = { active: {}, dueByDay: {}, dueToday: {}, recent: {}, commentParents: new Set(), overdue: 0 }));
       const kind = record.ref.kind;
       inc(t.active, kind);
       if (kind === 'comment' && record.parentKey) t.commentParents.add(record.parentKey);
+      if (Date.parse(record.refreshDueAt) <= now.getTime()) t.overdue += 1;
       inc((t.dueByDay[record.refreshDueAt.slice(0, 10)] ??= {}), kind);
       if (Date.parse(record.firstCollectedAt) > growthSince) inc(t.recent, kind);
     }
@@ -132,7 +134,7 @@ export async function quotaPlan(ctx: JobContext): Promise<QuotaPlanReport> {
   const sources: SourcePlan[] = [];
   for (const [source, sourceConfig] of Object.entries(ctx.config.sources)) {
     const policy = policyOfSource(ctx, source);
-    const t = tallies.get(source) ?? { active: {}, dueByDay: {}, dueToday: {}, recent: {}, commentParents: new Set<string>() };
+    const t = tallies.get(source) ?? { active: {}, dueByDay: {}, dueToday: {}, recent: {}, commentParents: new Set<string>(), overdue: 0 };
     const growthPerDay = Object.fromEntries(Object.entries(t.recent).map(([k, n]) => [k, n / GROWTH_WINDOW_DAYS])) as KindCounts;
     const plan = planQuota({
       now,
@@ -144,6 +146,7 @@ export async function quotaPlan(ctx: JobContext): Promise<QuotaPlanReport> {
       active: t.active,
       dueByDay: t.dueByDay,
       dueToday: t.dueToday,
+      overdue: t.overdue,
       growthPerDay,
       projectEnd: end,
     });
