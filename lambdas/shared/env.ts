@@ -19,7 +19,7 @@ export class MissingEnvironmentError extends Error {
 /** The value of `name`, or a MissingEnvironmentError naming it. */
 export function requireEnv(name: string, env: NodeJS.ProcessEnv = process.env): string {
   const value = env[name];
-  if (value === undefined || value === '') throw new MissingEnvironmentError(`environment variable ${name} is not set; the Steward stack sets it on every job function`);
+  if (value === undefined || value === '') throw new MissingEnvironmentError(`environment variable ${name} is not set; the Steward stack sets it on the job functions that need it`);
   return value;
 }
 
