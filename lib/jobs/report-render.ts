@@ -134,7 +134,9 @@ export function barChartSvg(chart: BarChart): string {
   const left = 64;
   const top = 48;
   const plotH = 170;
-  const width = left + n * barW + 120;
+  // Legend entries sized to their names (about 6.5 px per character at 10 px), on one line under the plot.
+  const legendWidths = chart.series.map((s) => 14 + Math.ceil(s.name.length * 6.5) + 22);
+  const width = Math.max(left + n * barW + 120, left + legendWidths.reduce((a, w) => a + w, 0) + 16);
   const height = top + plotH + 70;
   const totals = chart.labels.map((_, i) => chart.series.reduce((sum, s) => sum + (s.values[i] ?? 0), 0));
   const maxValue = Math.max(1, ...totals, chart.line?.value ?? 0);
@@ -186,8 +188,8 @@ export function barChartSvg(chart: BarChart): string {
   });
   if (chart.marker && chart.marker.index >= 0 && chart.marker.index <= n) {
     const mx = left + chart.marker.index * barW;
-    parts.push(`<line x1="${mx}" x2="${mx}" y1="${top - 4}" y2="${top + plotH}" stroke="#444" stroke-dasharray="2 3"/>`);
-    parts.push(`<text x="${mx + 3}" y="${top - 6}" class="ax">${escapeXml(chart.marker.label)}</text>`);
+    parts.push(`<line x1="${mx}" x2="${mx}" y1="${top}" y2="${top + plotH}" stroke="#444" stroke-dasharray="2 3"/>`);
+    parts.push(`<text x="${mx + 4}" y="${top + 10}" class="ax">${escapeXml(chart.marker.label)}</text>`);
   }
   if (chart.line) {
     const ly = y(chart.line.value).toFixed(1);
@@ -199,7 +201,7 @@ export function barChartSvg(chart: BarChart): string {
   }
   // Legend
   chart.series.forEach((s, i) => {
-    const lx = left + i * 150;
+    const lx = left + legendWidths.slice(0, i).reduce((a, w) => a + w, 0);
     const ly = height - 12;
     parts.push(`<rect x="${lx}" y="${ly - 9}" width="10" height="10" fill="${s.color}"/><text x="${lx + 14}" y="${ly}" class="ax">${escapeXml(s.name)}</text>`);
   });
