@@ -7,21 +7,13 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import * as z from 'zod';
 import { expire } from '../lib/jobs/expire';
-import { DUE_SHARDS } from '../lib/store/tables';
 import { deployment, env } from './shared/deployment';
-import { jobHandler, schedulerFields } from './shared/handler';
+import { jobHandler, schedulerFields, sweepFields } from './shared/handler';
 import { KmsKeyManager, kmsClient } from './shared/kms-key-manager';
 import { logger, metrics } from './shared/powertools';
 
-export const ExpireEventSchema = z
-  .object({
-    /** Due-index shards to sweep; all when absent (the key step needs all). */
-    shards: z.array(z.int().min(0).max(DUE_SHARDS - 1)).min(1).optional(),
-    /** Count what would go; change nothing. */
-    dryRun: z.boolean().optional(),
-    ...schedulerFields,
-  })
-  .strict();
+/** Without `shards` the whole index is swept, which the crypto-shredding step needs. */
+export const ExpireEventSchema = z.object({ ...sweepFields, ...schedulerFields }).strict();
 
 const keyManager = new KmsKeyManager(kmsClient, env.contentKeyArn);
 

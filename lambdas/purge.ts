@@ -5,25 +5,21 @@
  */
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import * as z from 'zod';
-import { DUE_SHARDS } from '../lib/store/tables';
 import { purge } from '../lib/jobs/purge';
 import { deployment } from './shared/deployment';
-import { jobHandler, schedulerFields } from './shared/handler';
+import { jobHandler, parseEvent, schedulerFields, sweepFields } from './shared/handler';
 import { deleteOrphanObjects, OrphansEventSchema } from './shared/orphans';
 import { logger, metrics } from './shared/powertools';
 
-export const PurgeSweepEventSchema = z
-  .object({
-    /** Due-index shards to sweep; all when absent. */
-    shards: z.array(z.int().min(0).max(DUE_SHARDS - 1)).min(1).optional(),
-    /** Count what would go; change nothing. */
-    dryRun: z.boolean().optional(),
-    ...schedulerFields,
-  })
-  .strict();
-export const PurgeEventSchema = z.union([OrphansEventSchema, PurgeSweepEventSchema]);
+export const PurgeSweepEventSchema = z.object({ ...sweepFields, ...schedulerFields }).strict();
+/** The collector's orphan deletions carry `orphanObjectKeys`; anything else is a sweep (so errors name the right fields). */
+function parsePurgeEvent(event: unknown) {
+  const orphans = typeof event === 'object' && event !== null && 'orphanObjectKeys' in event;
+  return orphans ? parseEvent(OrphansEventSchema, event) : parseEvent(PurgeSweepEventSchema, event);
+}
 
-export const handler = jobHandler(PurgeEventSchema, async (event) => {
+export const handler = jobHandler(z.unknown(), async (raw) => {
+  const event = parsePurgeEvent(raw);
   const { ctx } = await deployment();
   if ('orphanObjectKeys' in event) {
     const report = await deleteOrphanObjects(ctx, event.orphanObjectKeys);

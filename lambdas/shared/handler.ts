@@ -8,6 +8,7 @@ import middy from '@middy/core';
 import * as z from 'zod';
 import { formatIssues } from '../../lib/config/load';
 import { BadInputError } from '../../lib/domain/errors';
+import { DUE_SHARDS } from '../../lib/store/tables';
 import { logger, metrics } from './powertools';
 
 /** The part of the Lambda context handlers use. */
@@ -21,6 +22,14 @@ export interface LambdaContext {
 export const schedulerFields = {
   scheduledTime: z.iso.datetime({ offset: true }).optional(),
   executionId: z.string().min(1).optional(),
+};
+
+/** What the sweeps that purge (purge, expire) take: some due-index shards only, or a dry run that counts. */
+export const sweepFields = {
+  /** Due-index shards to sweep; all when absent. */
+  shards: z.array(z.int().min(0).max(DUE_SHARDS - 1)).min(1).optional(),
+  /** Count what would go; change nothing. */
+  dryRun: z.boolean().optional(),
 };
 
 /** Parse `event` with `schema`, or throw a BadInputError listing every problem with its JSON path. */

@@ -19,6 +19,7 @@ import { makeAwsStores, type AwsStores } from '../../lib/store';
 import packageJson from '../../package.json';
 import { dynamo, s3, secretsManager } from './clients';
 import type { DeployedEnv } from './env';
+import { logger } from './powertools';
 
 /** Provenance: which code collected a record. */
 export const COLLECTOR_VERSION = `steward/${packageJson.version}`;
@@ -88,6 +89,8 @@ async function build(env: DeployedEnv, clock: Clock): Promise<Deployment> {
     kmsKeyId: env.contentKeyArn,
     versioning: env.s3Versioning,
     clock,
+    // Only with STEWARD_S3_VERSIONING=auto (local S3 in tests): say so once, in the function's log.
+    onUnversionedFallback: (info) => logger.warn('the bucket has no versioning: purges fall back to a plain delete', info),
   });
   const ctx: JobContext = {
     clock,

@@ -55,6 +55,13 @@ function sourceSecretSpecs(config: ProjectConfig): SourceSecretSpec[] {
   return Object.entries(config.sources).flatMap(([source, s]) => ('secretName' in s.credentials ? [{ source, secretName: s.credentials.secretName }] : []));
 }
 
+/** Jobs that run on a fixed cadence, whatever the config (times in UTC). */
+const FIXED_SCHEDULES: readonly { job: JobName; name: string; expression: string; description: string }[] = [
+  { job: 'purge', name: 'purge-pending', expression: 'rate(1 hour)', description: 'Complete purges that were decided and interrupted' },
+  { job: 'expire', name: 'expiry', expression: 'cron(0 4 * * ? *)', description: 'Daily expiry: purge what is past its retention or the project end, then crypto-shred' },
+  { job: 'verify', name: 'compliance-check', expression: 'cron(30 5 * * ? *)', description: 'Daily compliance check: audit log, ledger vs storage, overdue obligations' },
+];
+
 export class StewardStack extends Stack {
   public readonly vault: DataVault;
   public readonly secrets: ProjectSecrets;
@@ -105,32 +112,9 @@ export class StewardStack extends Stack {
         input: {},
       });
     }
-    if (jobNames.includes('purge')) {
-      invocations.push({
-        name: 'purge-pending',
-        description: 'Complete purges that were decided and interrupted',
-        expression: 'rate(1 hour)',
-        target: { fn: this.jobs.get('purge').fn },
-        input: {},
-      });
-    }
-    if (jobNames.includes('expire')) {
-      invocations.push({
-        name: 'expiry',
-        description: 'Daily expiry: purge what is past its retention or the project end, then crypto-shred',
-        expression: 'cron(0 4 * * ? *)',
-        target: { fn: this.jobs.get('expire').fn },
-        input: {},
-      });
-    }
-    if (jobNames.includes('verify')) {
-      invocations.push({
-        name: 'compliance-check',
-        description: 'Daily compliance check: audit log, ledger vs storage, overdue obligations',
-        expression: 'cron(30 5 * * ? *)',
-        target: { fn: this.jobs.get('verify').fn },
-        input: {},
-      });
+    for (const cadence of FIXED_SCHEDULES) {
+      if (!jobNames.includes(cadence.job)) continue;
+      invocations.push({ name: cadence.name, description: cadence.description, expression: cadence.expression, target: { fn: this.jobs.get(cadence.job).fn }, input: {} });
     }
     this.schedules = new Schedules(this, 'Schedules', { groupName: `steward-${projectId}`, invocations });
 
