@@ -13,6 +13,7 @@ import { hmacHasher } from '../../lib/domain/hashing';
 import { parseJson } from '../../lib/domain/json';
 import type { SpecSourceBinding } from '../../lib/jobs/collect';
 import type { JobContext } from '../../lib/jobs/context';
+import type { RefreshClients } from '../../lib/jobs/refresh';
 import { tiktokSources } from '../../lib/jobs/tiktok-sources';
 import { ClientCredentialsAuth, CommercialContentClient, ResearchApiClient } from '../../lib/platforms/tiktok';
 import { makeAwsStores, type AwsStores } from '../../lib/store';
@@ -34,12 +35,6 @@ export class DeploymentConfigurationError extends Error {
   }
 }
 
-/** The TikTok clients of the configured sources (the shape refresh and the spec sources take). */
-export interface TikTokClients {
-  research(source: string): ResearchApiClient;
-  commercial(source: string): CommercialContentClient;
-}
-
 export interface Deployment {
   readonly env: DeployedEnv;
   readonly ctx: JobContext;
@@ -48,7 +43,7 @@ export interface Deployment {
    * TikTok clients for one invocation, by source name: each starts from today's usage in the ledger's quota book
    * (other invocations may have spent some), and all share one token per source.
    */
-  clients(): Promise<TikTokClients>;
+  clients(): Promise<RefreshClients>;
   /** Spec sources on `clients()`, for collect. */
   sourceFor(): Promise<(spec: Spec) => SpecSourceBinding>;
 }
@@ -112,7 +107,7 @@ async function build(env: DeployedEnv, clock: Clock): Promise<Deployment> {
     auths.set(source, new ClientCredentialsAuth({ ...(await sourceCredentials(source, secretArn)), baseUrl: settings.baseUrl, clock }));
   }
 
-  const clients = async (): Promise<TikTokClients> => {
+  const clients = async (): Promise<RefreshClients> => {
     const today = utcDayKey(clock.now());
     const research = new Map<string, ResearchApiClient>();
     const commercial = new Map<string, CommercialContentClient>();
