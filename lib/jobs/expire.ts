@@ -51,10 +51,13 @@ export async function expire(ctx: JobContext, options: ExpireOptions = {}): Prom
   const base = { projectEnd: end.toISOString(), projectEnded };
 
   const expiredTargets = (records: readonly ActiveRecord[]) => toTargets(records, now, projectEnded);
+  // Before the end, expired records are due (their expiry is their next action). After it, everything goes, also
+  // records stamped under an end date that was later moved earlier: the whole due index is read.
+  const before = projectEnded ? new Date('9999-12-31T00:00:00Z') : now;
 
   if (options.dryRun) {
     const targets: PurgeTarget[] = [];
-    for await (const page of dueRecords(ctx.ledger, now, shards)) targets.push(...expiredTargets(page.records));
+    for await (const page of dueRecords(ctx.ledger, before, shards)) targets.push(...expiredTargets(page.records));
     const plan = await planPurge(ctx, targets);
     return { ...base, dryRun: true, expired: targets.length, purged: plan.records, cascaded: plan.cascaded, versionsRemoved: 0, byReason: plan.byReason, byKind: plan.byKind, bySpec: plan.bySpec };
   }
@@ -78,7 +81,7 @@ export async function expire(ctx: JobContext, options: ExpireOptions = {}): Prom
   // Page by page: each page's expired records (and their children) go before the next page is read.
   const report = emptyPurgeReport();
   let expired = 0;
-  for await (const page of dueRecords(ctx.ledger, now, shards)) {
+  for await (const page of dueRecords(ctx.ledger, before, shards)) {
     const targets = expiredTargets(page.records);
     expired += targets.length;
     if (targets.length > 0) mergePurgeReports(report, await purgeRecords(ctx, targets, chain, { runId, progress: options.progress }));

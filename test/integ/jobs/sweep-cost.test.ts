@@ -12,6 +12,7 @@ import { stringifyJson } from '../../../lib/domain/json';
 import { objectKeyOf, recordKeyOf, type ActiveRecord, type RecordRef } from '../../../lib/domain/records';
 import { collect, type SpecSourceBinding } from '../../../lib/jobs/collect';
 import type { JobContext } from '../../../lib/jobs/context';
+import { expire } from '../../../lib/jobs/expire';
 import { purgeRecords } from '../../../lib/jobs/purge';
 import { quotaPlan } from '../../../lib/jobs/quota-plan';
 import { refresh, type RefreshClients } from '../../../lib/jobs/refresh';
@@ -244,6 +245,24 @@ describe('sweeps and quota on the local services', () => {
     // Assess: 100 - max(10, 60) = 40 requests for collection
     expect(report.specs[0]).toMatchObject({ outcome: 'reserve-reached', requests: 40 });
     expect(plan.sources.find((s) => s.source === 'research')).toMatchObject({ requestsNeededToday: 60, usedToday: 40, activeByKind: { user: 60, video: 40 } });
+  });
+
+  it('at project end expiry purges everything, also records stamped before the end date was moved earlier', async () => {
+    // Prepare: 30 records stamped to expire in 2027 and not due for ten days; the project now ends yesterday
+    const fx = await fixture();
+    await seedCorpus(fx, 0, 30);
+    const ended = testConfig((doc) => (doc.project.endDate = '2026-02-28'));
+
+    // Act
+    const report = await expire({ ...fx.ctx, config: ended });
+
+    // Assess
+    expect(report).toMatchObject({ projectEnded: true, expired: 30, purged: 30, remaining: 0 });
+    const states = await fx.ctx.ledger.getRecords([videoRef(0), videoRef(29)]);
+    expect([...states.values()].map((s) => [s.status, s.status === 'tombstoned' ? s.reason : ''])).toEqual([
+      ['tombstoned', 'expired'],
+      ['tombstoned', 'expired'],
+    ]);
   });
 
   it('never stores new videos of an erased account, though the platform still serves them', async () => {
