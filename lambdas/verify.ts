@@ -1,21 +1,36 @@
 /**
  * Compliance check (daily): verifies the audit log (hash chains and seals), the ledger against storage and the
  * audit log, and every obligation's deadline, and publishes what it found as metrics. `OverdueObligations` above 0
- * (or missing for a day) raises the overdue alarm. Returns and logs counts by kind, never the violations' text
- * (which names object keys, i.e. platform ids).
+ * (or missing for a day) raises the overdue alarm. Logs counts by kind, never the violations' text (which names
+ * object keys, i.e. platform ids); returns the same counts, or with `details` (`steward verify` without --local)
+ * the whole report to the caller. With `certificate` it re-checks a deletion certificate instead.
  */
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import * as z from 'zod';
 import { METRICS } from '../lib/config/deployed';
+import { checkCertificate, parseCertificate } from '../lib/jobs/certify';
 import { verify, VIOLATION_KINDS } from '../lib/jobs/verify';
 import { deployment } from './shared/deployment';
 import { jobHandler, schedulerFields } from './shared/handler';
 import { logger, metrics } from './shared/powertools';
 
-export const VerifyEventSchema = z.object({ ...schedulerFields }).strict();
+export const VerifyEventSchema = z
+  .object({
+    ...schedulerFields,
+    /** Answer the whole report, violations included (the caller may read the objects they name). */
+    details: z.boolean().optional(),
+    /** A certificate written by `steward certify`, to re-check against the log as it is now. */
+    certificate: z.unknown().optional(),
+  })
+  .strict();
 
 export const handler = jobHandler(VerifyEventSchema, async (event) => {
   const { ctx } = await deployment();
+  if (event.certificate !== undefined) {
+    const check = await checkCertificate(ctx, parseCertificate(event.certificate, 'the event\'s certificate'));
+    logger.info('deletion certificate re-checked', { ok: check.ok, purges: check.purges, problems: check.problems.length });
+    return check;
+  }
   const report = await verify(ctx);
   const byKind = Object.fromEntries(VIOLATION_KINDS.map((kind) => [kind, report.violations.filter((v) => v.kind === kind).length]));
   metrics.addMetric(METRICS.overdueObligations, MetricUnit.Count, byKind.overdue ?? 0);
@@ -23,5 +38,5 @@ export const handler = jobHandler(VerifyEventSchema, async (event) => {
   const summary = { ok: report.ok, checkedAt: report.checkedAt, audit: report.audit, ledger: report.ledger, storage: report.storage, violations: byKind };
   if (report.ok) logger.info('compliance check passed', { scheduledTime: event.scheduledTime, ...summary });
   else logger.error('compliance check found violations', { scheduledTime: event.scheduledTime, ...summary });
-  return summary;
+  return event.details ? report : summary;
 });

@@ -8,7 +8,9 @@ import { auditQueryOf, type AuditOptions, AuditOptionsSchema, queryAudit, type A
 import { action } from './action';
 import { parseOptions } from './options';
 import type { CliIo } from './output';
-import { withRuntime } from './runtime';
+import * as z from 'zod';
+import { answerSchema } from './deployed';
+import { onTarget } from './runtime';
 
 function evidenceText(event: ChainedAuditEvent): string {
   const parts = [
@@ -47,6 +49,12 @@ function nextPageCommand(options: AuditOptions, cursor: string): string {
   return args.join(' ');
 }
 
+const AuditAnswerSchema = answerSchema<AuditQueryResult>({
+  query: z.looseObject({ by: z.string(), value: z.string() }),
+  events: z.array(z.looseObject({ action: z.string(), at: z.string(), chainId: z.string(), seq: z.number() })),
+  cursor: z.string().optional(),
+});
+
 export function auditText(result: AuditQueryResult, options: AuditOptions): string {
   const q = result.query;
   const what =
@@ -76,13 +84,15 @@ export function registerAuditCommand(program: Command, io: CliIo, setExit: (code
     .option('--limit <n>', 'events per page (1-1000)', '50')
     .option('--cursor <cursor>', 'the next page: the cursor printed by the previous one')
     .action(
-      action(io, setExit, async (raw: unknown, { globals }) => {
+      action(io, setExit, async (raw: unknown, context) => {
         // Validated before the runtime opens: bad input writes nothing.
         const options = parseOptions(AuditOptionsSchema, raw);
         const { spec, page } = auditQueryOf(options);
-        return withRuntime(globals, async (runtime) => {
-          const result = await queryAudit(runtime.ctx, spec, page);
-          return { exitCode: 0, json: result, text: auditText(result, options) };
+        const present = (result: AuditQueryResult) => ({ exitCode: 0, json: result, text: auditText(result, options) });
+        return onTarget(context, {
+          local: async (runtime) => present(await queryAudit(runtime.ctx, spec, page)),
+          // The audit-query function takes these very options (and hashes a record key with the project secret).
+          deployed: async (stack) => present(await stack.invoke('audit-query', { ...options }, AuditAnswerSchema)),
         });
       }),
     );

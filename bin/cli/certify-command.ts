@@ -8,12 +8,12 @@ import type { Command } from 'commander';
 import * as z from 'zod';
 import { BadInputError, EXIT_OK, EXIT_VIOLATION } from '../../lib/domain/errors';
 import { parseRecordKey } from '../../lib/domain/records';
-import { certify, renderCertificateMarkdown, type CertifyScope } from '../../lib/jobs/certify';
+import { certify, DeletionCertificateSchema, renderCertificateMarkdown, type CertifyScope, type DeletionCertificate } from '../../lib/jobs/certify';
 import type { JobContext } from '../../lib/jobs/context';
 import { action } from './action';
 import { parseOptions } from './options';
 import type { CliIo, CommandResult } from './output';
-import { withRuntime } from './runtime';
+import { onTarget } from './runtime';
 
 const ISO = z
   .string()
@@ -52,7 +52,11 @@ export function markdownPathOf(out: string): string {
 
 /** The command's work on a job context (tests call this directly). */
 export async function runCertify(ctx: JobContext, scope: CertifyScope, out?: string): Promise<CommandResult> {
-  const cert = await certify(ctx, scope);
+  return presentCertificate(await certify(ctx, scope), out);
+}
+
+/** Print a certificate, or write it (JSON, and Markdown next to it); exit 1 when a deletion is not proven. */
+async function presentCertificate(cert: DeletionCertificate, out?: string): Promise<CommandResult> {
   const markdown = renderCertificateMarkdown(cert);
   const exitCode = cert.ok ? EXIT_OK : EXIT_VIOLATION;
   if (out) {
@@ -73,10 +77,13 @@ export function registerCertifyCommand(program: Command, io: CliIo, setExit: (co
     .option('--until <iso>', 'up to this time')
     .option('--out <file>', 'write the JSON certificate here and its Markdown rendering next to it (.md)')
     .action(
-      action(io, setExit, async (raw: unknown, { globals }) => {
+      action(io, setExit, async (raw: unknown, context) => {
         const options = parseOptions(CertifyOptionsSchema, raw);
         const scope = certifyScopeOf(options);
-        return withRuntime(globals, (runtime) => runCertify(runtime.ctx, scope, options.out));
+        return onTarget(context, {
+          local: (runtime) => runCertify(runtime.ctx, scope, options.out),
+          deployed: async (stack) => presentCertificate(await stack.invoke('certify', { ...scope }, DeletionCertificateSchema), options.out),
+        });
       }),
     );
 }

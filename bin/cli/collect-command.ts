@@ -9,9 +9,16 @@ import type { ProgressSink } from '../../lib/jobs/context';
 import { action } from './action';
 import { parseOptions } from './options';
 import type { CliIo } from './output';
-import { withRuntime } from './runtime';
+import { answerSchema } from './deployed';
+import { onTarget } from './runtime';
 
 const CollectOptionsSchema = z.object({ spec: z.string().min(1).optional() });
+
+/** What the collect function answers: the run and one report per spec. */
+const CollectAnswerSchema = answerSchema<CollectReport>({
+  runId: z.string(),
+  specs: z.array(z.looseObject({ spec: z.string(), outcome: z.string(), newRecords: z.number(), requests: z.number() })),
+});
 
 /** A progress bar on a terminal; nothing otherwise (logs and --json stay clean). */
 export function terminalProgress(io: CliIo, json: boolean, label: string): { sink: ProgressSink | undefined; stop(): void } {
@@ -53,7 +60,8 @@ export function registerCollectCommand(program: Command, io: CliIo, setExit: (co
     .description('run every due collection spec (or --spec NAME): store records, provenance, obligations, audit events')
     .option('--spec <name>', 'run only this spec, due or not')
     .action(
-      action(io, setExit, async (raw: unknown, { globals }) => {
+      action(io, setExit, async (raw: unknown, context) => {
+        const { globals } = context;
         const options = parseOptions(CollectOptionsSchema, raw);
         const validate = (config: ProjectConfig) => {
           if (options.spec && !config.specs.some((s) => s.name === options.spec)) {
@@ -62,15 +70,22 @@ export function registerCollectCommand(program: Command, io: CliIo, setExit: (co
             ]);
           }
         };
-        return withRuntime(globals, async (runtime) => {
-          const progress = terminalProgress(io, globals.json, 'collect');
-          try {
-            const report = await collect(runtime.ctx, { sourceFor: runtime.sourceFor, progress: progress.sink, ...(options.spec ? { specName: options.spec } : {}) });
-            return { exitCode: 0, json: report, text: collectText(report) };
-          } finally {
-            progress.stop();
-          }
-        }, { validate });
+        const present = (report: CollectReport) => ({ exitCode: 0, json: report, text: collectText(report) });
+        return onTarget(
+          context,
+          {
+            local: async (runtime) => {
+              const progress = terminalProgress(io, globals.json, 'collect');
+              try {
+                return present(await collect(runtime.ctx, { sourceFor: runtime.sourceFor, progress: progress.sink, ...(options.spec ? { specName: options.spec } : {}) }));
+              } finally {
+                progress.stop();
+              }
+            },
+            deployed: async (stack) => present(await stack.invoke('collect', options.spec ? { spec: options.spec } : {}, CollectAnswerSchema)),
+          },
+          { validate },
+        );
       }),
     );
 }

@@ -7,9 +7,12 @@ import { action } from './action';
 import { countsText, jobProgress } from './job-progress';
 import { parseOptions } from './options';
 import type { CliIo } from './output';
-import { withRuntime } from './runtime';
+import { answerSchema } from './deployed';
+import { cliActor, onTarget } from './runtime';
 
 const EraseOptionsSchema = z.object({ user: z.string().optional(), video: z.string().optional(), comment: z.string().optional() });
+
+const EraseAnswerSchema = answerSchema<EraseReport>({ runId: z.string(), kind: z.string(), recordHash: z.string(), purged: z.number() });
 
 export function eraseText(r: EraseReport): string {
   return [
@@ -27,7 +30,7 @@ export function registerEraseCommand(program: Command, io: CliIo, setExit: (code
     .option('--video <id>', 'a video id')
     .option('--comment <id>', 'a comment id')
     .action(
-      action(io, setExit, async (raw: unknown, { globals }) => {
+      action(io, setExit, async (raw: unknown, context) => {
         const options = parseOptions(EraseOptionsSchema, raw);
         const given = (['user', 'video', 'comment'] as const).filter((k) => options[k] !== undefined);
         if (given.length !== 1) {
@@ -35,14 +38,18 @@ export function registerEraseCommand(program: Command, io: CliIo, setExit: (code
         }
         // Checked before anything opens: a malformed name or id writes nothing.
         const target = parseErasureTarget({ [given[0]!]: options[given[0]!]! } as { user: string } | { video: string } | { comment: string });
-        return withRuntime(globals, async (runtime) => {
-          const progress = jobProgress(io, globals.json, 'erase');
-          try {
-            const report = await erase(runtime.ctx, target, { progress: progress.sink });
-            return { exitCode: 0, json: report, text: eraseText(report) };
-          } finally {
-            progress.stop();
-          }
+        const present = (report: EraseReport) => ({ exitCode: 0, json: report, text: eraseText(report) });
+        return onTarget(context, {
+          local: async (runtime) => {
+            const progress = jobProgress(io, context.globals.json, 'erase');
+            try {
+              return present(await erase(runtime.ctx, target, { progress: progress.sink }));
+            } finally {
+              progress.stop();
+            }
+          },
+          // The erasure function files the request in the name of whoever runs the CLI.
+          deployed: async (stack) => present(await stack.invoke('erase', { ...target, requestedBy: cliActor().name }, EraseAnswerSchema)),
         });
       }),
     );

@@ -7,9 +7,12 @@ import { action } from './action';
 import { countsText, jobProgress } from './job-progress';
 import { parseOptions } from './options';
 import type { CliIo } from './output';
-import { withRuntime } from './runtime';
+import { answerSchema } from './deployed';
+import { onTarget } from './runtime';
 
 const ExpireOptionsSchema = z.object({ dryRun: z.boolean().default(false) });
+
+const ExpireAnswerSchema = answerSchema<ExpireReport>({ dryRun: z.boolean(), expired: z.number(), purged: z.number(), projectEnd: z.string() });
 
 export function expireText(r: ExpireReport): string {
   const lines = [
@@ -31,16 +34,20 @@ export function registerExpireCommand(program: Command, io: CliIo, setExit: (cod
     .description('purge records past the project end date or a policy maximum retention; at project end, report crypto-shredding')
     .option('--dry-run', 'count what would go without touching anything', false)
     .action(
-      action(io, setExit, async (raw: unknown, { globals }) => {
+      action(io, setExit, async (raw: unknown, context) => {
         const options = parseOptions(ExpireOptionsSchema, raw);
-        return withRuntime(globals, async (runtime) => {
-          const progress = jobProgress(io, globals.json, 'expire');
-          try {
-            const report = await expire(runtime.ctx, { dryRun: options.dryRun, keyManager: new ReportingKeyManager(), progress: progress.sink });
-            return { exitCode: 0, json: report, text: expireText(report) };
-          } finally {
-            progress.stop();
-          }
+        const present = (report: ExpireReport) => ({ exitCode: 0, json: report, text: expireText(report) });
+        return onTarget(context, {
+          local: async (runtime) => {
+            const progress = jobProgress(io, context.globals.json, 'expire');
+            try {
+              return present(await expire(runtime.ctx, { dryRun: options.dryRun, keyManager: new ReportingKeyManager(), progress: progress.sink }));
+            } finally {
+              progress.stop();
+            }
+          },
+          // Deployed, the expiry function schedules the content key's deletion itself once the project has ended.
+          deployed: async (stack) => present(await stack.invoke('expire', { dryRun: options.dryRun }, ExpireAnswerSchema)),
         });
       }),
     );

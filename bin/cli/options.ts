@@ -6,6 +6,8 @@ export const GlobalOptionsSchema = z.object({
   config: z.string().min(1).default('steward.config.json'),
   local: z.boolean().default(false),
   stateDir: z.string().min(1).default('.steward'),
+  /** Without --local: the outputs of the deployed stack (`cdk deploy --outputs-file`). */
+  outputs: z.string().min(1).default('steward.outputs.json'),
   now: z
     .string()
     .refine((s) => /^\d{4}-\d{2}-\d{2}(T[\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/.test(s) && !Number.isNaN(Date.parse(s)), {

@@ -24,6 +24,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
     .option('--config <file>', 'project config file', 'steward.config.json')
     .option('--local', 'run against embedded local services (state under --state-dir)', false)
     .option('--state-dir <dir>', 'where --local keeps its state', '.steward')
+    .option('--outputs <file>', 'without --local: the deployed stack\'s outputs (cdk deploy --outputs-file)', 'steward.outputs.json')
     .option('--now <iso>', 'set the clock for local runs (the emulator follows it)')
     .option('--json', 'print one JSON document instead of text', false)
     .showHelpAfterError()

@@ -7,9 +7,12 @@ import { countsText, jobProgress } from './job-progress';
 import { parseOptions } from './options';
 import type { CliIo } from './output';
 import { ShardsSchema } from './refresh-command';
-import { withRuntime } from './runtime';
+import { answerSchema } from './deployed';
+import { onTarget } from './runtime';
 
 const PurgeOptionsSchema = z.object({ dryRun: z.boolean().default(false), shard: ShardsSchema });
+
+const PurgeAnswerSchema = answerSchema<PurgeJobReport>({ dryRun: z.boolean(), pending: z.number(), purged: z.number(), cascaded: z.number() });
 
 export function purgeText(r: PurgeJobReport): string {
   const head = r.dryRun
@@ -25,16 +28,20 @@ export function registerPurgeCommand(program: Command, io: CliIo, setExit: (code
     .option('--dry-run', 'show what would go, by reason, spec and kind, without touching anything', false)
     .option('--shard <n...>', 'sweep only these due-index shards')
     .action(
-      action(io, setExit, async (raw: unknown, { globals }) => {
+      action(io, setExit, async (raw: unknown, context) => {
         const options = parseOptions(PurgeOptionsSchema, raw);
-        return withRuntime(globals, async (runtime) => {
-          const progress = jobProgress(io, globals.json, 'purge');
-          try {
-            const report = await purge(runtime.ctx, { dryRun: options.dryRun, progress: progress.sink, ...(options.shard ? { shards: options.shard } : {}) });
-            return { exitCode: 0, json: report, text: purgeText(report) };
-          } finally {
-            progress.stop();
-          }
+        const shards = options.shard ? { shards: options.shard } : {};
+        const present = (report: PurgeJobReport) => ({ exitCode: 0, json: report, text: purgeText(report) });
+        return onTarget(context, {
+          local: async (runtime) => {
+            const progress = jobProgress(io, context.globals.json, 'purge');
+            try {
+              return present(await purge(runtime.ctx, { dryRun: options.dryRun, progress: progress.sink, ...shards }));
+            } finally {
+              progress.stop();
+            }
+          },
+          deployed: async (stack) => present(await stack.invoke('purge', { dryRun: options.dryRun, ...shards }, PurgeAnswerSchema)),
         });
       }),
     );

@@ -4,7 +4,11 @@ import { quotaPlan, type QuotaPlanReport } from '../../lib/jobs/quota-plan';
 import { action } from './action';
 import { countsText } from './job-progress';
 import type { CliIo } from './output';
-import { withRuntime } from './runtime';
+import * as z from 'zod';
+import { answerSchema } from './deployed';
+import { onTarget } from './runtime';
+
+const QuotaPlanAnswerSchema = answerSchema<QuotaPlanReport>({ at: z.string(), sources: z.array(z.looseObject({ source: z.string() })) });
 
 export function quotaPlanText(r: QuotaPlanReport): string {
   const lines = [`quota plan at ${r.at} (project ends ${r.projectEnd})`];
@@ -29,11 +33,12 @@ export function registerQuotaCommand(program: Command, io: CliIo, setExit: (code
     .command('plan')
     .description('requests/day to keep every record fresh, headroom for collection, largest compliant corpus, first missed deadline')
     .action(
-      action(io, setExit, async (_raw: unknown, { globals }) =>
-        withRuntime(globals, async (runtime) => {
-          const report = await quotaPlan(runtime.ctx);
-          return { exitCode: 0, json: report, text: quotaPlanText(report) };
-        }),
-      ),
+      action(io, setExit, async (_raw: unknown, context) => {
+        const present = (report: QuotaPlanReport) => ({ exitCode: 0, json: report, text: quotaPlanText(report) });
+        return onTarget(context, {
+          local: async (runtime) => present(await quotaPlan(runtime.ctx)),
+          deployed: async (stack) => present(await stack.invoke('quota-plan', {}, QuotaPlanAnswerSchema)),
+        });
+      }),
     );
 }

@@ -9,7 +9,8 @@ import { renderReport, REPORT_FORMATS, type ReportFormat } from '../../lib/jobs/
 import { action } from './action';
 import { parseOptions } from './options';
 import type { CliIo, CommandResult } from './output';
-import { withRuntime } from './runtime';
+import { answerSchema } from './deployed';
+import { onTarget } from './runtime';
 
 const ReportOptionsSchema = z
   .object({
@@ -26,9 +27,15 @@ export function reportSummary(r: ComplianceReport): string {
   ].join('\n');
 }
 
+const ReportAnswerSchema = answerSchema<ComplianceReport>({ ok: z.boolean(), generatedAt: z.string(), project: z.looseObject({ id: z.string() }) });
+
 /** The command's work on a job context (tests call this directly). */
 export async function runReport(ctx: JobContext, options: { format: ReportFormat; out?: string }): Promise<CommandResult> {
-  const report = await complianceReport(ctx);
+  return presentReport(await complianceReport(ctx), options);
+}
+
+/** Render a report as asked, to the terminal or to `--out`; exit 1 when anything is overdue. */
+async function presentReport(report: ComplianceReport, options: { format: ReportFormat; out?: string }): Promise<CommandResult> {
   const rendered = renderReport(report, options.format);
   const exitCode = report.ok ? EXIT_OK : EXIT_VIOLATION;
   if (options.out) {
@@ -45,9 +52,13 @@ export function registerReportCommand(program: Command, io: CliIo, setExit: (cod
     .option('--format <format>', `md, html (one self-contained file with charts) or json`, 'md')
     .option('--out <file>', 'write the report to this file (default: print it)')
     .action(
-      action(io, setExit, async (raw: unknown, { globals }) => {
+      action(io, setExit, async (raw: unknown, context) => {
         const options = parseOptions(ReportOptionsSchema, raw);
-        return withRuntime(globals, (runtime) => runReport(runtime.ctx, options));
+        return onTarget(context, {
+          local: (runtime) => runReport(runtime.ctx, options),
+          // The report function answers the JSON report; it is rendered here, so every format works deployed too.
+          deployed: async (stack) => presentReport(await stack.invoke('report', {}, ReportAnswerSchema), options),
+        });
       }),
     );
 }

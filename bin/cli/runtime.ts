@@ -1,10 +1,12 @@
-/** Opening the runtime a command runs on: embedded local services with `--local`, the deployed stack otherwise. */
+/** Opening what a command runs on: embedded local services with `--local`, the deployed stack otherwise. */
 import { loadProjectConfig } from '../../lib/config/load';
 import type { ProjectConfig } from '../../lib/config/schema';
 import { BadInputError } from '../../lib/domain/errors';
 import type { Actor } from '../../lib/jobs/context';
 import { openLocalRuntime, type LocalRuntime, type LocalRuntimeOptions } from '../../lib/local/runtime';
-import type { GlobalOptions } from './options';
+import { openDeployedStack, readStackOutputs, type DeployedStack } from './deployed';
+import type { CommandContext } from './action';
+import type { CommandResult } from './output';
 import packageJson from '../../package.json';
 
 export const COLLECTOR_VERSION = `steward/${packageJson.version}`;
@@ -15,23 +17,36 @@ export function cliActor(): Actor {
   return { type: 'researcher', name };
 }
 
-/**
- * Run `fn` on the runtime the global options select, and close it whatever happens. `validate` checks the
- * command's input against the config first: bad input fails before anything (even the state dir) is written.
- */
-export async function withRuntime<T>(
-  globals: GlobalOptions,
-  fn: (runtime: LocalRuntime) => Promise<T>,
-  extra: Partial<Omit<LocalRuntimeOptions, 'config' | 'stateDir' | 'now'>> & { validate?: (config: ProjectConfig) => void } = {},
-): Promise<T> {
-  if (!globals.local) {
-    throw new BadInputError(
-      'this build of steward runs against embedded local services only: add --local (state is kept under --state-dir, default .steward)',
-    );
-  }
+/** A command's work on each target. */
+export interface TargetWork {
+  /** `--local`: the jobs in-process on embedded services and the emulator. */
+  readonly local: (runtime: LocalRuntime) => Promise<CommandResult>;
+  /** Without `--local`: the job functions of the deployed stack; absent for commands that only run locally. */
+  readonly deployed?: (stack: DeployedStack, config: ProjectConfig) => Promise<CommandResult>;
+}
+
+export interface TargetOptions extends Partial<Omit<LocalRuntimeOptions, 'config' | 'stateDir' | 'now'>> {
+  /** Checks the command's input against the config: bad input fails before anything is opened or written. */
+  readonly validate?: (config: ProjectConfig) => void;
+}
+
+/** Run a command's work on the target the global options select, and close it whatever happens. */
+export async function onTarget({ globals, io }: CommandContext, work: TargetWork, options: TargetOptions = {}): Promise<CommandResult> {
   const config = await loadProjectConfig(globals.config);
-  const { validate, ...runtimeOptions } = extra;
+  const { validate, ...runtimeOptions } = options;
   validate?.(config);
+  if (!globals.local) {
+    if (!work.deployed) throw new BadInputError('this command runs on the embedded local services only: add --local');
+    if (globals.now) throw new BadInputError('--now sets the clock of --local runs only; the deployed jobs run on AWS time (drop --now, or add --local)');
+    // A job may run for minutes: say what is being waited for, on a terminal only (--json and pipes stay clean).
+    const notice = io.isTty && !globals.json ? (text: string) => io.stderr(text) : undefined;
+    const stack = openDeployedStack(await readStackOutputs(globals.outputs, config), notice ? { notice } : {});
+    try {
+      return await work.deployed(stack, config);
+    } finally {
+      stack.close();
+    }
+  }
   const runtime = await openLocalRuntime({
     config,
     stateDir: globals.stateDir,
@@ -41,7 +56,7 @@ export async function withRuntime<T>(
     ...runtimeOptions,
   });
   try {
-    return await fn(runtime);
+    return await work.local(runtime);
   } finally {
     await runtime.close();
   }

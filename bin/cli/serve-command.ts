@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { action } from './action';
 import type { CliIo } from './output';
-import { withRuntime } from './runtime';
+import { onTarget } from './runtime';
 
 /** Resolves on Ctrl-C or SIGTERM. */
 export function untilStopped(): Promise<void> {
@@ -17,8 +17,9 @@ export function registerServeCommand(program: Command, io: CliIo, setExit: (code
     .command('serve')
     .description('keep the local services (DynamoDB Local, S3) and the TikTok API emulator running until Ctrl-C')
     .action(
-      action(io, setExit, async (_raw: unknown, { globals }) =>
-        withRuntime(globals, async (runtime) => {
+      action(io, setExit, async (_raw: unknown, context) =>
+        onTarget(context, {
+          local: async (runtime) => {
           const endpoints = {
             dynamodb: runtime.services.dynamoEndpoint,
             s3: runtime.services.s3Endpoint,
@@ -29,6 +30,7 @@ export function registerServeCommand(program: Command, io: CliIo, setExit: (code
           io.stderr(`${runtime.services.describe([runtime.tables.ledger, runtime.tables.audit])}\n  TikTok API emulator ${runtime.emulator.url}\n\nPress Ctrl-C to stop.`);
           await untilStopped();
           return { exitCode: 0, json: { ok: true, endpoints }, text: 'stopped' };
+          },
         }),
       ),
     );

@@ -10,10 +10,12 @@ import { parseJson } from '../../lib/domain/json';
 import { checkCertificate, parseCertificate, type CertificateCheck, type DeletionCertificate } from '../../lib/jobs/certify';
 import type { JobContext } from '../../lib/jobs/context';
 import { verify, type VerifyReport } from '../../lib/jobs/verify';
+import type { DeployedStack } from './deployed';
 import { action } from './action';
 import { parseOptions } from './options';
 import type { CliIo, CommandResult } from './output';
-import { withRuntime } from './runtime';
+import { answerSchema } from './deployed';
+import { onTarget } from './runtime';
 
 const VerifyOptionsSchema = z.object({ certificate: z.string().min(1).optional() }).strict();
 
@@ -53,14 +55,28 @@ export async function readCertificate(file: string): Promise<DeletionCertificate
   return parseCertificate(json, `--certificate ${file}`);
 }
 
+type CertificateFile = { file: string; cert: DeletionCertificate };
+
+const presentCheck = (certificate: CertificateFile, check: CertificateCheck): CommandResult => ({
+  exitCode: check.ok ? EXIT_OK : EXIT_VIOLATION,
+  json: check,
+  text: certificateCheckText(certificate.file, check),
+});
+const presentVerify = (report: VerifyReport): CommandResult => ({ exitCode: report.ok ? EXIT_OK : EXIT_VIOLATION, json: report, text: verifyText(report) });
+
 /** The command's work on a job context (tests call this directly). */
-export async function runVerify(ctx: JobContext, options: { certificate?: { file: string; cert: DeletionCertificate } }): Promise<CommandResult> {
-  if (options.certificate) {
-    const check = await checkCertificate(ctx, options.certificate.cert);
-    return { exitCode: check.ok ? EXIT_OK : EXIT_VIOLATION, json: check, text: certificateCheckText(options.certificate.file, check) };
-  }
-  const report = await verify(ctx);
-  return { exitCode: report.ok ? EXIT_OK : EXIT_VIOLATION, json: report, text: verifyText(report) };
+export async function runVerify(ctx: JobContext, options: { certificate?: CertificateFile }): Promise<CommandResult> {
+  if (options.certificate) return presentCheck(options.certificate, await checkCertificate(ctx, options.certificate.cert));
+  return presentVerify(await verify(ctx));
+}
+
+const CheckAnswerSchema = answerSchema<CertificateCheck>({ ok: z.boolean(), checkedAt: z.string(), purges: z.number(), problems: z.array(z.string()) });
+const VerifyAnswerSchema = answerSchema<VerifyReport>({ ok: z.boolean(), checkedAt: z.string(), violations: z.array(z.looseObject({ kind: z.string(), message: z.string() })) });
+
+/** The same on the deployed stack: the compliance-check function, asked for the violations themselves. */
+async function runVerifyDeployed(stack: DeployedStack, options: { certificate?: CertificateFile }): Promise<CommandResult> {
+  if (options.certificate) return presentCheck(options.certificate, await stack.invoke('verify', { certificate: options.certificate.cert }, CheckAnswerSchema));
+  return presentVerify(await stack.invoke('verify', { details: true }, VerifyAnswerSchema));
 }
 
 export function registerVerifyCommand(program: Command, io: CliIo, setExit: (code: number) => void): void {
@@ -69,10 +85,13 @@ export function registerVerifyCommand(program: Command, io: CliIo, setExit: (cod
     .description('recompute the audit log and cross-check ledger, storage and obligations (exit 1 with the violations); --certificate re-checks a deletion certificate')
     .option('--certificate <file>', 'a certificate written by `steward certify`: re-check it against the log')
     .action(
-      action(io, setExit, async (raw: unknown, { globals }) => {
+      action(io, setExit, async (raw: unknown, context) => {
         const options = parseOptions(VerifyOptionsSchema, raw);
-        const certificate = options.certificate ? { file: options.certificate, cert: await readCertificate(options.certificate) } : undefined;
-        return withRuntime(globals, (runtime) => runVerify(runtime.ctx, certificate ? { certificate } : {}));
+        const certificate = options.certificate ? { certificate: { file: options.certificate, cert: await readCertificate(options.certificate) } } : {};
+        return onTarget(context, {
+          local: (runtime) => runVerify(runtime.ctx, certificate),
+          deployed: (stack) => runVerifyDeployed(stack, certificate),
+        });
       }),
     );
 }

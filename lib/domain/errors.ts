@@ -18,6 +18,9 @@ export class BadInputError extends StewardError {
     options?: ErrorOptions,
   ) {
     super(problems.length > 0 ? `${message}\n${problems.map((p) => `  - ${p}`).join('\n')}` : message, options);
+    // Spelled out, not taken from the class: minified Lambda bundles rename classes, and the CLI recognises a
+    // job's bad input by this name in the function's error answer (exit 2).
+    this.name = 'BadInputError';
   }
 }
 

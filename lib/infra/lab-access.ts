@@ -1,9 +1,12 @@
 /**
  * Lab access: one read-only role per lab member who has an IAM principal in the config, and the access trail
- * (CloudTrail data events on the record objects) that shows which researcher read what.
+ * (CloudTrail data events on the record objects) that shows which researcher read what. Members may also invoke
+ * the jobs that only read (audit queries, reports, certificates, the quota plan), which is how `steward audit`,
+ * `report`, `certify` and `quota plan` run against the stack with a member's credentials.
  */
 import * as cloudtrail from 'aws-cdk-lib/aws-cloudtrail';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Duration, Stack } from 'aws-cdk-lib';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
@@ -30,6 +33,8 @@ export interface LabAccessProps {
   /** Members read the HMAC key to look records up in the audit log by id. */
   readonly hashKey: secretsmanager.ISecret;
   readonly members: readonly LabMember[];
+  /** Job functions that only read, which members may invoke. */
+  readonly readOnlyJobs?: readonly lambda.IFunction[];
   /** @default Duration.hours(1) */
   readonly maxSessionDuration?: Duration;
 }
@@ -57,6 +62,9 @@ export class LabAccess extends Construct {
         statements: [
           ...vaultStatements(vault, MEMBER_ACCESS),
           new iam.PolicyStatement({ sid: 'ReadHashKey', actions: ['secretsmanager:GetSecretValue'], resources: [props.hashKey.secretArn] }),
+          ...(props.readOnlyJobs?.length
+            ? [new iam.PolicyStatement({ sid: 'InvokeReadOnlyJobs', actions: ['lambda:InvokeFunction'], resources: props.readOnlyJobs.map((f) => f.functionArn) })]
+            : []),
           new iam.PolicyStatement({
             sid: 'DecryptHashKey',
             actions: ['kms:Decrypt'],

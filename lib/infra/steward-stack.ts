@@ -62,6 +62,9 @@ const FIXED_SCHEDULES: readonly { job: JobName; name: string; expression: string
   { job: 'verify', name: 'compliance-check', expression: 'cron(30 5 * * ? *)', description: 'Daily compliance check: audit log, ledger vs storage, overdue obligations' },
 ];
 
+/** Jobs that write nothing (beyond their own logs): lab members may run them with their read-only roles. */
+export const MEMBER_JOBS: readonly JobName[] = ['audit-query', 'report', 'certify', 'quota-plan'];
+
 export class StewardStack extends Stack {
   public readonly vault: DataVault;
   public readonly secrets: ProjectSecrets;
@@ -126,7 +129,13 @@ export class StewardStack extends Stack {
       stateMachines: this.refresh ? { 'refresh-sweep': this.refresh.stateMachine } : {},
       overdueObligationsAlarm: jobNames.includes('verify'),
     });
-    this.labAccess = new LabAccess(this, 'LabAccess', { projectId, vault: this.vault, hashKey: this.secrets.hashKey, members: config.members });
+    this.labAccess = new LabAccess(this, 'LabAccess', {
+      projectId,
+      vault: this.vault,
+      hashKey: this.secrets.hashKey,
+      members: config.members,
+      readOnlyJobs: MEMBER_JOBS.filter((job) => jobNames.includes(job)).map((job) => this.jobs.get(job).fn),
+    });
 
     const output = (key: keyof typeof STACK_OUTPUTS, value: string, description: string) =>
       new CfnOutput(this, STACK_OUTPUTS[key], { value, description });

@@ -3,6 +3,7 @@
  * the collector cannot delete objects, member roles cannot write, no role has managed policies, and nothing
  * grants access to a public principal.
  */
+import { MEMBER_JOBS } from '../../lib/infra/steward-stack';
 import { allowedActions, canDo, covers, exampleConfig, logicalId, roleStatements, synthStack, type Statement } from './support';
 
 const config = exampleConfig((doc) => {
@@ -168,10 +169,27 @@ describe('member roles', () => {
     expect([...allowedActions(statements)].filter((a) => /Put|Update|Delete|Write|Create|Encrypt|GenerateDataKey/.test(a))).toEqual([]);
   });
 
-  it.each(['ada', 'linus'])('%s reaches only this project: its bucket, tables and keys', (name) => {
-    const project = [stack.vault.bucket, stack.vault.ledgerTable, stack.vault.auditTable, stack.vault.contentKey, stack.vault.evidenceKey, stack.secrets.hashKey].map((c) =>
-      logicalId(stack, c),
-    );
+  it.each(['ada', 'linus'])('%s may invoke the read-only jobs and no other', (name) => {
+    const invoke = memberRole(name).filter((s) => s.Action.includes('lambda:InvokeFunction'));
+    expect(invoke).toHaveLength(1);
+    expect(invoke[0]!.Action).toEqual(['lambda:InvokeFunction']);
+    const fnId = (job: string) => logicalId(stack, stack.jobs.get(job as never).fn);
+    const invocable = JSON.stringify(invoke[0]!.Resource);
+    for (const job of MEMBER_JOBS) expect([job, invocable.includes(fnId(job))]).toEqual([job, true]);
+    for (const job of ['collect', 'refresh-shard', 'purge', 'expire', 'erase', 'verify']) expect([job, invocable.includes(fnId(job))]).toEqual([job, false]);
+    expect(invoke[0]!.Resource).toHaveLength(MEMBER_JOBS.length);
+  });
+
+  it.each(['ada', 'linus'])('%s reaches only this project: its bucket, tables, keys and read-only jobs', (name) => {
+    const project = [
+      stack.vault.bucket,
+      stack.vault.ledgerTable,
+      stack.vault.auditTable,
+      stack.vault.contentKey,
+      stack.vault.evidenceKey,
+      stack.secrets.hashKey,
+      ...MEMBER_JOBS.map((job) => stack.jobs.get(job).fn),
+    ].map((c) => logicalId(stack, c));
     for (const s of memberRole(name)) {
       for (const resource of s.Resource) expect(project.some((id) => JSON.stringify(resource).includes(id))).toBe(true);
     }

@@ -71,10 +71,10 @@ describe('steward CLI', () => {
     expect(await runCli(['frobnicate'], captureIo())).toBe(2);
   });
 
-  it('refuses to run without --local, saying what to do', async () => {
+  it('without --local and without the stack\'s outputs, says how to get them or to add --local', async () => {
     const io = captureIo();
-    expect(await runCli(['--config', configFile('good.json', GOOD), 'collect'], io)).toBe(2);
-    expect(io.err).toMatch(/add --local/);
+    expect(await runCli(['--config', configFile('good.json', GOOD), '--outputs', join(workDir, 'no-outputs.json'), 'collect'], io)).toBe(2);
+    expect(io.err).toMatch(/cdk deploy .*--outputs-file .*no-outputs\.json.*add --local/);
   });
 
   it('reports bad input as JSON with --json', async () => {

@@ -1,0 +1,228 @@
+/**
+ * The CLI without --local, as a lab runs it against its deployed stack: it reads the stack's outputs file and
+ * invokes the job functions. Lambda is played by the real handlers in-process (on the local services and the
+ * emulator, with the environment the stack sets), behind aws-sdk-client-mock on the Lambda and Step Functions
+ * clients, so each command goes CLI -> SDK request -> handler -> job -> DynamoDB/S3 and back.
+ */
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { DeleteObjectCommand } from '@aws-sdk/client-s3';
+import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { mockClient } from 'aws-sdk-client-mock';
+import { runCli } from '../../../bin/cli/program';
+import type { CliIo } from '../../../bin/cli/output';
+import { functionEnvOf, JOB_ENV, stackNameOf, STACK_OUTPUTS } from '../../../lib/config/deployed';
+import { parseJson } from '../../../lib/domain/json';
+import { recordKeyOf, type ActiveRecord } from '../../../lib/domain/records';
+import { DUE_SHARDS } from '../../../lib/store/tables';
+import { destroyTestClients, testS3Client } from '../../support/local-aws';
+import { deployedFixture, lambdaContext, type DeployedFixture } from '../lambdas/support';
+
+type Handler = (event: unknown, context: unknown) => Promise<unknown>;
+const JOBS = ['collect', 'purge', 'refresh-shard', 'verify', 'audit-query', 'report', 'certify', 'expire', 'erase', 'quota-plan'] as const;
+const functionName = (job: string) => `Steward-test-project-${job}`;
+const STATE_MACHINE = 'arn:aws:states:eu-central-1:123456789012:stateMachine:steward-test-project-refresh';
+const FAR_FUTURE = new Date('2099-01-01T00:00:00Z');
+
+function captureIo(): CliIo & { out: string; err: string } {
+  const io = { out: '', err: '', isTty: false, stdout: (t: string) => void (io.out += `${t}\n`), stderr: (t: string) => void (io.err += `${t}\n`) };
+  return io;
+}
+
+describe('steward without --local: the deployed stack', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'steward-deployed-'));
+  const configFile = join(dir, 'steward.config.json');
+  const outputsFile = join(dir, 'steward.outputs.json');
+  const lambda = mockClient(LambdaClient);
+  const sfn = mockClient(SFNClient);
+  const invoked: { job: string; event: Record<string, unknown> }[] = [];
+  let fx: DeployedFixture;
+  let handlers: Record<string, Handler>;
+
+  /** Run the CLI against the deployed stack; returns the exit code and what it printed. */
+  async function steward(...args: string[]) {
+    const io = captureIo();
+    const code = await runCli(['--config', configFile, '--outputs', outputsFile, ...args], io);
+    return { code, out: io.out, err: io.err, json: () => parseJson(io.out) as any };
+  }
+
+  async function activeVideos(): Promise<ActiveRecord[]> {
+    const { ledger } = fx.stores();
+    const all: ActiveRecord[] = [];
+    for (let shard = 0; shard < DUE_SHARDS; shard++) all.push(...(await ledger.queryDue(shard, FAR_FUTURE, { limit: 1000 })).records);
+    return all.filter((r) => r.ref.kind === 'video');
+  }
+
+  beforeAll(async () => {
+    fx = await deployedFixture('cli', { tiktok: true, env: { [functionEnvOf('purge')]: functionName('purge'), [JOB_ENV.s3Versioning]: 'auto', STEWARD_RESEARCHER: 'ada' } });
+    handlers = Object.fromEntries(JOBS.map((job) => [functionName(job), (require(`../../../lambdas/${job}`) as { handler: Handler }).handler]));
+    // Lambda's contract: the handler's result is the payload; a thrown error comes back as FunctionError with
+    // { errorType, errorMessage }.
+    lambda.on(InvokeCommand).callsFake(async (input: { FunctionName: string; Payload: Uint8Array }) => {
+      const handler = handlers[input.FunctionName];
+      if (!handler) throw Object.assign(new Error(`Function not found: ${input.FunctionName}`), { name: 'ResourceNotFoundException' });
+      const event = JSON.parse(Buffer.from(input.Payload).toString('utf8')) as Record<string, unknown>;
+      invoked.push({ job: input.FunctionName.replace('Steward-test-project-', ''), event });
+      try {
+        const result = await handler(event, lambdaContext(input.FunctionName));
+        return { StatusCode: 200, Payload: Buffer.from(JSON.stringify(result)) };
+      } catch (error) {
+        const e = error as Error;
+        return { StatusCode: 200, FunctionError: 'Unhandled', Payload: Buffer.from(JSON.stringify({ errorType: e.name, errorMessage: e.message })) };
+      }
+    });
+    sfn.on(StartExecutionCommand).resolves({ executionArn: `${STATE_MACHINE.replace(':stateMachine:', ':execution:')}:manual-1`, startDate: new Date('2026-11-24T10:00:00Z') });
+    writeFileSync(configFile, JSON.stringify(fx.config));
+    writeFileSync(
+      outputsFile,
+      JSON.stringify({
+        [stackNameOf(fx.config.project.id)]: {
+          [STACK_OUTPUTS.region]: 'eu-central-1',
+          [STACK_OUTPUTS.bucket]: fx.bucket,
+          [STACK_OUTPUTS.functionNames]: JSON.stringify(Object.fromEntries(JOBS.map((job) => [job, functionName(job)]))),
+          [STACK_OUTPUTS.refreshStateMachineArn]: STATE_MACHINE,
+        },
+      }),
+    );
+    const collected = await steward('--json', 'collect', '--spec', 'climate-videos');
+    expect(collected.code).toBe(0);
+    expect(collected.json().specs[0].newRecords).toBeGreaterThan(20);
+  });
+  afterAll(async () => {
+    lambda.restore();
+    sfn.restore();
+    await fx.close();
+    destroyTestClients();
+  });
+
+  it('collect runs the collect function: what it reports is what the ledger holds', async () => {
+    const again = await steward('collect', '--spec', 'climate-videos');
+    expect(again.code).toBe(0);
+    expect(again.out).toMatch(/collect run \S+\n\s+climate-videos\s+0 new, \d+ changed, \d+ unchanged/);
+    expect(invoked.filter((i) => i.job === 'collect').map((i) => i.event)).toEqual([{ spec: 'climate-videos' }, { spec: 'climate-videos' }]);
+    const unchanged = Number(/(\d+) unchanged/.exec(again.out)![1]) + Number(/(\d+) changed/.exec(again.out)![1]);
+    expect(unchanged).toBe((await activeVideos()).length);
+  });
+
+  it('audit --record answers the history of one record, by its keyed hash', async () => {
+    const [video] = await activeVideos();
+    const result = await steward('--json', 'audit', '--record', recordKeyOf(video!.ref));
+    expect(result.code).toBe(0);
+    const answer = result.json();
+    expect(answer.query).toMatchObject({ by: 'record', value: recordKeyOf(video!.ref) });
+    expect(answer.events.map((e: { action: string }) => e.action)).toContain('record.collected');
+    expect(JSON.stringify(answer.events)).not.toContain(video!.ref.id);
+    const table = await steward('audit', '--record', recordKeyOf(video!.ref));
+    expect(table.out).toMatch(/TIME \(UTC\)\s+ACTION/);
+  });
+
+  it('quota plan counts the records the ledger holds', async () => {
+    const result = await steward('--json', 'quota', 'plan');
+    expect(result.code).toBe(0);
+    const research = result.json().sources.find((s: { source: string }) => s.source === 'research');
+    expect(research.activeRecords).toBe((await activeVideos()).length);
+  });
+
+  it('report renders the function\'s JSON report as self-contained HTML', async () => {
+    const out = join(dir, 'report.html');
+    const result = await steward('report', '--format', 'html', '--out', out);
+    expect(result.code).toBe(0);
+    expect(result.out).toMatch(/compliant: nothing is overdue/);
+    const html = readFileSync(out, 'utf8');
+    expect(html).toMatch(/^<!doctype html>/i);
+    expect(html).toContain('<svg');
+  });
+
+  it('refresh --shard runs the shard workers; refresh alone starts the sweep state machine', async () => {
+    const one = await steward('--json', 'refresh', '--shard', '3', '5');
+    expect(one.code).toBe(0);
+    expect(one.json().shards.map((s: { shard: number; done: boolean }) => [s.shard, s.done])).toEqual([
+      [3, true],
+      [5, true],
+    ]);
+    expect(invoked.filter((i) => i.job === 'refresh-shard').map((i) => i.event)).toEqual([
+      { shard: 3, round: 0 },
+      { shard: 5, round: 0 },
+    ]);
+    const sweep = await steward('refresh');
+    expect(sweep.code).toBe(0);
+    expect(sweep.out).toContain('describe-execution --execution-arn arn:aws:states:eu-central-1:123456789012:execution:');
+    expect(sfn.commandCalls(StartExecutionCommand)[0]!.args[0].input).toEqual({ stateMachineArn: STATE_MACHINE, input: '{}' });
+  });
+
+  it('purge and expire --dry-run count and change nothing', async () => {
+    const before = (await activeVideos()).length;
+    const purge = await steward('--json', 'purge', '--dry-run');
+    expect(purge.code).toBe(0);
+    expect(purge.json()).toMatchObject({ dryRun: true, pending: 0, purged: 0 });
+    const expire = await steward('--json', 'expire', '--dry-run');
+    expect(expire.code).toBe(0);
+    expect(expire.json()).toMatchObject({ dryRun: true, expired: 0, projectEnded: false });
+    expect((await activeVideos()).length).toBe(before);
+  });
+
+  it('erase, certify and verify --certificate: a deletion filed, done and proven through the functions', async () => {
+    const [video] = await activeVideos();
+    const key = recordKeyOf(video!.ref);
+    const erased = await steward('--json', 'erase', '--video', video!.ref.id);
+    expect(erased.code).toBe(0);
+    expect(erased.json()).toMatchObject({ kind: 'video', wasStored: true });
+    expect(invoked.filter((i) => i.job === 'erase').at(-1)!.event).toEqual({ video: video!.ref.id, requestedBy: 'ada' });
+    expect((await fx.stores().ledger.getRecords([video!.ref])).get(key)).toMatchObject({ status: 'tombstoned' });
+
+    const cert = join(dir, 'cert.json');
+    const certified = await steward('certify', '--record', key, '--out', cert);
+    expect(certified.code).toBe(0);
+    expect(certified.out).toMatch(/certificate: 1 deletion\(s\) proven/);
+    expect(existsSync(join(dir, 'cert.md'))).toBe(true);
+    const checked = await steward('verify', '--certificate', cert);
+    expect([checked.code, checked.out]).toEqual([0, expect.stringMatching(/OK, 1 deletion\(s\) still proven/)]);
+  });
+
+  it('verify answers the violations themselves and exits 1 when storage and ledger disagree', async () => {
+    const clean = await steward('verify');
+    expect([clean.code, clean.out]).toEqual([0, expect.stringContaining('OK: the audit log is intact')]);
+    const [video] = await activeVideos();
+    await testS3Client().send(new DeleteObjectCommand({ Bucket: fx.bucket, Key: video!.objectKey }));
+    const broken = await steward('--json', 'verify');
+    expect(broken.code).toBe(1);
+    expect(broken.json().violations).toEqual(expect.arrayContaining([expect.objectContaining({ kind: 'record-without-object' })]));
+    expect(invoked.filter((i) => i.job === 'verify').at(-1)!.event).toEqual({ details: true });
+  });
+
+  describe('bad input: exit 2 naming the problem, nothing invoked', () => {
+    const outputsWith = (name: string, outputs: unknown) => {
+      const file = join(dir, name);
+      writeFileSync(file, typeof outputs === 'string' ? outputs : JSON.stringify(outputs));
+      return file;
+    };
+    const stack = () => stackNameOf(fx.config.project.id);
+
+    it.each([
+      ['no outputs file', () => join(dir, 'missing.json'), /--outputs: cannot read .*missing\.json \(ENOENT\).*--outputs-file/s],
+      ['an outputs file that is not JSON', () => outputsWith('bad.json', '{"Steward-'), /--outputs: .*bad\.json is not valid JSON/],
+      ['outputs of another stack only', () => outputsWith('other.json', { 'Steward-other': {} }), /has no outputs of stack Steward-test-project .*it holds Steward-other/],
+      ['FunctionNames that is not a JSON object', () => outputsWith('names.json', { [stack()]: { Region: 'eu-central-1', FunctionNames: 'collect' } }), /\$\.Steward-test-project\.FunctionNames: must be a JSON object of names/],
+      ['a bad region', () => outputsWith('region.json', { [stack()]: { Region: 'Frankfurt', FunctionNames: '{}' } }), /\$\.Steward-test-project\.Region: must be an AWS region/],
+    ])('%s', async (_what, file, message) => {
+      const calls = lambda.commandCalls(InvokeCommand).length;
+      const io = captureIo();
+      const code = await runCli(['--config', configFile, '--outputs', file(), 'quota', 'plan'], io);
+      expect([code, io.err]).toEqual([2, expect.stringMatching(message)]);
+      expect(lambda.commandCalls(InvokeCommand).length).toBe(calls);
+    });
+
+    it.each([
+      ['--now', ['--now', '2026-01-01T00:00:00Z', 'quota', 'plan'], /--now sets the clock of --local runs only/],
+      ['serve', ['serve'], /runs on the embedded local services only: add --local/],
+      ['refresh --max-requests', ['refresh', '--max-requests', '5'], /--max-requests: only for --local runs/],
+    ])('%s without --local', async (_what, args, message) => {
+      const calls = lambda.commandCalls(InvokeCommand).length;
+      const result = await steward(...args);
+      expect([result.code, result.err]).toEqual([2, expect.stringMatching(message)]);
+      expect(lambda.commandCalls(InvokeCommand).length).toBe(calls);
+    });
+  });
+});

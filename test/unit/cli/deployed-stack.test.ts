@@ -1,0 +1,59 @@
+/**
+ * How the CLI meets a deployed job's failure: a job's bad input is bad input here too (exit 2), anything else
+ * names the function and where its log is; an SDK error names the credentials to check.
+ */
+import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { mockClient } from 'aws-sdk-client-mock';
+import * as z from 'zod';
+import { DeployedJobError, openDeployedStack, type StackOutputs } from '../../../bin/cli/deployed';
+import { BadInputError } from '../../../lib/domain/errors';
+
+const OUTPUTS: StackOutputs = { stackName: 'Steward-x', region: 'eu-central-1', functionNames: { report: 'Steward-x-report' } };
+const failure = (errorType: string, errorMessage: string) => ({
+  StatusCode: 200,
+  FunctionError: 'Unhandled',
+  Payload: Buffer.from(JSON.stringify({ errorType, errorMessage, trace: [] })),
+});
+
+describe('openDeployedStack().invoke', () => {
+  const lambda = mockClient(LambdaClient);
+  const stack = openDeployedStack(OUTPUTS);
+  afterEach(() => lambda.reset());
+  afterAll(() => {
+    lambda.restore();
+    stack.close();
+  });
+
+  it('parses the answer losslessly with the schema given', async () => {
+    lambda.on(InvokeCommand).resolves({ StatusCode: 200, Payload: Buffer.from('{"ok":true,"id":7320768196569599275}') });
+    await expect(stack.invoke('report', { horizonDays: 3 }, z.object({ ok: z.boolean(), id: z.bigint() }))).resolves.toEqual({ ok: true, id: 7320768196569599275n });
+    expect(lambda.commandCalls(InvokeCommand)[0]!.args[0].input).toMatchObject({ FunctionName: 'Steward-x-report', InvocationType: 'RequestResponse' });
+    expect(Buffer.from(lambda.commandCalls(InvokeCommand)[0]!.args[0].input.Payload as Uint8Array).toString()).toBe('{"horizonDays":3}');
+  });
+
+  it("turns a job's BadInputError into bad input (exit 2)", async () => {
+    lambda.on(InvokeCommand).resolves(failure('BadInputError', 'the event is invalid:\n  - $.horizonDays: too big'));
+    const error = await stack.invoke('report', {}, z.unknown()).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(BadInputError);
+    expect((error as Error).message).toBe('report: the event is invalid:\n  - $.horizonDays: too big');
+  });
+
+  it('names the function and its log group when a job fails', async () => {
+    lambda.on(InvokeCommand).resolves(failure('DeploymentConfigurationError', 'the secret still holds the placeholder'));
+    await expect(stack.invoke('report', {}, z.unknown())).rejects.toThrow(
+      new DeployedJobError('report failed in Steward-x-report: DeploymentConfigurationError: the secret still holds the placeholder (details in the log group /aws/lambda/Steward-x-report)'),
+    );
+  });
+
+  it('says which credentials to check when the call itself fails', async () => {
+    lambda.on(InvokeCommand).rejects(Object.assign(new Error('User is not authorized to perform: lambda:InvokeFunction'), { name: 'AccessDeniedException' }));
+    await expect(stack.invoke('report', {}, z.unknown())).rejects.toThrow(/cannot invoke Steward-x-report \(report\) in eu-central-1: AccessDeniedException: .*check your AWS credentials/);
+  });
+
+  it('refuses an answer of another shape, and a job the stack does not have', async () => {
+    lambda.on(InvokeCommand).resolves({ StatusCode: 200, Payload: Buffer.from('{"ok":"yes"}') });
+    await expect(stack.invoke('report', {}, z.looseObject({ ok: z.boolean() }))).rejects.toThrow(/answered an unexpected shape \(\$\.ok: .*\); is the stack on this version of Steward\?/);
+    await expect(stack.invoke('collect', {}, z.unknown())).rejects.toThrow(/stack Steward-x has no collect function \(it has report\)/);
+    expect(lambda.commandCalls(InvokeCommand)).toHaveLength(1);
+  });
+});
