@@ -3,8 +3,8 @@
  * exactly the records the source serves, each with its object, its ledger item and one `record.collected` event.
  * Runs on DynamoDB Local and s3rver with a deterministic in-memory source (the platform is not under test here).
  */
-import { collect, type SpecSourceBinding } from '../../../lib/jobs/collect';
-import type { JobContext } from '../../../lib/jobs/context';
+import { collect, type CollectReport, type SpecSourceBinding } from '../../../lib/jobs/collect';
+import type { JobContext, ProgressSink } from '../../../lib/jobs/context';
 import type { CollectedItem, SpecSource } from '../../../lib/jobs/sources';
 import { objectKeyOf, recordKeyOf } from '../../../lib/domain/records';
 import { parseJson } from '../../../lib/domain/json';
@@ -84,6 +84,57 @@ async function expectConverged(fx: LocalJobFixture, items: readonly CollectedIte
   }
 }
 
+/** The ledger, noting the id of every run it is told about (a crashed run never returns its report). */
+function noteRuns(ledger: Ledger): { ledger: Ledger; runIds: string[] } {
+  const runIds: string[] = [];
+  const noted = new Proxy(ledger, {
+    get(obj, prop, receiver) {
+      const value = Reflect.get(obj, prop, receiver);
+      if (typeof value !== 'function') return value;
+      if (prop !== 'putRun') return value.bind(obj);
+      return (run: Parameters<Ledger['putRun']>[0]) => {
+        if (!runIds.includes(run.runId)) runIds.push(run.runId);
+        return value.call(obj, run);
+      };
+    },
+  });
+  return { ledger: noted, runIds };
+}
+
+/** A progress sink keeping the last new-record count a run reported. */
+function lastReportedNew(): { sink: ProgressSink; value: () => number } {
+  let reported = 0;
+  return { sink: (event) => (reported = event.counts?.new ?? reported), value: () => reported };
+}
+
+/**
+ * The counts add up across the crash: every record was registered by exactly one of the two runs; the rerun
+ * reports as new exactly the records it registered (so crashed-run records + rerun newRecords = distinct records,
+ * nothing counted twice), in its answer, its run record and its run.finished event; the crashed run never
+ * reported more new records than it registered.
+ */
+async function expectCountsAddUp(
+  fx: LocalJobFixture,
+  items: readonly CollectedItem[],
+  crashed: { runId: string; reportedNew: number },
+  rerun: CollectReport,
+): Promise<void> {
+  const records = await fx.ctx.ledger.getRecords(items.map((i) => i.ref));
+  const byRun = new Map<string, number>();
+  for (const record of records.values()) {
+    if (record.status === 'active') byRun.set(record.provenance.runId, (byRun.get(record.provenance.runId) ?? 0) + 1);
+  }
+  expect([...byRun.keys()].filter((id) => id !== crashed.runId && id !== rerun.runId)).toEqual([]);
+  const registeredByCrashed = byRun.get(crashed.runId) ?? 0;
+  const rerunNew = rerun.specs[0]!.newRecords;
+  expect(byRun.get(rerun.runId) ?? 0).toBe(rerunNew);
+  expect(registeredByCrashed + rerunNew).toBe(items.length);
+  expect(crashed.reportedNew).toBeLessThanOrEqual(registeredByCrashed);
+  expect((await fx.ctx.ledger.getRun(rerun.runId))?.counts).toMatchObject({ newRecords: rerunNew });
+  const finished = (await fx.ctx.audit.byChain(rerun.runId)).events.find((e) => e.action === 'run.finished');
+  expect(finished?.counts).toMatchObject({ newRecords: rerunNew });
+}
+
 type Port = 'ledger' | 'objects' | 'audit';
 const CRASH_POINTS: Array<[string, Port, string, number]> = [
   ['the first in-flight checkpoint', 'ledger', 'putCheckpoint', 1],
@@ -121,15 +172,20 @@ describe('collect converges after a crash at any write step', () => {
   it.each(CRASH_POINTS)('crash at %s (%s.%s #%i), then a rerun', async (_what, port, method, nth) => {
     // Prepare
     const fx = await fixture();
-    const crashing: JobContext = { ...fx.ctx, [port]: crashOn(fx.ctx[port] as object, method as never, nth) };
+    const runs = noteRuns(fx.ctx.ledger);
+    const noted: JobContext = { ...fx.ctx, ledger: runs.ledger };
+    const crashing: JobContext = { ...noted, [port]: crashOn(noted[port] as object, method as never, nth) };
+    const progress = lastReportedNew();
 
     // Act
-    await expect(collect(crashing, { sourceFor: () => fakeSource(items) })).rejects.toBeInstanceOf(InjectedCrash);
+    await expect(collect(crashing, { sourceFor: () => fakeSource(items), progress: progress.sink })).rejects.toBeInstanceOf(InjectedCrash);
     const rerun = await collect(fx.ctx, { sourceFor: () => fakeSource(items) });
 
     // Assess: the rerun finishes the spec, or finds it already finished (crash after its last write)
     expect(['finished', 'not-due']).toContain(rerun.specs[0]!.outcome);
     await expectConverged(fx, items);
+    expect(runs.runIds).toHaveLength(1);
+    await expectCountsAddUp(fx, items, { runId: runs.runIds[0]!, reportedNew: progress.value() }, rerun);
   });
 
   it.each([
@@ -138,9 +194,14 @@ describe('collect converges after a crash at any write step', () => {
     ['the third page of events', 4],
   ])('crash at the audit append of %s, then a rerun', async (_what, nth) => {
     const fx = await fixture();
-    await expect(collect({ ...fx.ctx, audit: crashAudit(fx.ctx.audit, nth) }, { sourceFor: () => fakeSource(items) })).rejects.toBeInstanceOf(InjectedCrash);
-    await collect(fx.ctx, { sourceFor: () => fakeSource(items) });
+    const runs = noteRuns(fx.ctx.ledger);
+    const progress = lastReportedNew();
+    const crashing: JobContext = { ...fx.ctx, ledger: runs.ledger, audit: crashAudit(fx.ctx.audit, nth) };
+    await expect(collect(crashing, { sourceFor: () => fakeSource(items), progress: progress.sink })).rejects.toBeInstanceOf(InjectedCrash);
+    const rerun = await collect(fx.ctx, { sourceFor: () => fakeSource(items) });
     await expectConverged(fx, items);
+    expect(runs.runIds).toHaveLength(1);
+    await expectCountsAddUp(fx, items, { runId: runs.runIds[0]!, reportedNew: progress.value() }, rerun);
   });
 
   it('collecting twice stores nothing twice and only re-stamps what did not change', async () => {

@@ -8,6 +8,7 @@ import {
   CommercialContentClient,
   DailyQuotaExceededError,
   ResearchApiClient,
+  type TikTokRequestEvent,
   type VideoQueryState,
 } from '../../../lib/platforms/tiktok';
 
@@ -22,6 +23,8 @@ interface Setup {
   clock: ManualClock;
   client: ResearchApiClient;
   truth: string[];
+  /** Every attempt the client made, as its onEvent hook reported it. */
+  events: TikTokRequestEvent[];
 }
 
 async function setup(options: { faults?: Partial<FaultOptions>; dailyRequests?: number } = {}): Promise<Setup> {
@@ -34,25 +37,27 @@ async function setup(options: { faults?: Partial<FaultOptions>; dailyRequests?: 
     ...(options.faults ? { faults: options.faults } : {}),
     ...(options.dailyRequests ? { quota: { dailyRequests: options.dailyRequests } } : {}),
   });
+  const events: TikTokRequestEvent[] = [];
   const client = new ResearchApiClient({
     ...CLIENT,
     baseUrl: emulator.url,
     clock,
     sleep: async () => {}, // backoff waits are policy, tested with fake timers; here they would only slow the test
     retry: { maxAttempts: 12 },
+    onEvent: (event) => events.push(event),
   });
   const truth = [...new Set([
     ...emulator.world.matchVideos({ query: QUERY, start_date: '20251231', end_date: '20260129' }, clock.now()),
     ...emulator.world.matchVideos({ query: QUERY, start_date: '20260130', end_date: '20260228' }, clock.now()),
   ])].sort();
-  return { emulator, clock, client, truth };
+  return { emulator, clock, client, truth, events };
 }
 
-async function collectAll(client: ResearchApiClient, resume?: VideoQueryState) {
+async function collectAll(client: ResearchApiClient, options: { resume?: VideoQueryState; maxCount?: number } = {}) {
   const ids: string[] = [];
-  let state = resume;
+  let state = options.resume;
   let pages = 0;
-  for await (const page of client.queryVideos({ query: QUERY, ...RANGE, maxCount: 100 }, resume)) {
+  for await (const page of client.queryVideos({ query: QUERY, ...RANGE, maxCount: options.maxCount ?? 100 }, options.resume)) {
     ids.push(...page.videos.map((v) => v.id));
     state = page.state;
     pages += 1;
@@ -80,15 +85,31 @@ describe('research client against the emulator', () => {
   });
 
   it('with 20% injected 500s, throttling, short pages and early search_id expiry it still returns exactly that set', async () => {
-    // Prepare
+    // Prepare: pages of at most 5, so the 376 videos take over a hundred requests and every fault fires many times
     const s = await setup({ faults: { internalErrorRate: 0.2, throttleRate: 0.1, shortPageRate: 0.3, searchIdEarlyExpiryRate: 0.05 } });
     running.push(s.emulator);
     // Act
-    const { ids } = await collectAll(s.client);
-    // Assess
+    const { ids, pages } = await collectAll(s.client, { maxCount: 5 });
+    // Assess: the result is exactly the truth...
     expect(new Set(ids).size).toBe(ids.length);
     expect([...ids].sort()).toEqual(s.truth);
-    expect(s.client.quota().requests).toBeGreaterThan(Math.ceil(s.truth.length / 100)); // the faults cost requests
+    // ...though the emulator really served the faults, and the client retried through each of them
+    const query = s.events.filter((e) => e.endpoint === '/v2/research/video/query/');
+    const served = (status: number, code: string) => query.filter((e) => e.httpStatus === status && e.code === code).length;
+    const ok = query.filter((e) => e.outcome === 'ok').length;
+    const internalErrors = served(500, 'internal_error');
+    const throttled = served(429, 'rate_limit_exceeded');
+    const expired = served(400, 'invalid_params');
+    expect(pages).toBeGreaterThan(Math.ceil(s.truth.length / 5)); // short pages
+    expect(ok).toBe(pages); // one success per page; every other attempt was a fault
+    expect(internalErrors).toBeGreaterThanOrEqual(10); // seed 7: 15 of 131 attempts
+    expect(throttled).toBeGreaterThanOrEqual(10); // seed 7: 17
+    expect(expired).toBeGreaterThanOrEqual(3); // seed 7: 6, each restarting its window
+    expect(query).toHaveLength(ok + internalErrors + throttled + expired); // no other kind of failure
+    expect(query.filter((e) => e.outcome === 'error' && e.httpStatus !== 400)).toEqual([]); // 500s and 429s were retried, never given up on
+    // The emulator's own books: every answered request but the throttled ones counts against the quota, 500s included
+    const usage = (await (await fetch(`${s.emulator.url}/__admin/quota?client_key=${CLIENT.clientKey}`)).json()) as { used: { research: { requests: number } } };
+    expect(usage.used.research.requests).toBe(ok + internalErrors + expired);
   });
 
   it('stops at the daily quota with a resumable state and resumes the next emulator day with no gap and no duplicate', async () => {
