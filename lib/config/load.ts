@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import type { z } from 'zod';
 import { BadInputError } from '../domain/errors';
 import { parseJson } from '../domain/json';
-import { DEFAULT_POLICIES, POLICY_IDS, PolicySchema, type Policy, type PolicyId } from '../domain/policy';
+import { CheckedPolicySchema, DEFAULT_POLICIES, POLICY_IDS, type Policy, type PolicyId } from '../domain/policy';
 import { ProjectConfigSchema, type ProjectConfig } from './schema';
 
 /** `$.specs[2].window.start` */
@@ -63,7 +63,7 @@ export function effectivePolicies(config: ProjectConfig, origin = 'config'): Rec
       out[id] = base;
       continue;
     }
-    const merged = PolicySchema.safeParse({ ...base, ...override, confirmation: { ...base.confirmation, ...override.confirmation }, id });
+    const merged = CheckedPolicySchema.safeParse({ ...base, ...override, confirmation: { ...base.confirmation, ...override.confirmation }, id });
     if (!merged.success) {
       problems.push(...formatIssues(merged.error.issues.map((i) => ({ ...i, path: ['policies', id, ...i.path] }))));
       continue;

@@ -31,8 +31,22 @@ export const PolicySchema = z
       batchLookup: z.boolean().default(true),
       /** Listed as invalid by a completed batch compliance task. */
       complianceTask: z.boolean().default(true),
-      /** Otherwise this many consecutive misses (answers that are not errors but lack the record). */
-      consecutiveMisses: z.number().int().min(1).max(30).default(3),
+      /**
+       * Otherwise this many consecutive misses (answers that are not errors but lack the record). At least 2: one
+       * such answer may be an empty page, which is never evidence.
+       */
+      consecutiveMisses: z
+        .number()
+        .int()
+        .min(2, { message: 'must be at least 2: a single answer without the record may be an empty page, which is never evidence' })
+        .max(30)
+        .default(3),
+      /**
+       * Misses count only this many hours apart (and a missed record is looked at again no sooner), so one outage
+       * that answers empty for hours cannot add up to a purge. (consecutiveMisses - 1) x missSpacingHours must stay
+       * below refreshLeadHours, so a deleted record is confirmed before its refresh deadline.
+       */
+      missSpacingHours: z.number().int().min(1).max(24 * 7).default(12),
     }),
     /** Purge within this many hours after unavailability is confirmed. */
     purgeWithinHours: z.number().int().min(1).max(24 * 30).default(24),
@@ -46,9 +60,26 @@ export const PolicySchema = z
 
 export type Policy = z.infer<typeof PolicySchema>;
 
+/**
+ * A policy with its cross-field rules checked (PolicySchema itself stays refinement-free, so the config schema can
+ * take `.partial()` of it): confirming a deletion by misses must finish inside the refresh lead time.
+ */
+export const CheckedPolicySchema = PolicySchema.superRefine((policy, ctx) => {
+  const { consecutiveMisses, missSpacingHours } = policy.confirmation;
+  const span = (consecutiveMisses - 1) * missSpacingHours;
+  if (span >= policy.refreshLeadHours) {
+    const most = Math.max(1, Math.floor((policy.refreshLeadHours - 1) / (consecutiveMisses - 1)));
+    ctx.addIssue({
+      code: 'custom',
+      path: ['confirmation', 'missSpacingHours'],
+      message: `${consecutiveMisses} misses ${missSpacingHours} h apart take ${span} h to confirm a deletion, not less than refreshLeadHours (${policy.refreshLeadHours} h): a deleted record would pass its refresh deadline unconfirmed; set missSpacingHours to at most ${most}, or lower consecutiveMisses, or raise refreshLeadHours`,
+    });
+  }
+});
+
 /** Defaults from DESIGN.md; a project config may override any field (and must then bump the version). */
 export const DEFAULT_POLICIES: Readonly<Record<PolicyId, Policy>> = {
-  'tiktok-research': PolicySchema.parse({
+  'tiktok-research': CheckedPolicySchema.parse({
     id: 'tiktok-research',
     version: 1,
     refreshWithinDays: 15,
@@ -57,7 +88,7 @@ export const DEFAULT_POLICIES: Readonly<Record<PolicyId, Policy>> = {
     atProjectEnd: 'purge-all',
     source: 'TikTok Research Tools Terms of Service: refresh at least every 15 days; delete what is no longer available; delete at project end',
   }),
-  'tiktok-commercial': PolicySchema.parse({
+  'tiktok-commercial': CheckedPolicySchema.parse({
     id: 'tiktok-commercial',
     version: 1,
     refreshWithinDays: 30,

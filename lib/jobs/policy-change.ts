@@ -16,7 +16,13 @@
  * was last reconciled to, so this costs one read per policy and shard when nothing changed. The marker is written
  * only after the walk of its shard finished: a crash means the walk is redone, which is idempotent. Each change is
  * recorded by one `policy.changed` event per shard.
+ *
+ * A marker at the version in force but with other duties means the config changed a duty and kept the version:
+ * records stamped with that version would silently follow two sets of duties. The sweep refuses that before it
+ * writes anything (`readPolicyMarkers`), naming the version to raise.
  */
+import * as z from 'zod';
+import { BadInputError } from '../domain/errors';
 import type { AuditChainWriter, RecordUpdate } from '../store/ports';
 import { DEFAULT_POLICIES, POLICY_IDS, type Policy, type PolicyId } from '../domain/policy';
 import { nextActionAt, obligationsFor } from '../domain/obligations';
@@ -33,6 +39,17 @@ export interface PolicyStamp {
   readonly refreshLeadHours: number;
   readonly maxRetentionDays?: number;
 }
+
+/** A marker's state as stored; not strict, so a marker written by a later Steward with more fields still reads. */
+const PolicyStampSchema = z.object({
+  version: z.number().int().positive(),
+  refreshWithinDays: z.number(),
+  refreshLeadHours: z.number(),
+  maxRetentionDays: z.number().optional(),
+});
+
+/** The duties a marker compares, with their names for messages. */
+const STAMP_DUTIES = ['refreshWithinDays', 'refreshLeadHours', 'maxRetentionDays'] as const;
 
 export function policyMarkerName(policyId: PolicyId, shard: number): string {
   return `policy:${policyId}:${shard}`;
@@ -56,19 +73,68 @@ export function canAdvanceDeadlines(old: PolicyStamp, next: PolicyStamp): boolea
 /** The farthest ahead any record could be stamped (a refresh just now, under either version). */
 const FAR_FUTURE = new Date('9999-12-31T00:00:00Z');
 
+/** The markers of some shards, read and checked against the policies in force. */
+export interface PolicyMarkers {
+  readonly shards: readonly number[];
+  /** By marker name; undefined when there is none yet (or it cannot be read: then the shard is walked). */
+  readonly stamps: ReadonlyMap<string, PolicyStamp | undefined>;
+}
+
+/** Names of the duties on which `marker` and `next` differ, as `name old -> new`. */
+function dutyChanges(marker: PolicyStamp, next: PolicyStamp): string[] {
+  return STAMP_DUTIES.filter((duty) => marker[duty] !== next[duty]).map((duty) => `${duty} ${marker[duty] ?? 'none'} -> ${next[duty] ?? 'none'}`);
+}
+
+/**
+ * Read the marker of every policy and shard. Throws BadInputError (exit 2) when a policy changed a duty but kept
+ * the version its marker holds: call this before the sweep writes anything.
+ */
+export async function readPolicyMarkers(ctx: JobContext, shards: readonly number[]): Promise<PolicyMarkers> {
+  const stamps = new Map<string, PolicyStamp | undefined>();
+  const problems: string[] = [];
+  for (const policyId of POLICY_IDS) {
+    const policy = ctx.policies[policyId];
+    const next = stampOf(policy);
+    let changes: string[] | undefined;
+    for (const shard of shards) {
+      const name = policyMarkerName(policyId, shard);
+      const parsed = PolicyStampSchema.safeParse((await ctx.ledger.getCheckpoint(name))?.state);
+      const old = parsed.success ? (parsed.data as PolicyStamp) : undefined;
+      stamps.set(name, old);
+      const differs = old?.version === policy.version ? dutyChanges(old, next) : [];
+      if (differs.length > 0) changes ??= differs;
+    }
+    if (changes !== undefined) {
+      problems.push(
+        `$.policies.${policyId}.version: version ${policy.version} is already in force with other duties (${changes.join(', ')}); ` +
+          `records stamped with it would keep the old due dates. A changed duty needs a new version: set "version": ${policy.version + 1}`,
+      );
+    }
+  }
+  if (problems.length > 0) throw new BadInputError('the configured policies change duties without a new version:', problems);
+  return { shards, stamps };
+}
+
 /**
  * Bring the given shards in line with the policies in force; returns how many records were re-stamped. Run at the
- * start of every sweep.
+ * start of every sweep, with the markers `readPolicyMarkers` checked (read here when not given).
  */
-export async function reconcilePolicies(ctx: JobContext, shards: readonly number[], chain: AuditChainWriter, runId: string): Promise<number> {
+export async function reconcilePolicies(
+  ctx: JobContext,
+  shards: readonly number[],
+  chain: AuditChainWriter,
+  runId: string,
+  markers?: PolicyMarkers,
+): Promise<number> {
+  const checked = markers ?? (await readPolicyMarkers(ctx, shards));
   let restamped = 0;
   for (const policyId of POLICY_IDS) {
     const policy = ctx.policies[policyId];
     const next = stampOf(policy);
     for (const shard of shards) {
       const name = policyMarkerName(policyId, shard);
-      const marker = await ctx.ledger.getCheckpoint(name);
-      const old = marker?.state as PolicyStamp | undefined;
+      if (!checked.stamps.has(name)) throw new RangeError(`policy markers were read for shards ${checked.shards.join(', ')}, not shard ${shard}`);
+      const old = checked.stamps.get(name);
       if (old?.version === policy.version) continue;
       let mode: 'baseline' | 'lazy' | 'walk';
       if (old === undefined && policy.version === DEFAULT_POLICIES[policyId].version) {

@@ -9,10 +9,11 @@
  * - changed content: the object is rewritten, the ledger gets the new hash and due date, `record.changed`;
  * - unchanged content: only the due date moves (no S3 write), `record.refreshed`;
  * - not returned: `judge` decides. Purge only on confirmed evidence (absent from a completed lookup that returned
- *   other ids of its batch, invalid in a completed compliance task, or N consecutive misses); otherwise a miss is
- *   counted, and a failure (5xx after retries, timeout, throttle, quota stop, cut-short listing) changes nothing:
- *   the record stays due and the next sweep retries it, well before its deadline (sweeps start `refreshLeadHours`
- *   early).
+ *   other ids of its batch, invalid in a completed compliance task, or N consecutive misses at least
+ *   `missSpacingHours` apart); otherwise a miss is counted and the record is looked at again `missSpacingHours`
+ *   later (never past its deadline), so the hourly sweeps of one outage that answers empty add up to one miss, not
+ *   N. A failure (5xx after retries, timeout, throttle, quota stop, cut-short listing) changes nothing: the record
+ *   stays due and the next sweep retries it, well before its deadline (sweeps start `refreshLeadHours` early).
  *
  * Writes per step go objects -> ledger -> audit, like collect: a crash leaves records due (the next sweep redoes
  * them; a rewritten object whose ledger hash is stale is found "changed" again and re-stamped) or pending purges
@@ -21,7 +22,7 @@
  */
 import type { AuditEvent } from '../domain/audit';
 import { utcDayKey } from '../domain/clock';
-import { judge, type Observation } from '../domain/evidence';
+import { judge, type MissHistory, type Observation } from '../domain/evidence';
 import { sha256Hex } from '../domain/hashing';
 import { parseJson, stringifyJson } from '../domain/json';
 import { nextActionAt, obligationsFor } from '../domain/obligations';
@@ -44,7 +45,7 @@ import type { AuditChainWriter, RecordUpdate } from '../store/ports';
 import { RecordNotFoundError } from '../store/retry';
 import { mapLimit, newRunId, type JobContext, type ProgressSink } from './context';
 import { dueRecords, sweepShards } from './due';
-import { reconcilePolicies } from './policy-change';
+import { readPolicyMarkers, reconcilePolicies } from './policy-change';
 import { sourceOfRecord } from './quota-plan';
 import { emptyPurgeReport, mergePurgeReports, purgeRecords, type PurgeTarget } from './purge';
 import { STORED_VIDEO_FIELDS } from './tiktok-sources';
@@ -151,6 +152,8 @@ export async function refresh(ctx: JobContext, options: RefreshOptions): Promise
   const { clock, ledger } = ctx;
   const shards = sweepShards(ledger, options.shards);
   const batchSize = options.batchSize ?? 1000;
+  // A policy that changed a duty but kept its version is refused here, before the run writes anything.
+  const markers = await readPolicyMarkers(ctx, shards);
   const start = clock.now();
   const runId = newRunId('refresh', start);
   const chain = await ctx.audit.chain(runId);
@@ -179,7 +182,7 @@ export async function refresh(ctx: JobContext, options: RefreshOptions): Promise
   const sweep = new Sweep(ctx, options, runId, chain, report);
 
   // A policy whose version changed: records it covers get their due dates recomputed (see policy-change.ts).
-  report.restamped = await reconcilePolicies(ctx, shards, chain, runId);
+  report.restamped = await reconcilePolicies(ctx, shards, chain, runId, markers);
 
   const before = options.dueBefore ?? clock.now();
   let buffer: ActiveRecord[] = [];
@@ -555,6 +558,7 @@ class Sweep {
     const events: AuditEvent[] = [];
     const writes: Array<{ record: ActiveRecord; body: string }> = [];
     const purges: PurgeTarget[] = [];
+    const history = await this.missHistories(records, outcomes);
 
     for (const record of records) {
       const key = recordKeyOf(record.ref);
@@ -589,7 +593,7 @@ class Sweep {
         continue;
       }
       const observation = outcome.observation;
-      const verdict = judge(observation, record.missCount, policy);
+      const verdict = judge(observation, history.get(key) ?? { missCount: record.missCount }, policy, now);
       switch (verdict.kind) {
         case 'keep':
           break;
@@ -597,10 +601,19 @@ class Sweep {
           report.failed += 1;
           report.failures[verdict.reason] = (report.failures[verdict.reason] ?? 0) + 1;
           break;
-        case 'miss':
-          updates.push({ kind: 'missed', key, at, missCount: verdict.missCount });
-          events.push({ ...base, action: 'record.missed', evidence: { ...evidenceOf(observation), missCount: verdict.missCount } });
+        case 'miss': {
+          // Deferred first, counted second: a crash between the two loses a miss, never the spacing.
+          const deferred = deferredUntil(record, verdict.notBefore, at);
+          updates.push(deferred, { kind: 'missed', key, at, missCount: verdict.missCount });
+          events.push({ ...base, action: 'record.missed', evidence: { ...evidenceOf(observation), ...verdict.evidence, nextCheckAt: deferred.nextActionAt } });
           report.missed += 1;
+          break;
+        }
+        case 'too-soon':
+          // Nothing new learned: not counted, not audited; looked at again once the spacing has passed.
+          updates.push(deferredUntil(record, verdict.notBefore, at));
+          report.failed += 1;
+          report.failures[TOO_SOON] = (report.failures[TOO_SOON] ?? 0) + 1;
           break;
         case 'purge':
           purges.push({ key, reason: 'unavailable', evidence: verdict.evidence });
@@ -624,6 +637,31 @@ class Sweep {
     report.purged += purged.purged - purged.cascaded;
     report.cascaded += purged.cascaded;
     return purged;
+  }
+
+  /**
+   * When each record that is absent again was last counted missing: the newest `record.missed` event since it was
+   * last seen. Read only for records with misses already counted (a few), one audit Query each.
+   */
+  private async missHistories(records: readonly ActiveRecord[], outcomes: ReadonlyMap<RecordKey, Outcome>): Promise<Map<RecordKey, MissHistory>> {
+    const out = new Map<RecordKey, MissHistory>();
+    const absentAgain = records.filter((r) => {
+      const outcome = outcomes.get(recordKeyOf(r.ref));
+      return r.missCount > 0 && outcome?.kind === 'observed' && outcome.observation.kind !== 'failed';
+    });
+    await mapLimit(absentAgain, LOOKUP_CONCURRENCY, async (record) => {
+      const key = recordKeyOf(record.ref);
+      const recordHash = this.ctx.hasher.hash(key);
+      let latest: string | undefined;
+      let cursor: string | undefined;
+      do {
+        const page = await this.ctx.audit.byRecord(recordHash, { since: record.lastSeenAt, ...(cursor ? { cursor } : {}) });
+        for (const event of page.events) if (event.action === 'record.missed' && (latest === undefined || event.at > latest)) latest = event.at;
+        cursor = page.cursor;
+      } while (cursor);
+      out.set(key, { missCount: record.missCount, ...(latest !== undefined ? { lastMissAt: new Date(latest) } : {}) });
+    });
+    return out;
   }
 
   // ------------------------------------------------------------------------------------------ clients and quota
@@ -698,6 +736,25 @@ export function shapedLike(template: unknown, value: unknown): unknown {
   const out: Record<string, unknown> = {};
   for (const key of Object.keys(template)) if (key in value) out[key] = shapedLike(template[key], value[key]);
   return out;
+}
+
+/** Failure reason of an absence seen again within the miss spacing. */
+const TOO_SOON = 'absent-within-miss-spacing';
+
+/**
+ * Move a missed record's next look to `notBefore`, never past its refresh deadline or expiry; its deadline, policy
+ * version and expiry stay as they are (it was not refreshed).
+ */
+function deferredUntil(record: ActiveRecord, notBefore: Date, at: string): Extract<RecordUpdate, { kind: 'restamped' }> {
+  const next = Math.min(notBefore.getTime(), Date.parse(record.refreshDueAt), Date.parse(record.expiresAt));
+  return {
+    kind: 'restamped',
+    key: recordKeyOf(record.ref),
+    at,
+    refreshDueAt: record.refreshDueAt,
+    nextActionAt: new Date(next).toISOString(),
+    restamp: { policyVersion: record.policyVersion, expiresAt: record.expiresAt },
+  };
 }
 
 function evidenceOf(observation: Observation): Record<string, string | number> {
