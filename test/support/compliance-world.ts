@@ -2,7 +2,7 @@
  * A small, real compliance history written through the ports (ledger, object store, audit chains), the way
  * collect and purge write it: runs with `run.started` / `run.finished`, records collected with their objects and
  * ledger items, purges that remove every object version, append `record.purged` and leave a tombstone whose
- * `evidenceRef` names that event. Used by the verify, report and certify tests.
+ * `evidenceRef` names that event. Used by the verify, report, certify, erase and dry-run tests.
  */
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { AuditEvent, ChainedAuditEvent } from '../../lib/domain/audit';
@@ -47,8 +47,19 @@ export async function run(
   if (options.finish !== false) await chain.append([{ at: ctx.clock.now().toISOString(), action: 'run.finished', actor: ctx.actor, runId }]);
 }
 
+export interface CollectRecordsOptions {
+  /** The stored content of each record. @default `{"id":"<key>"}` */
+  readonly body?: (key: RecordKey) => string;
+  /** The parent every record belongs to (a comment's video, a video's account): what purges cascade through. */
+  readonly parentKey?: RecordKey;
+  /** The spec the records are counted under. @default by kind: ads `eu-ads`, the rest `climate-videos` */
+  readonly specName?: string;
+}
+
 /** Collect `keys` now: object, ledger item (obligations from the policy), `record.collected` events. */
-export async function collectRecords(ctx: JobContext, chain: AuditChainWriter, keys: readonly RecordKey[], body = (key: RecordKey) => `{"id":"${key}"}`): Promise<ActiveRecord[]> {
+export async function collectRecords(ctx: JobContext, chain: AuditChainWriter, keys: readonly RecordKey[], options: CollectRecordsOptions = {}): Promise<ActiveRecord[]> {
+  const body = options.body ?? ((key: RecordKey) => `{"id":"${key}"}`);
+  const specName = (kind: string) => options.specName ?? specNameOf(kind);
   const now = ctx.clock.now();
   const at = now.toISOString();
   const records: ActiveRecord[] = [];
@@ -65,7 +76,7 @@ export async function collectRecords(ctx: JobContext, chain: AuditChainWriter, k
       sizeBytes: body(key).length,
       provenance: {
         runId: chain.chainId,
-        specName: specNameOf(ref.kind),
+        specName: specName(ref.kind),
         queryFingerprint: 'f'.repeat(64),
         endpoint: 'https://open.tiktokapis.com/v2/research/video/query/',
         // A platform log id: a timestamp and a counter, never the record's id.
@@ -81,6 +92,7 @@ export async function collectRecords(ctx: JobContext, chain: AuditChainWriter, k
       refreshDueAt: o.refreshDueAt.toISOString(),
       expiresAt: o.expiresAt.toISOString(),
       missCount: 0,
+      ...(options.parentKey ? { parentKey: options.parentKey } : {}),
     });
   }
   const policyOf = (r: ActiveRecord) => ctx.policies[r.policyId as 'tiktok-research'];
@@ -93,7 +105,7 @@ export async function collectRecords(ctx: JobContext, chain: AuditChainWriter, k
       runId: chain.chainId,
       recordHash: ctx.hasher.hash(`${r.ref.platform}:${r.ref.kind}:${r.ref.id}`),
       kind: r.ref.kind,
-      specName: specNameOf(r.ref.kind),
+      specName: r.provenance.specName,
       evidence: { logId: r.provenance.logId },
     })),
   );
@@ -159,5 +171,49 @@ export async function purgeRecord(
 }
 
 export const videoKey = (n: number): RecordKey => `tiktok:video:${7_320_000_000_000_000_000n + BigInt(n)}`;
+export const commentKey = (n: number): RecordKey => `tiktok:comment:${7_400_000_000_000_000_000n + BigInt(n)}`;
+export const adKey = (n: number): RecordKey => `tiktok:ad:${1_780_000_000_000_000n + BigInt(n)}`;
+/** Accounts are keyed by the keyed hash of their username (32 hex digits), never by the name. */
+export const userKey = (n: number): RecordKey => `tiktok:user:${n.toString(16).padStart(32, 'a')}`;
 
 export { DAY };
+
+/**
+ * A small family of records for purge, erasure and expiry tests: an account U with videos V1 (comments C1-C3) and
+ * V2 (comment C4), a video V3 (comment C5) and a video V4 with no author or comments, and an ad A1; each under its
+ * own spec (`climate-authors`, `climate-videos`, `climate-comments`, `eu-ads`).
+ */
+export const FAMILY = {
+  U: userKey(1),
+  V1: videoKey(1),
+  V2: videoKey(2),
+  V3: videoKey(3),
+  V4: videoKey(4),
+  C1: commentKey(1),
+  C2: commentKey(2),
+  C3: commentKey(3),
+  C4: commentKey(4),
+  C5: commentKey(5),
+  A1: adKey(1),
+} as const;
+export const FAMILY_KEYS: readonly RecordKey[] = Object.values(FAMILY);
+
+/** Collect the family in one finished run. */
+export async function collectFamily(ctx: JobContext, runId = 'collect-family'): Promise<void> {
+  const { U, V1, V2, V3, V4, C1, C2, C3, C4, C5, A1 } = FAMILY;
+  await run(ctx, runId, async (chain) => {
+    await collectRecords(ctx, chain, [U], { specName: 'climate-authors' });
+    await collectRecords(ctx, chain, [V1, V2], { parentKey: U });
+    await collectRecords(ctx, chain, [V3, V4]);
+    await collectRecords(ctx, chain, [C1, C2, C3], { parentKey: V1, specName: 'climate-comments' });
+    await collectRecords(ctx, chain, [C4], { parentKey: V2, specName: 'climate-comments' });
+    await collectRecords(ctx, chain, [C5], { parentKey: V3, specName: 'climate-comments' });
+    await collectRecords(ctx, chain, [A1]);
+  });
+}
+
+/** The status of each key in the ledger (`undefined` when there is neither a record nor a tombstone). */
+export async function statusesOf(ctx: JobContext, keys: readonly RecordKey[]): Promise<Record<RecordKey, string | undefined>> {
+  const states = await ctx.ledger.getRecords(keys.map(parseRecordKey));
+  return Object.fromEntries(keys.map((k) => [k, states.get(k)?.status]));
+}

@@ -7,23 +7,8 @@ import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli } from '../../../bin/cli/program';
-import type { CliIo } from '../../../bin/cli/output';
+import { captureIo } from '../../support/cli';
 import { parseJson } from '../../../lib/domain/json';
-
-function captureIo(): CliIo & { out: string; err: string } {
-  const io = {
-    out: '',
-    err: '',
-    isTty: false,
-    stdout: (text: string) => {
-      io.out += `${text}\n`;
-    },
-    stderr: (text: string) => {
-      io.err += `${text}\n`;
-    },
-  };
-  return io;
-}
 
 const workDir = mkdtempSync(join(tmpdir(), 'steward-cli-'));
 function configFile(name: string, doc: unknown): string {

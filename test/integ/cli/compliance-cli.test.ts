@@ -5,26 +5,11 @@
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { CliIo } from '../../../bin/cli/output';
 import { runCli } from '../../../bin/cli/program';
 import { quotaPlanText } from '../../../bin/cli/quota-command';
 import { refreshText } from '../../../bin/cli/refresh-command';
 import { parseJson } from '../../../lib/domain/json';
-
-function captureIo(): CliIo & { out: string; err: string } {
-  const io = {
-    out: '',
-    err: '',
-    isTty: false,
-    stdout: (text: string) => {
-      io.out += `${text}\n`;
-    },
-    stderr: (text: string) => {
-      io.err += `${text}\n`;
-    },
-  };
-  return io;
-}
+import { captureIo } from '../../support/cli';
 
 const workDir = mkdtempSync(join(tmpdir(), 'steward-compliance-cli-'));
 const config = join(workDir, 'steward.config.json');

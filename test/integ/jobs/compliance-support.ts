@@ -15,6 +15,8 @@ import { tiktokSources } from '../../../lib/jobs/tiktok-sources';
 import { makeLocalDynamoClients } from '../../../lib/local/aws-clients';
 import { CommercialContentClient, ResearchApiClient, type RetryPolicy } from '../../../lib/platforms/tiktok';
 import type { ObjectStore } from '../../../lib/store/ports';
+import type { JobContext } from '../../../lib/jobs/context';
+import { auditTableOf, ledgerTableOf } from '../../support/compliance-world';
 import { localAws } from '../../support/local-aws';
 import { localJobContext, testConfig, type LocalJobFixture } from '../../support/job-context';
 
@@ -144,6 +146,26 @@ export async function scanTable(tableName: string): Promise<Record<string, unkno
     client.destroy();
   }
   return items;
+}
+
+/**
+ * Everything the stores hold, for "nothing changed" checks: every ledger and audit item (records, tombstones, runs,
+ * chain heads, seals) in key order, and every object under `records/` with its body and version count.
+ */
+export interface StoreSnapshot {
+  readonly ledger: Record<string, unknown>[];
+  readonly audit: Record<string, unknown>[];
+  readonly objects: Record<string, { readonly body: string; readonly versions: number }>;
+}
+
+export async function storeSnapshot(ctx: JobContext): Promise<StoreSnapshot> {
+  const byKey = (a: Record<string, unknown>, b: Record<string, unknown>) => `${a.pk}\u0000${a.sk}`.localeCompare(`${b.pk}\u0000${b.sk}`);
+  const [ledger, audit] = await Promise.all([scanTable(ledgerTableOf(ctx)), scanTable(auditTableOf(ctx))]);
+  const objects: Record<string, { body: string; versions: number }> = {};
+  for await (const key of ctx.objects.list('records/')) {
+    objects[key] = { body: (await ctx.objects.get(key))?.body.toString('utf8') ?? '', versions: await ctx.objects.countVersions(key) };
+  }
+  return { ledger: ledger.sort(byKey), audit: audit.sort(byKey), objects };
 }
 
 /** The username a stored video names. */

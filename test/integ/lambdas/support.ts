@@ -9,7 +9,7 @@ import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-sec
 import { mockClient } from 'aws-sdk-client-mock';
 import { JOB_ENV } from '../../../lib/config/deployed';
 import type { ProjectConfig } from '../../../lib/config/schema';
-import { startEmulator, type RunningEmulator } from '../../../lib/emulator';
+import { startEmulator, type RunningEmulator, type WorldOptions } from '../../../lib/emulator';
 import { testConfig, TEST_SECRET } from '../../support/job-context';
 import { hmacHasher } from '../../../lib/domain/hashing';
 import { makeAwsStores, type AwsStores } from '../../../lib/store';
@@ -65,9 +65,9 @@ export interface DeployedFixture {
  */
 export async function deployedFixture(
   job: string,
-  options: { tiktok?: boolean; change?: (doc: Record<string, any>) => void; env?: Record<string, string> } = {},
+  options: { tiktok?: boolean; change?: (doc: Record<string, any>) => void; env?: Record<string, string>; world?: Partial<WorldOptions> } = {},
 ): Promise<DeployedFixture> {
-  const emulator = await startEmulator({ credentials: [CLIENT], world: { ...WORLD, videoDeletionShare: 0, videoPrivateShare: 0, accountDeletionShare: 0 } });
+  const emulator = await startEmulator({ credentials: [CLIENT], world: { ...WORLD, videoDeletionShare: 0, videoPrivateShare: 0, accountDeletionShare: 0, ...options.world } });
   const config = testConfig((doc) => {
     for (const [name, source] of Object.entries<Record<string, unknown>>(doc.sources)) {
       source.credentials = { secretName: `steward/test/${name}` };
