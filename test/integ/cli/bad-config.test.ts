@@ -8,23 +8,8 @@ import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli } from '../../../bin/cli/program';
-import type { CliIo } from '../../../bin/cli/output';
 import { BAD_CONFIGS } from '../../support/bad-configs';
-
-function captureIo(): CliIo & { out: string; err: string } {
-  const io = {
-    out: '',
-    err: '',
-    isTty: false,
-    stdout: (text: string) => {
-      io.out += `${text}\n`;
-    },
-    stderr: (text: string) => {
-      io.err += `${text}\n`;
-    },
-  };
-  return io;
-}
+import { captureIo } from '../../support/cli';
 
 const root = mkdtempSync(join(tmpdir(), 'steward-bad-config-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));

@@ -12,11 +12,11 @@ import { DeleteObjectCommand } from '@aws-sdk/client-s3';
 import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
 import { runCli } from '../../../bin/cli/program';
-import type { CliIo } from '../../../bin/cli/output';
 import { functionEnvOf, JOB_ENV, stackNameOf, STACK_OUTPUTS } from '../../../lib/config/deployed';
 import { parseJson } from '../../../lib/domain/json';
 import { recordKeyOf, type ActiveRecord } from '../../../lib/domain/records';
 import { DUE_SHARDS } from '../../../lib/store/tables';
+import { captureIo } from '../../support/cli';
 import { destroyTestClients, testS3Client } from '../../support/local-aws';
 import { deployedFixture, lambdaContext, type DeployedFixture } from '../lambdas/support';
 
@@ -25,11 +25,6 @@ const JOBS = ['collect', 'purge', 'refresh-shard', 'verify', 'audit-query', 'rep
 const functionName = (job: string) => `Steward-test-project-${job}`;
 const STATE_MACHINE = 'arn:aws:states:eu-central-1:123456789012:stateMachine:steward-test-project-refresh';
 const FAR_FUTURE = new Date('2099-01-01T00:00:00Z');
-
-function captureIo(): CliIo & { out: string; err: string } {
-  const io = { out: '', err: '', isTty: false, stdout: (t: string) => void (io.out += `${t}\n`), stderr: (t: string) => void (io.err += `${t}\n`) };
-  return io;
-}
 
 describe('steward without --local: the deployed stack', () => {
   const dir = mkdtempSync(join(tmpdir(), 'steward-deployed-'));

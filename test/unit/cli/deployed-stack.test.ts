@@ -2,17 +2,19 @@
  * How the CLI meets a deployed job's failure: a job's bad input is bad input here too (exit 2), anything else
  * names the function and where its log is; an SDK error names the credentials to check.
  */
-import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { InvokeCommand, LambdaClient, type InvokeCommandOutput } from '@aws-sdk/client-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import * as z from 'zod';
 import { DeployedJobError, openDeployedStack, type StackOutputs } from '../../../bin/cli/deployed';
 import { BadInputError } from '../../../lib/domain/errors';
 
 const OUTPUTS: StackOutputs = { stackName: 'Steward-x', region: 'eu-central-1', functionNames: { report: 'Steward-x-report' } };
+/** A payload as the SDK hands it over (a Uint8Array with string helpers the CLI does not use). */
+const payload = (text: string) => Buffer.from(text) as unknown as InvokeCommandOutput['Payload'];
 const failure = (errorType: string, errorMessage: string) => ({
   StatusCode: 200,
   FunctionError: 'Unhandled',
-  Payload: Buffer.from(JSON.stringify({ errorType, errorMessage, trace: [] })),
+  Payload: payload(JSON.stringify({ errorType, errorMessage, trace: [] })),
 });
 
 describe('openDeployedStack().invoke', () => {
@@ -25,7 +27,7 @@ describe('openDeployedStack().invoke', () => {
   });
 
   it('parses the answer losslessly with the schema given', async () => {
-    lambda.on(InvokeCommand).resolves({ StatusCode: 200, Payload: Buffer.from('{"ok":true,"id":7320768196569599275}') });
+    lambda.on(InvokeCommand).resolves({ StatusCode: 200, Payload: payload('{"ok":true,"id":7320768196569599275}') });
     await expect(stack.invoke('report', { horizonDays: 3 }, z.object({ ok: z.boolean(), id: z.bigint() }))).resolves.toEqual({ ok: true, id: 7320768196569599275n });
     expect(lambda.commandCalls(InvokeCommand)[0]!.args[0].input).toMatchObject({ FunctionName: 'Steward-x-report', InvocationType: 'RequestResponse' });
     expect(Buffer.from(lambda.commandCalls(InvokeCommand)[0]!.args[0].input.Payload as Uint8Array).toString()).toBe('{"horizonDays":3}');
@@ -51,7 +53,7 @@ describe('openDeployedStack().invoke', () => {
   });
 
   it('refuses an answer of another shape, and a job the stack does not have', async () => {
-    lambda.on(InvokeCommand).resolves({ StatusCode: 200, Payload: Buffer.from('{"ok":"yes"}') });
+    lambda.on(InvokeCommand).resolves({ StatusCode: 200, Payload: payload('{"ok":"yes"}') });
     await expect(stack.invoke('report', {}, z.looseObject({ ok: z.boolean() }))).rejects.toThrow(/answered an unexpected shape \(\$\.ok: .*\); is the stack on this version of Steward\?/);
     await expect(stack.invoke('collect', {}, z.unknown())).rejects.toThrow(/stack Steward-x has no collect function \(it has report\)/);
     expect(lambda.commandCalls(InvokeCommand)).toHaveLength(1);

@@ -1,0 +1,222 @@
+/**
+ * The demo's lifecycle, narrated: collect three specs, let 16 days pass, refresh (purging what the platform deleted),
+ * erase one account, plan the quota, write the compliance report and a deletion certificate, query the audit log
+ * for a purged record, and verify. It runs the very jobs and renderers the CLI runs, on the embedded services.
+ * `npm run demo` runs it on a sample world; the demo test runs it on a small one. A step that fails throws.
+ */
+import { mkdir } from 'node:fs/promises';
+import { join, relative, resolve } from 'node:path';
+import { parseProjectConfig } from '../../lib/config/load';
+import type { ProjectConfig } from '../../lib/config/schema';
+import { MS_PER_DAY } from '../../lib/domain/clock';
+import { parseJson } from '../../lib/domain/json';
+import { recordKeyOf, type ActiveRecord, type RecordKey } from '../../lib/domain/records';
+import type { WorldOptions } from '../../lib/emulator';
+import { queryAudit } from '../../lib/jobs/audit-query';
+import { collect, type CollectReport } from '../../lib/jobs/collect';
+import { erase } from '../../lib/jobs/erase';
+import { quotaPlan } from '../../lib/jobs/quota-plan';
+import { refresh, type RefreshReport } from '../../lib/jobs/refresh';
+import { openLocalRuntime, type LocalRuntime } from '../../lib/local/runtime';
+import { DUE_SHARDS } from '../../lib/store/tables';
+import { auditText } from './audit-command';
+import { markdownPathOf, runCertify } from './certify-command';
+import { collectText, terminalProgress } from './collect-command';
+import { eraseText } from './erase-command';
+import { jobProgress } from './job-progress';
+import type { CliIo } from './output';
+import { quotaPlanText } from './quota-command';
+import { refreshText } from './refresh-command';
+import { runReport } from './report-command';
+import { runVerify } from './verify-command';
+
+/** The sample project: a 45-day hashtag collection, its comments, and ads in two EU countries. */
+export const SAMPLE_CONFIG = {
+  project: { id: 'demo-climate', title: 'Demo: climate talk on TikTok', endDate: '2026-12-31' },
+  members: [
+    { name: 'ada', role: 'pi' },
+    { name: 'grace', role: 'researcher' },
+  ],
+  sources: {
+    research: { api: 'tiktok-research', credentials: { clientKeyEnv: 'TIKTOK_CLIENT_KEY', clientSecretEnv: 'TIKTOK_CLIENT_SECRET' } },
+    ads: { api: 'tiktok-commercial', credentials: { clientKeyEnv: 'TIKTOK_CLIENT_KEY', clientSecretEnv: 'TIKTOK_CLIENT_SECRET' } },
+  },
+  specs: [
+    {
+      name: 'climate-videos',
+      source: 'research',
+      kind: 'video',
+      query: { and: [{ operation: 'EQ', field_name: 'hashtag_name', field_values: ['climate'] }] },
+      window: { rollingDays: 45 },
+      schedule: 'rate(1 day)',
+    },
+    { name: 'climate-comments', source: 'research', kind: 'comment', parentSpec: 'climate-videos', maxPerVideo: 20, schedule: 'rate(1 day)' },
+    { name: 'eu-climate-ads', source: 'ads', kind: 'ad', countries: ['DE', 'FR'], window: { rollingDays: 30 }, schedule: 'rate(1 day)' },
+  ],
+};
+
+export interface DemoOptions {
+  readonly stateDir: string;
+  /** The emulator's synthetic world (smaller in the test). */
+  readonly world: Partial<WorldOptions>;
+  readonly start: Date;
+  readonly io: CliIo;
+}
+
+/** What the demo did, for its test. */
+export interface DemoSummary {
+  readonly collected: number;
+  readonly refresh: RefreshReport;
+  /** Records the platform deleted or hid, purged by the refresh (with what cascaded). */
+  readonly purgedUnavailable: readonly RecordKey[];
+  readonly erased: { readonly recordHash: string; readonly purged: number };
+  readonly files: { readonly reportMd: string; readonly reportHtml: string; readonly certificate: string };
+  readonly verifyExitCode: number;
+}
+
+/** Days the demo lets pass: one more than the research policy's 15-day refresh window. */
+const DAYS_LATER = 16;
+
+export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
+  const { io } = options;
+  const say = (text = '') => io.stdout(text);
+  const step = (n: number, title: string) => say(`\n== ${n}. ${title}`);
+  const stateDir = resolve(options.stateDir);
+  const reportsDir = join(stateDir, 'reports');
+  await mkdir(reportsDir, { recursive: true });
+
+  step(1, 'Configure a sample project');
+  const config: ProjectConfig = parseProjectConfig(SAMPLE_CONFIG, 'the demo config');
+  say(`Project "${config.project.title}" ends ${config.project.endDate}; ${config.members.length} lab members.`);
+  for (const spec of config.specs) say(`  spec ${spec.name}: ${spec.kind} from source "${spec.source}", ${spec.schedule}`);
+
+  const runtime = await openLocalRuntime({ config, stateDir, now: options.start, actor: { type: 'schedule', name: 'schedule' }, collectorVersion: 'steward/demo', emulator: { world: options.world } });
+  try {
+    say(`Started DynamoDB Local, S3 (s3rver) and the TikTok API emulator (${runtime.emulator.url}); the clock reads ${runtime.clock.now().toISOString()}.`);
+
+    step(2, 'Collect: videos by hashtag over 45 days, their comments, ads in DE and FR');
+    const collected = await collectAll(runtime, io);
+    say(collectText(collected));
+    const before = await activeRecords(runtime);
+    say(`The ledger holds ${before.length} records, each with its provenance and its refresh deadline; one JSON object per record in S3.`);
+
+    step(3, `${DAYS_LATER} days pass: the scheduled refresh sweep`);
+    say(`Every record must be re-checked within 15 days; meanwhile the platform deletes or hides some videos. The sweep runs every hour when deployed; here it runs once a day.`);
+    const report = await sweepDaily(runtime, io, say);
+    say(refreshText(report));
+    const after = await runtime.ctx.ledger.getRecords(before.map((r) => r.ref));
+    const purgedUnavailable = before.map((r) => recordKeyOf(r.ref)).filter((key) => after.get(key)?.status === 'tombstoned');
+    const purgedVideos = purgedUnavailable.filter((key) => key.includes(':video:'));
+    say(
+      `Refreshed ${report.unchanged + report.changed + report.validated} records (${report.changed} changed and rewritten, ${report.unchanged} unchanged: only their due date moved). ` +
+        `Purged ${purgedUnavailable.length} records the platform no longer serves, on confirmed evidence or with their video: ${purgedVideos.length} videos and ${purgedUnavailable.length - purgedVideos.length} comments.`,
+    );
+    if (purgedVideos.length === 0) throw new Error('the refresh purged no video: the emulator deletes and hides some every day, so the sweep missed them');
+
+    step(4, 'An erasure request: everything of one account');
+    const target = before.find((r) => r.ref.kind === 'video' && after.get(recordKeyOf(r.ref))?.status === 'active')!;
+    const username = await authorOf(runtime, target);
+    const erased = await erase({ ...runtime.ctx, actor: { type: 'researcher', name: 'ada' } }, { user: username }, { progress: jobProgress(io, false, 'erase').sink });
+    say(`ada files "erase everything by the account that posted video ${target.ref.id}" (the log knows the account only by its keyed hash):`);
+    say(eraseText(erased));
+
+    step(5, 'The quota plan: compliance first');
+    say(quotaPlanText(await quotaPlan(runtime.ctx)));
+
+    step(6, 'The compliance report and a proof of deletion');
+    const reportMd = join(reportsDir, 'compliance-report.md');
+    const reportHtml = join(reportsDir, 'compliance-report.html');
+    const certificate = join(reportsDir, 'deletion-certificate.json');
+    for (const [format, out] of [['md', reportMd], ['html', reportHtml]] as const) {
+      const result = await runReport(runtime.ctx, { format, out });
+      if (result.exitCode !== 0) throw new Error(`the compliance report found overdue obligations:\n${result.text}`);
+    }
+    const certified = await runCertify(runtime.ctx, { records: [purgedVideos[0]!, recordKeyOf(target.ref)] }, certificate);
+    if (certified.exitCode !== 0) throw new Error(`the deletion certificate does not prove the deletions:\n${certified.text}`);
+    say(`Report (Markdown and self-contained HTML with charts) and a certificate for two deleted videos (one the platform deleted, one erased):`);
+    for (const file of [reportMd, reportHtml, certificate, markdownPathOf(certificate)]) say(`  ${relative(process.cwd(), file)}`);
+
+    step(7, `The audit log: what happened to ${purgedVideos[0]}?`);
+    const history = await queryAudit(runtime.ctx, { by: 'record', record: purgedVideos[0]! }, { limit: 50 });
+    say(auditText(history, { record: purgedVideos[0]!, limit: 50 }));
+
+    step(8, 'Verify: the audit chains, the ledger against storage, every deadline');
+    const verified = await runVerify(runtime.ctx, {});
+    say(verified.text);
+    if (verified.exitCode !== 0) throw new Error('verify found violations');
+
+    step(9, 'Where to look');
+    say(runtime.services.describe([runtime.tables.ledger, runtime.tables.audit]));
+    say(`\nThe services stop with this demo; \`npx steward serve --local --state-dir ${relative(process.cwd(), stateDir) || '.'}\` brings them back with the same data.`);
+    return {
+      collected: before.length,
+      refresh: report,
+      purgedUnavailable,
+      erased: { recordHash: erased.recordHash, purged: erased.purged },
+      files: { reportMd, reportHtml, certificate },
+      verifyExitCode: verified.exitCode,
+    };
+  } finally {
+    await runtime.close();
+  }
+}
+
+async function collectAll(runtime: LocalRuntime, io: CliIo): Promise<CollectReport> {
+  const progress = terminalProgress(io, false, 'collect');
+  const report = await collect(runtime.ctx, { sourceFor: runtime.sourceFor, progress: progress.sink }).finally(() => progress.stop());
+  const unfinished = report.specs.filter((s) => s.outcome !== 'finished');
+  if (unfinished.length > 0) throw new Error(`collect did not finish: ${unfinished.map((s) => `${s.spec} (${s.outcome})`).join(', ')}`);
+  return report;
+}
+
+/**
+ * Let DAYS_LATER days pass with one sweep a day; a sweep the daily quota stops goes on after 00:00 UTC, as the
+ * schedule would. Returns the counts added up.
+ */
+async function sweepDaily(runtime: LocalRuntime, io: CliIo, say: (text: string) => void): Promise<RefreshReport> {
+  let total: RefreshReport | undefined;
+  const end = runtime.clock.now().getTime() + DAYS_LATER * MS_PER_DAY;
+  while (runtime.clock.now().getTime() < end) {
+    runtime.clock.set(new Date(Math.min(end, runtime.clock.now().getTime() + MS_PER_DAY)));
+    const progress = jobProgress(io, false, 'refresh');
+    const report = await refresh(runtime.ctx, { clients: { research: runtime.research, commercial: runtime.commercial }, progress: progress.sink }).finally(() => progress.stop());
+    total = total ? addReports(total, report) : report;
+    if (report.due > 0) {
+      say(
+        `  ${runtime.clock.now().toISOString().slice(0, 10)}: ${report.due} due, ${report.unchanged} unchanged, ${report.changed} changed, ${report.missed} missed, ` +
+          `${report.purged} purged (+${report.cascaded} with them)${report.stopped === 'quota' ? `; daily quota spent, goes on after ${report.resetsAt}` : ''}`,
+      );
+    }
+  }
+  return total!;
+}
+
+function addReports(a: RefreshReport, b: RefreshReport): RefreshReport {
+  const counts = ['due', 'unchanged', 'changed', 'validated', 'missed', 'failed', 'purged', 'cascaded', 'completedPending', 'skippedExpired', 'restamped', 'unprocessed'] as const;
+  const sum = { ...b } as RefreshReport;
+  for (const k of counts) (sum as unknown as Record<string, number>)[k] = a[k] + b[k];
+  return sum;
+}
+
+/** Every active record, through the due index (the demo's corpus is small). */
+async function activeRecords(runtime: LocalRuntime): Promise<ActiveRecord[]> {
+  const farFuture = new Date('2999-01-01T00:00:00Z');
+  const all: ActiveRecord[] = [];
+  for (let shard = 0; shard < DUE_SHARDS; shard++) {
+    let cursor: string | undefined;
+    do {
+      const page = await runtime.ctx.ledger.queryDue(shard, farFuture, { limit: 1000, ...(cursor ? { cursor } : {}) });
+      all.push(...page.records);
+      cursor = page.cursor;
+    } while (cursor);
+  }
+  return all;
+}
+
+/** The author's username, read from the stored video (as a researcher would); never printed. */
+async function authorOf(runtime: LocalRuntime, video: ActiveRecord): Promise<string> {
+  const stored = await runtime.ctx.objects.get(video.objectKey);
+  const username = stored ? (parseJson(stored.body.toString('utf8')) as { username?: unknown }).username : undefined;
+  if (typeof username !== 'string') throw new Error(`video ${video.ref.id} has no username in its stored object`);
+  return username;
+}

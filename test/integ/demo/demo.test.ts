@@ -1,0 +1,58 @@
+/**
+ * The demo as CI runs it: the whole lifecycle of `npm run demo` (bin/cli/demo.ts) on a smaller world. Every step
+ * must succeed (the demo throws otherwise), and what it says it did must be what the files and the narration show.
+ */
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runDemo, type DemoSummary } from '../../../bin/cli/demo';
+import type { CliIo } from '../../../bin/cli/output';
+import { parseJson } from '../../../lib/domain/json';
+
+/** Short history, more deletions: fewer requests, and still videos for the sweep to find gone. */
+const SMALL_WORLD = { users: 200, videosPerDay: 15, historyDays: 60, futureDays: 20, maxCommentsPerVideo: 4, videoDeletionShare: 0.2, adsPerYear: 300, advertisers: 20 };
+
+describe('npm run demo (small world)', () => {
+  let summary: DemoSummary;
+  let narration = '';
+  const io: CliIo = { isTty: false, stdout: (t) => void (narration += `${t}\n`), stderr: (t) => void (narration += `${t}\n`) };
+
+  beforeAll(async () => {
+    summary = await runDemo({ stateDir: mkdtempSync(join(tmpdir(), 'steward-demo-')), world: SMALL_WORLD, start: new Date('2026-03-01T09:00:00Z'), io });
+  }, 300_000);
+
+  it('narrates every step of the lifecycle, in order', () => {
+    const steps = [...narration.matchAll(/^== (\d+)\. (.*)$/gm)].map((m) => Number(m[1]));
+    expect(steps).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    for (const heading of ['Collect', '16 days pass: the scheduled refresh sweep', 'An erasure request', 'The quota plan', 'The compliance report', 'The audit log', 'Verify', 'Where to look']) {
+      expect(narration).toContain(heading);
+    }
+    expect(narration).toMatch(/aws --endpoint-url http:\/\/127\.0\.0\.1:\d+ s3 ls s3:\/\/steward-demo-climate-data --recursive/);
+  });
+
+  it('refreshes what was due and purges what the platform deleted, with its comments', () => {
+    expect(summary.collected).toBeGreaterThan(50);
+    expect(summary.refresh.unchanged + summary.refresh.changed).toBeGreaterThan(summary.collected / 2);
+    expect(summary.refresh.failed).toBe(0);
+    expect(summary.purgedUnavailable.some((key) => key.startsWith('tiktok:video:'))).toBe(true);
+    expect(summary.erased.purged).toBeGreaterThan(0);
+  });
+
+  it('writes a report with charts and a certificate that proves its deletions, and verifies clean', () => {
+    const html = readFileSync(summary.files.reportHtml, 'utf8');
+    expect(html).toContain('<svg');
+    expect(readFileSync(summary.files.reportMd, 'utf8')).toMatch(/^# /m);
+    const certificate = parseJson(readFileSync(summary.files.certificate, 'utf8')) as { ok: boolean; purges: unknown[] };
+    expect(certificate.ok).toBe(true);
+    expect(certificate.purges.length).toBeGreaterThanOrEqual(2);
+    expect(existsSync(summary.files.certificate.replace(/\.json$/, '.md'))).toBe(true);
+    expect(summary.verifyExitCode).toBe(0);
+    expect(narration).toContain('OK: the audit log is intact');
+  });
+
+  it('shows the purged record\'s history: collected, then purged with its evidence', () => {
+    const history = narration.slice(narration.indexOf('== 7.'), narration.indexOf('== 8.'));
+    expect(history).toMatch(/record\.collected/);
+    expect(history).toMatch(/record\.purged\s+@schedule\s+refresh-\S+ #\d+\s+video\s+\S+\s+unavailable\s+rule=/);
+  });
+});
