@@ -103,13 +103,14 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
     step(3, `${DAYS_LATER} days pass: the scheduled refresh sweep`);
     say(`Every record must be re-checked within 15 days; meanwhile the platform deletes or hides some videos. The sweep runs every hour when deployed; here it runs once a day.`);
     const report = await sweepDaily(runtime, io, say);
+    say(`All ${DAYS_LATER} days together:`);
     say(refreshText(report));
     const after = await runtime.ctx.ledger.getRecords(before.map((r) => r.ref));
     const purgedUnavailable = before.map((r) => recordKeyOf(r.ref)).filter((key) => after.get(key)?.status === 'tombstoned');
     const purgedVideos = purgedUnavailable.filter((key) => key.includes(':video:'));
     say(
       `Refreshed ${report.unchanged + report.changed + report.validated} records (${report.changed} changed and rewritten, ${report.unchanged} unchanged: only their due date moved). ` +
-        `Purged ${purgedUnavailable.length} records the platform no longer serves, on confirmed evidence or with their video: ${purgedVideos.length} videos and ${purgedUnavailable.length - purgedVideos.length} comments.`,
+        `Purged ${purgedUnavailable.length} records the platform no longer serves, on confirmed evidence or with their video: ${purgedVideos.length} video(s) and ${purgedUnavailable.length - purgedVideos.length} comment(s).`,
     );
     if (purgedVideos.length === 0) throw new Error('the refresh purged no video: the emulator deletes and hides some every day, so the sweep missed them');
 
@@ -193,7 +194,9 @@ async function sweepDaily(runtime: LocalRuntime, io: CliIo, say: (text: string) 
 
 function addReports(a: RefreshReport, b: RefreshReport): RefreshReport {
   const counts = ['due', 'unchanged', 'changed', 'validated', 'missed', 'failed', 'purged', 'cascaded', 'completedPending', 'skippedExpired', 'restamped', 'unprocessed'] as const;
-  const sum = { ...b } as RefreshReport;
+  const requests = { ...a.requests };
+  for (const [source, n] of Object.entries(b.requests)) requests[source] = (requests[source] ?? 0) + n;
+  const sum = { ...b, requests } as RefreshReport;
   for (const k of counts) (sum as unknown as Record<string, number>)[k] = a[k] + b[k];
   return sum;
 }

@@ -38,6 +38,7 @@ import {
   USER_INFO_FIELDS,
   isUserInfoUnavailable,
   isUserNotFound,
+  MAX_IDS_PER_VALIDATION_TASK,
   type CommercialContentClient,
   type ResearchApiClient,
 } from '../platforms/tiktok';
@@ -185,18 +186,22 @@ export async function refresh(ctx: JobContext, options: RefreshOptions): Promise
   report.restamped = await reconcilePolicies(ctx, shards, chain, runId, markers);
 
   const before = options.dueBefore ?? clock.now();
-  let buffer: ActiveRecord[] = [];
+  // Steps of exactly `batchSize` (a step's lookups fill every request but its last); records checked by compliance
+  // task gather in steps as large as one task may be, since each task costs the same few requests whatever it holds.
+  const steps = [
+    { size: batchSize, records: [] as ActiveRecord[] },
+    { size: Math.max(batchSize, MAX_IDS_PER_VALIDATION_TASK), records: [] as ActiveRecord[] },
+  ];
   try {
     for await (const page of dueRecords(ledger, before, shards)) {
       report.due += page.records.length;
-      buffer.push(...page.records);
-      if (buffer.length >= batchSize) {
-        const step = buffer;
-        buffer = [];
-        await sweep.step(step);
+      for (const record of page.records) {
+        const buffer = steps[sweep.checksExistence(record) ? 1 : 0]!;
+        buffer.records.push(record);
+        if (buffer.records.length >= buffer.size) await sweep.step(buffer.records.splice(0, buffer.size));
       }
     }
-    if (buffer.length > 0) await sweep.step(buffer);
+    for (const buffer of steps) if (buffer.records.length > 0) await sweep.step(buffer.records.splice(0));
   } catch (error) {
     if (!(error instanceof StopSweep)) throw error;
     report.stopped = error.reason;
@@ -331,6 +336,11 @@ class Sweep {
       groups.set(source, [...(groups.get(source) ?? []), record]);
     }
     return groups;
+  }
+
+  /** Whether the record's policy refreshes it by batch compliance task (existence only). */
+  checksExistence(record: ActiveRecord): boolean {
+    return this.policyOf(record).refreshBy === 'existence-check';
   }
 
   private policyOf(record: ActiveRecord): Policy {
