@@ -10,11 +10,12 @@ import type { ProjectConfig } from '../../../lib/config/schema';
 import { MS_PER_DAY } from '../../../lib/domain/clock';
 import { sha256Hex } from '../../../lib/domain/hashing';
 import { stringifyJson } from '../../../lib/domain/json';
-import { objectKeyOf, recordKeyOf, type ActiveRecord, type RecordRef } from '../../../lib/domain/records';
+import { recordKeyOf, type ActiveRecord, type RecordRef } from '../../../lib/domain/records';
 import type { JobContext } from '../../../lib/jobs/context';
 import { refresh, type RefreshClients, type RefreshReport } from '../../../lib/jobs/refresh';
 import type { CommercialContentClient, ResearchApiClient, VideoLookupItem } from '../../../lib/platforms/tiktok';
 import { localJobContext, testConfig, type LocalJobFixture } from '../../support/job-context';
+import { activeRecord } from '../../unit/store/fixtures';
 
 const T0 = '2026-03-01T12:00:00.000Z';
 const HOUR = 3_600_000;
@@ -26,23 +27,17 @@ const DUE = new Date(DEADLINE.getTime() - 72 * HOUR);
 const videoRef = (n: number): RecordRef => ({ platform: 'tiktok', kind: 'video', id: String(7_330_000_000_000_000_000n + BigInt(n)) });
 const rawOf = (ref: RecordRef) => ({ id: BigInt(ref.id), create_time: CREATE_TIME, view_count: 1 });
 
+/** A stored video whose content is `rawOf(ref)`, due at DUE (its deadline less the lead). */
 function video(ref: RecordRef): ActiveRecord {
-  return {
+  return activeRecord(ref.id, {
     ref,
-    status: 'active',
-    objectKey: objectKeyOf(ref),
     contentSha256: sha256Hex(stringifyJson(rawOf(ref))),
-    sizeBytes: 60,
-    provenance: { runId: 'collect-0', specName: 'climate-videos', queryFingerprint: 'f'.repeat(64), endpoint: '/v2/research/video/query/', logId: 'L0', retrievedAt: T0, collectorVersion: 'test', collectedBy: 'schedule' },
     firstCollectedAt: T0,
     lastSeenAt: T0,
-    policyId: 'tiktok-research',
-    policyVersion: 1,
     refreshDueAt: DEADLINE.toISOString(),
     expiresAt: '2027-06-30T23:59:59.999Z',
-    missCount: 0,
     platformCreatedAt: CREATE_TIME,
-  };
+  });
 }
 
 /** A Research API stand-in whose lookups return the ids `served` says exist right now (an outage: none). */
