@@ -6,7 +6,7 @@
  * else the machine does; each part meters its own SDK clients):
  *
  * Refresh (one corpus, three jobs):
- * 1. collect: a video spec collects every video of a 30-day creation window (~2,200 videos) through the collect
+ * 1. collect: a video spec collects every video of a 30-day creation window (~9,900 videos) through the collect
  *    job and the research client. The window ends 91 days before "now", and the world has no comments, deletions
  *    or private videos, so a video's content no longer changes (the emulator's view counts settle ~75 days after
  *    creation): what the sweep re-fetches is unchanged.
@@ -58,10 +58,13 @@ const CLIENT = { clientKey: 'bench-key', clientSecret: 'bench-secret' };
 const SPEC = 'bench-videos';
 /** The collected creation window: 30 inclusive days, ending 91 days before NOW (view counts have settled). */
 const WINDOW = { start: '2025-11-01', end: '2025-11-30' };
-/** ~75 videos a day over 130 days; the window holds ~2,200. Nothing is deleted, hidden or commented. */
+/**
+ * ~330 videos a day over 130 days; the window holds ~9,900, about one compliance task's worth (10,000 ids), the
+ * scale at which existence checks are meant to run. Nothing is deleted, hidden or commented.
+ */
 const WORLD: Partial<WorldOptions> = {
   users: 2_000,
-  videosPerDay: 75,
+  videosPerDay: 330,
   historyDays: 130,
   futureDays: 0,
   maxCommentsPerVideo: 0,
