@@ -15,6 +15,8 @@ import { policyIdForApi, projectEnd } from '../config/load';
 import type { Spec } from '../config/schema';
 import type { AuditChainWriter, Checkpoint, RecordUpdate } from '../store/ports';
 import { mapLimit, newRunId, type JobContext, type ProgressSink } from './context';
+import { sweepShards } from './due';
+import { readPolicyMarkers } from './policy-change';
 import { refreshNeedToday } from './quota-plan';
 import { QuotaExhaustedError, type CollectedItem, type SourceUsage, type SpecSource } from './sources';
 
@@ -82,6 +84,9 @@ export async function collect(ctx: JobContext, options: CollectOptions): Promise
   if (options.specName && selected.length === 0) {
     throw new RangeError(`no spec named "${options.specName}" (specs: ${config.specs.map((s) => s.name).join(', ')})`);
   }
+  // New records are stamped with the policies in force: one that changed a duty but kept its version is refused
+  // here, before anything is written, as the refresh sweep refuses it.
+  await readPolicyMarkers(ctx, sweepShards(ctx.ledger));
   const runId = newRunId('collect', clock.now());
   const chain = await ctx.audit.chain(runId);
   const startedAt = clock.now().toISOString();
@@ -163,13 +168,14 @@ async function collectSpec(
   let usedToday = (await ledger.getQuotaUsage(spec.source, day)).requests;
   let booked = { requests: usage.requests(), records: usage.records() };
   const bookUsage = async () => {
-    const delta = { requests: usage.requests() - booked.requests, records: usage.records() - booked.records };
-    booked = { requests: usage.requests(), records: usage.records() };
-    report.requests += delta.requests;
-    const today = utcDayKey(clock.now());
-    if (today !== day) day = today;
+    const spent = { requests: usage.requests(), records: usage.records() };
+    const delta = { requests: spent.requests - booked.requests, records: spent.records - booked.records };
+    day = utcDayKey(clock.now());
     if (delta.requests > 0 || delta.records > 0) usedToday = (await ledger.addQuotaUsage(spec.source, day, delta)).requests;
     else usedToday = (await ledger.getQuotaUsage(spec.source, day)).requests;
+    // Counted as booked only once the ledger has it: after a failed write the next call books the same requests.
+    booked = spent;
+    report.requests += delta.requests;
   };
 
   let stateBefore: unknown = resumed ? checkpoint!.state : undefined;

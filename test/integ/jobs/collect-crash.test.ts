@@ -3,6 +3,7 @@
  * exactly the records the source serves, each with its object, its ledger item and one `record.collected` event.
  * Runs on DynamoDB Local and s3rver with a deterministic in-memory source (the platform is not under test here).
  */
+import { utcDayKey } from '../../../lib/domain/clock';
 import { collect, type CollectReport, type SpecSourceBinding } from '../../../lib/jobs/collect';
 import type { JobContext, ProgressSink } from '../../../lib/jobs/context';
 import type { CollectedItem, SpecSource } from '../../../lib/jobs/sources';
@@ -178,14 +179,17 @@ describe('collect converges after a crash at any write step', () => {
     const progress = lastReportedNew();
 
     // Act
-    await expect(collect(crashing, { sourceFor: () => fakeSource(items), progress: progress.sink })).rejects.toBeInstanceOf(InjectedCrash);
-    const rerun = await collect(fx.ctx, { sourceFor: () => fakeSource(items) });
+    const [first, second] = [fakeSource(items), fakeSource(items)];
+    await expect(collect(crashing, { sourceFor: () => first, progress: progress.sink })).rejects.toBeInstanceOf(InjectedCrash);
+    const rerun = await collect(fx.ctx, { sourceFor: () => second });
 
     // Assess: the rerun finishes the spec, or finds it already finished (crash after its last write)
     expect(['finished', 'not-due']).toContain(rerun.specs[0]!.outcome);
     await expectConverged(fx, items);
     expect(runs.runIds).toHaveLength(1);
     await expectCountsAddUp(fx, items, { runId: runs.runIds[0]!, reportedNew: progress.value() }, rerun);
+    // every request sent is in the quota book, even one whose booking was the write that failed
+    expect((await fx.ctx.ledger.getQuotaUsage('research', utcDayKey(fx.clock.now()))).requests).toBe(first.requests + second.requests);
   });
 
   it.each([

@@ -2,7 +2,7 @@
  * Misses over hourly sweeps, on DynamoDB Local with a stand-in platform client: an outage that answers every lookup
  * with an empty page for hours adds up to one miss, not a purge; a video that is really gone (alone in its batch,
  * so no peers can confirm it) is still purged by spaced misses well before its refresh deadline. And a policy that
- * changes a duty but keeps its version is refused before the sweep writes anything.
+ * changes a duty but keeps its version is refused before the sweep (or a collect run) writes anything.
  */
 import { BadInputError, EXIT_BAD_INPUT, exitCodeFor } from '../../../lib/domain/errors';
 import { effectivePolicies } from '../../../lib/config/load';
@@ -11,6 +11,7 @@ import { MS_PER_DAY } from '../../../lib/domain/clock';
 import { sha256Hex } from '../../../lib/domain/hashing';
 import { stringifyJson } from '../../../lib/domain/json';
 import { recordKeyOf, type ActiveRecord, type RecordRef } from '../../../lib/domain/records';
+import { collect } from '../../../lib/jobs/collect';
 import type { JobContext } from '../../../lib/jobs/context';
 import { refresh, type RefreshClients, type RefreshReport } from '../../../lib/jobs/refresh';
 import type { CommercialContentClient, ResearchApiClient, VideoLookupItem } from '../../../lib/platforms/tiktok';
@@ -188,6 +189,12 @@ describe('a policy that changes a duty but keeps its version', () => {
     expect((error as BadInputError).problems).toEqual([expect.stringMatching(/^\$\.policies\.tiktok-research\.version: .*refreshWithinDays 10 -> 7.*set "version": 3$/)]);
     const units = fx.meter.report();
     expect(units.table.write + units.indexes.write).toBe(0);
+    // collect stamps new records with the policies too: it refuses the same edit, before writing anything
+    const collected = await collect(under(edited), { sourceFor: () => ({ source: 'research', pages: async function* () {} }) as never }).catch((e: unknown) => e);
+    expect(collected).toBeInstanceOf(BadInputError);
+    expect((collected as BadInputError).problems).toEqual((error as BadInputError).problems);
+    const after = fx.meter.report();
+    expect(after.table.write + after.indexes.write).toBe(0);
     const started = await fx.ctx.audit.byAction('run.started', { since: T0, until: '2026-03-02T00:00:00.000Z' });
     expect(started.events).toHaveLength(1);
     // raising the version is the fix
