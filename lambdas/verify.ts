@@ -14,6 +14,9 @@ import { deployment } from './shared/deployment';
 import { jobHandler, schedulerFields } from './shared/handler';
 import { logger, metrics } from './shared/powertools';
 
+/** Violations a `details` answer lists: a synchronous Lambda answer is at most 6 MB. */
+export const MAX_LISTED_VIOLATIONS = 10_000;
+
 export const VerifyEventSchema = z
   .object({
     ...schedulerFields,
@@ -38,5 +41,7 @@ export const handler = jobHandler(VerifyEventSchema, async (event) => {
   const summary = { ok: report.ok, checkedAt: report.checkedAt, audit: report.audit, ledger: report.ledger, storage: report.storage, violations: byKind };
   if (report.ok) logger.info('compliance check passed', { scheduledTime: event.scheduledTime, ...summary });
   else logger.error('compliance check found violations', { scheduledTime: event.scheduledTime, ...summary });
-  return event.details ? report : summary;
+  if (!event.details) return summary;
+  const omitted = Math.max(0, report.violations.length - MAX_LISTED_VIOLATIONS);
+  return { ...report, violations: report.violations.slice(0, MAX_LISTED_VIOLATIONS), ...(omitted ? { omittedViolations: omitted, violationsByKind: byKind } : {}) };
 });

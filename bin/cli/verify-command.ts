@@ -19,7 +19,10 @@ import { onTarget } from './runtime';
 
 const VerifyOptionsSchema = z.object({ certificate: z.string().min(1).optional() }).strict();
 
-export function verifyText(r: VerifyReport): string {
+/** A verify report; the deployed check may list only the first violations and count the rest. */
+type VerifyAnswer = VerifyReport & { readonly omittedViolations?: number };
+
+export function verifyText(r: VerifyAnswer): string {
   const lines = [
     `verify: ${r.audit.chains} chain(s), ${r.audit.events} event(s), ${r.audit.seals} seal(s)` +
       (r.audit.head ? `; seal head #${r.audit.head.seq} ${r.audit.head.hash}` : ''),
@@ -27,8 +30,9 @@ export function verifyText(r: VerifyReport): string {
   ];
   if (r.ok) lines.push('OK: the audit log is intact, ledger and storage agree, nothing is overdue.');
   else {
-    lines.push(`${r.violations.length} violation(s):`);
+    lines.push(`${r.violations.length + (r.omittedViolations ?? 0)} violation(s):`);
     for (const v of r.violations) lines.push(`  [${v.kind}] ${v.message}`);
+    if (r.omittedViolations) lines.push(`  … and ${r.omittedViolations} more (the deployed check lists the first ${r.violations.length}; --json has the counts by kind)`);
   }
   return lines.join('\n');
 }
@@ -62,7 +66,7 @@ const presentCheck = (certificate: CertificateFile, check: CertificateCheck): Co
   json: check,
   text: certificateCheckText(certificate.file, check),
 });
-const presentVerify = (report: VerifyReport): CommandResult => ({ exitCode: report.ok ? EXIT_OK : EXIT_VIOLATION, json: report, text: verifyText(report) });
+const presentVerify = (report: VerifyAnswer): CommandResult => ({ exitCode: report.ok ? EXIT_OK : EXIT_VIOLATION, json: report, text: verifyText(report) });
 
 /** The command's work on a job context (tests call this directly). */
 export async function runVerify(ctx: JobContext, options: { certificate?: CertificateFile }): Promise<CommandResult> {
@@ -71,7 +75,7 @@ export async function runVerify(ctx: JobContext, options: { certificate?: Certif
 }
 
 const CheckAnswerSchema = answerSchema<CertificateCheck>({ ok: z.boolean(), checkedAt: z.string(), purges: z.number(), problems: z.array(z.string()) });
-const VerifyAnswerSchema = answerSchema<VerifyReport>({ ok: z.boolean(), checkedAt: z.string(), violations: z.array(z.looseObject({ kind: z.string(), message: z.string() })) });
+const VerifyAnswerSchema = answerSchema<VerifyAnswer>({ ok: z.boolean(), checkedAt: z.string(), violations: z.array(z.looseObject({ kind: z.string(), message: z.string() })) });
 
 /** The same on the deployed stack: the compliance-check function, asked for the violations themselves. */
 async function runVerifyDeployed(stack: DeployedStack, options: { certificate?: CertificateFile }): Promise<CommandResult> {

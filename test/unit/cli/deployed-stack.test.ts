@@ -7,6 +7,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import * as z from 'zod';
 import { DeployedJobError, openDeployedStack, type StackOutputs } from '../../../bin/cli/deployed';
 import { BadInputError } from '../../../lib/domain/errors';
+import { verifyText } from '../../../bin/cli/verify-command';
 
 const OUTPUTS: StackOutputs = { stackName: 'Steward-x', region: 'eu-central-1', functionNames: { report: 'Steward-x-report' } };
 /** A payload as the SDK hands it over (a Uint8Array with string helpers the CLI does not use). */
@@ -57,5 +58,23 @@ describe('openDeployedStack().invoke', () => {
     await expect(stack.invoke('report', {}, z.looseObject({ ok: z.boolean() }))).rejects.toThrow(/answered an unexpected shape \(\$\.ok: .*\); is the stack on this version of Steward\?/);
     await expect(stack.invoke('collect', {}, z.unknown())).rejects.toThrow(/stack Steward-x has no collect function \(it has report\)/);
     expect(lambda.commandCalls(InvokeCommand)).toHaveLength(1);
+  });
+});
+
+describe('verifyText of a deployed check that listed only the first violations', () => {
+  it('counts every violation and says how many are not listed', () => {
+    const report = {
+      ok: false,
+      checkedAt: '2026-11-24T05:30:00.000Z',
+      audit: { chains: 1, events: 2, seals: 1 },
+      ledger: { active: 3, tombstoned: 0, pendingPurges: 0 },
+      storage: { objects: 1, versions: 1 },
+      violations: [{ kind: 'record-without-object', message: 'tiktok:video:1 has no object' }],
+      omittedViolations: 12_345,
+    } as const;
+    const text = verifyText(report as never);
+    expect(text).toContain('12346 violation(s):');
+    expect(text).toContain('  [record-without-object] tiktok:video:1 has no object');
+    expect(text).toContain('… and 12345 more (the deployed check lists the first 1;');
   });
 });
