@@ -49,6 +49,7 @@ async function bundle(job: string, outdir: string, configJson: string): Promise<
     platform: 'node',
     target: JOB_RUNTIME.name.replace('nodejs', 'node').replace('.x', ''),
     minify: BUNDLE_OPTIONS.minify,
+    keepNames: BUNDLE_OPTIONS.keepNames,
     sourcemap: BUNDLE_OPTIONS.sourceMap,
     sourcesContent: BUNDLE_OPTIONS.sourcesContent,
     format: 'cjs',

@@ -46,6 +46,12 @@ export function certifyScopeOf(options: z.infer<typeof CertifyOptionsSchema>): C
   return { since: options.since, until: options.until };
 }
 
+/** Times as the certify function's schema takes them: a day as it is, any other ISO 8601 time as a UTC instant. */
+function instants(range: { since: string; until: string }): { since: string; until: string } {
+  const instant = (t: string) => (/^\d{4}-\d{2}-\d{2}$/.test(t) ? t : new Date(t).toISOString());
+  return { since: instant(range.since), until: instant(range.until) };
+}
+
 export function markdownPathOf(out: string): string {
   return out.endsWith('.json') ? `${out.slice(0, -'.json'.length)}.md` : `${out}.md`;
 }
@@ -82,7 +88,7 @@ export function registerCertifyCommand(program: Command, io: CliIo, setExit: (co
         const scope = certifyScopeOf(options);
         return onTarget(context, {
           local: (runtime) => runCertify(runtime.ctx, scope, options.out),
-          deployed: async (stack) => presentCertificate(await stack.invoke('certify', { ...scope }, DeletionCertificateSchema), options.out),
+                    deployed: async (stack) => presentCertificate(await stack.invoke('certify', 'records' in scope ? scope : instants(scope), DeletionCertificateSchema), options.out),
         });
       }),
     );

@@ -194,9 +194,12 @@ async function sweepDaily(runtime: LocalRuntime, io: CliIo, say: (text: string) 
 
 function addReports(a: RefreshReport, b: RefreshReport): RefreshReport {
   const counts = ['due', 'unchanged', 'changed', 'validated', 'missed', 'failed', 'purged', 'cascaded', 'completedPending', 'skippedExpired', 'restamped', 'unprocessed'] as const;
-  const requests = { ...a.requests };
-  for (const [source, n] of Object.entries(b.requests)) requests[source] = (requests[source] ?? 0) + n;
-  const sum = { ...b, requests } as RefreshReport;
+  const add = (x: Readonly<Record<string, number>>, y: Readonly<Record<string, number>>) => {
+    const out = { ...x };
+    for (const [k, n] of Object.entries(y)) out[k] = (out[k] ?? 0) + n;
+    return out;
+  };
+  const sum = { ...b, requests: add(a.requests, b.requests), failures: add(a.failures, b.failures) } as RefreshReport;
   for (const k of counts) (sum as unknown as Record<string, number>)[k] = a[k] + b[k];
   return sum;
 }

@@ -116,7 +116,9 @@ export interface DeployedStack {
 const INVOKE_TIMEOUT_MS = 16 * 60_000;
 
 export function openDeployedStack(outputs: StackOutputs, options: { notice?: (text: string) => void } = {}): DeployedStack {
-  const lambda = new LambdaClient({ region: outputs.region, requestHandler: { requestTimeout: INVOKE_TIMEOUT_MS } });
+  // One attempt: a retry after a dropped connection would start the job a second time while the first still runs
+  // (collect twice, or a refresh worker that finds its own lease). A failed call says so and can be run again.
+  const lambda = new LambdaClient({ region: outputs.region, maxAttempts: 1, requestHandler: { requestTimeout: INVOKE_TIMEOUT_MS, throwOnRequestTimeout: true } });
   const sfn = new SFNClient({ region: outputs.region });
   const functionOf = (job: string): string => {
     const name = outputs.functionNames[job];
@@ -138,7 +140,11 @@ export function openDeployedStack(outputs: StackOutputs, options: { notice?: (te
         out = await lambda.send(new InvokeCommand({ FunctionName: functionName, InvocationType: 'RequestResponse', Payload: Buffer.from(stringifyJson(payload)) }));
       } catch (error) {
         const e = error as Error;
-        throw new DeployedJobError(`cannot invoke ${functionName} (${job}) in ${outputs.region}: ${e.name}: ${e.message}; check your AWS credentials (AWS_PROFILE) and that they may invoke it`, { cause: error });
+        throw new DeployedJobError(
+          `cannot invoke ${functionName} (${job}) in ${outputs.region}: ${e.name}: ${e.message}; check your AWS credentials (AWS_PROFILE) and that they may invoke it. ` +
+            `If the connection dropped, the job may still be running: see /aws/lambda/${functionName} before running it again`,
+          { cause: error },
+        );
       }
       const text = out.Payload ? Buffer.from(out.Payload).toString('utf8') : '';
       let answer: unknown;

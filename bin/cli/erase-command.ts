@@ -12,6 +12,15 @@ import { cliActor, onTarget } from './runtime';
 
 const EraseOptionsSchema = z.object({ user: z.string().optional(), video: z.string().optional(), comment: z.string().optional() });
 
+/** Who files a deployed erasure: the erase function takes a lowercase lab member name (lambdas/erase.ts). */
+function memberName(): string {
+  const { name } = cliActor();
+  if (!/^[a-z][a-z0-9-]{1,63}$/.test(name)) {
+    throw new BadInputError(`erase: "${name}" is not a lab member name (lowercase, 2-64 of a-z 0-9 -, starting with a letter); set STEWARD_RESEARCHER to your name in the config's members`);
+  }
+  return name;
+}
+
 const EraseAnswerSchema = answerSchema<EraseReport>({ runId: z.string(), kind: z.string(), recordHash: z.string(), purged: z.number() });
 
 export function eraseText(r: EraseReport): string {
@@ -48,8 +57,8 @@ export function registerEraseCommand(program: Command, io: CliIo, setExit: (code
               progress.stop();
             }
           },
-          // The erasure function files the request in the name of whoever runs the CLI.
-          deployed: async (stack) => present(await stack.invoke('erase', { ...target, requestedBy: cliActor().name }, EraseAnswerSchema)),
+          // The erasure function files the request in the name of whoever runs the CLI, a lab member's name.
+          deployed: async (stack) => present(await stack.invoke('erase', { ...target, requestedBy: memberName() }, EraseAnswerSchema)),
         });
       }),
     );

@@ -146,7 +146,7 @@ export function registerRefreshCommand(program: Command, io: CliIo, setExit: (co
                 text: `refresh sweep started at ${started.startDate}: every shard, one worker each\n  follow it: aws stepfunctions describe-execution --execution-arn ${started.executionArn}`,
               };
             }
-            const shards = await sweepShards(stack, options.shard);
+            const shards = await sweepShards(stack, [...new Set(options.shard)]);
             return { exitCode: 0, json: { shards }, text: shardAnswersText(shards) };
           },
         });

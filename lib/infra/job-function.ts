@@ -23,6 +23,8 @@ export const JOB_RUNTIME = lambda.Runtime.NODEJS_24_X;
  */
 export const BUNDLE_OPTIONS = {
   minify: true,
+  // Error and class names survive minification: logs, job answers and refresh failure reasons name them.
+  keepNames: true,
   sourceMap: true,
   sourcesContent: false,
   format: OutputFormat.CJS,

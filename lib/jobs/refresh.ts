@@ -186,24 +186,38 @@ export async function refresh(ctx: JobContext, options: RefreshOptions): Promise
   report.restamped = await reconcilePolicies(ctx, shards, chain, runId, markers);
 
   const before = options.dueBefore ?? clock.now();
-  // Steps of exactly `batchSize` (a step's lookups fill every request but its last); records checked by compliance
-  // task gather in steps as large as one task may be, since each task costs the same few requests whatever it holds.
-  const steps = [
-    { size: batchSize, records: [] as ActiveRecord[] },
-    { size: Math.max(batchSize, MAX_IDS_PER_VALIDATION_TASK), records: [] as ActiveRecord[] },
-  ];
+  // Steps of exactly `batchSize` (a step's lookups fill every request but its last). Records checked by compliance
+  // task gather in steps as large as one task may be (a task costs the same few requests whatever it holds), but
+  // never wait behind a lookup step: a sweep that stops before the end would otherwise leave them every time.
+  const lookups: ActiveRecord[] = [];
+  const checks: ActiveRecord[] = [];
+  const checkStepSize = Math.max(batchSize, MAX_IDS_PER_VALIDATION_TASK);
+  let stepped = 0;
+  const runStep = async (records: ActiveRecord[]) => {
+    stepped += records.length;
+    await sweep.step(records);
+  };
   try {
     for await (const page of dueRecords(ledger, before, shards)) {
       report.due += page.records.length;
       for (const record of page.records) {
-        const buffer = steps[sweep.checksExistence(record) ? 1 : 0]!;
-        buffer.records.push(record);
-        if (buffer.records.length >= buffer.size) await sweep.step(buffer.records.splice(0, buffer.size));
+        if (sweep.checksExistence(record)) {
+          checks.push(record);
+          if (checks.length >= checkStepSize) await runStep(checks.splice(0));
+        } else {
+          lookups.push(record);
+          if (lookups.length < batchSize) continue;
+          if (checks.length > 0) await runStep(checks.splice(0));
+          await runStep(lookups.splice(0));
+        }
       }
     }
-    for (const buffer of steps) if (buffer.records.length > 0) await sweep.step(buffer.records.splice(0));
+    if (checks.length > 0) await runStep(checks.splice(0));
+    if (lookups.length > 0) await runStep(lookups.splice(0));
   } catch (error) {
     if (!(error instanceof StopSweep)) throw error;
+    // The stopping step counted what it left; records read but never handed to a step are left too.
+    report.unprocessed += report.due - stepped;
     report.stopped = error.reason;
     if (error.resetsAt) report.resetsAt = error.resetsAt.toISOString();
   }

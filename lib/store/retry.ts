@@ -2,7 +2,7 @@
  * Shared helpers of the DynamoDB adapters: jittered backoff for the unprocessed parts of batch calls, chunking,
  * bounded concurrency, opaque paging cursors, and the adapter errors.
  */
-import { StewardError } from '../domain/errors';
+import { BadInputError, StewardError } from '../domain/errors';
 
 export interface RetryOptions {
   /** Attempts per batch call, the first included. @default 10 */
@@ -54,8 +54,8 @@ export class RecordNotFoundError extends StewardError {
   }
 }
 
-/** A paging cursor the caller passed back was not one this adapter issued. */
-export class BadCursorError extends StewardError {}
+/** A paging cursor the caller passed back was not one this adapter issued: bad input (exit 2). */
+export class BadCursorError extends BadInputError {}
 
 export function chunk<T>(items: readonly T[], size: number): T[][] {
   const out: T[][] = [];
@@ -92,7 +92,7 @@ export function decodeCursor<T extends object>(cursor: string): T {
     if (value === null || typeof value !== 'object') throw new Error('not an object');
     return value as T;
   } catch (error) {
-    throw new BadCursorError(`invalid paging cursor "${cursor.slice(0, 40)}": pass back the cursor of the previous page unchanged`, { cause: error });
+    throw new BadCursorError(`invalid paging cursor "${cursor.slice(0, 40)}": pass back the cursor of the previous page unchanged`, [], { cause: error });
   }
 }
 

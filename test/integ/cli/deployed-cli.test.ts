@@ -188,6 +188,18 @@ describe('steward without --local: the deployed stack', () => {
   });
 
   describe('bad input: exit 2 naming the problem, nothing invoked', () => {
+    it('erase filed by a name that is no lab member name', async () => {
+      const calls = lambda.commandCalls(InvokeCommand).length;
+      process.env.STEWARD_RESEARCHER = '1st-shift';
+      try {
+        const result = await steward('erase', '--video', '7320768196569599275');
+        expect([result.code, result.err]).toEqual([2, expect.stringMatching(/"1st-shift" is not a lab member name .*set STEWARD_RESEARCHER/)]);
+      } finally {
+        process.env.STEWARD_RESEARCHER = 'ada';
+      }
+      expect(lambda.commandCalls(InvokeCommand).length).toBe(calls);
+    });
+
     const outputsWith = (name: string, outputs: unknown) => {
       const file = join(dir, name);
       writeFileSync(file, typeof outputs === 'string' ? outputs : JSON.stringify(outputs));

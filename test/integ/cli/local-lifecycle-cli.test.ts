@@ -188,6 +188,11 @@ describe('the compliance lifecycle through the CLI (--local)', () => {
     expect(a.events.every((e) => e.actor.name === 'ada')).toBe(true);
   });
 
+  it('audit with a --cursor it did not issue is bad input: exit 2, saying to pass the cursor back unchanged', async () => {
+    const forged = await run('audit --cursor (forged)', ['audit', '--researcher', 'ada', '--cursor', 'bm90LWEtY3Vyc29y'], { now: T2 });
+    expect([forged.code, forged.err]).toEqual([2, expect.stringMatching(/invalid paging cursor.*pass back the cursor of the previous page unchanged/)]);
+  });
+
   it('refresh and report run 13 days later', async () => {
     const refreshed = await run('refresh', ['refresh'], { now: LATER });
     expect(refreshed.code).toBe(0);

@@ -143,6 +143,20 @@ describe('sweeps and quota on the local services', () => {
     expect(next.stopped).toBeUndefined();
   });
 
+  it('counts every record it read but did not handle when it stops between steps', async () => {
+    // Prepare: 250 due videos in steps of 100; the quota allows the first step's single lookup only
+    const fx = await fixture();
+    await seedCorpus(fx, 250, 0);
+
+    // Act
+    const report = await refresh(fx.ctx, { clients: fakeClients({ quotaAfter: 1 }), batchSize: 100 });
+
+    // Assess: whatever the page size of the index, what was read is handled or left, never lost from the count
+    expect(report).toMatchObject({ stopped: 'quota', unchanged: 100 });
+    expect(report.unchanged + report.unprocessed).toBe(report.due);
+    expect(report.due).toBeGreaterThan(100);
+  });
+
   it('stops at its deadline and at its request budget, leaving the rest due', async () => {
     // Prepare
     const fx = await fixture();
