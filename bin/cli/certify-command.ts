@@ -6,8 +6,9 @@
 import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import * as z from 'zod';
+import { isIsoTime } from '../../lib/domain/clock';
 import { BadInputError, EXIT_OK, EXIT_VIOLATION } from '../../lib/domain/errors';
-import { parseRecordKey } from '../../lib/domain/records';
+import { parseTypedRecordKey } from '../../lib/domain/records';
 import { certify, DeletionCertificateSchema, renderCertificateMarkdown, type CertifyScope, type DeletionCertificate } from '../../lib/jobs/certify';
 import type { JobContext } from '../../lib/jobs/context';
 import { action } from './action';
@@ -17,7 +18,7 @@ import { onTarget } from './runtime';
 
 const ISO = z
   .string()
-  .refine((s) => /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2}))?$/.test(s) && !Number.isNaN(Date.parse(s)), {
+  .refine((s) => isIsoTime(s), {
     message: 'must be an ISO 8601 time such as 2026-03-01T00:00:00Z, or a day such as 2026-03-01',
   });
 
@@ -32,7 +33,7 @@ export function certifyScopeOf(options: z.infer<typeof CertifyOptionsSchema>): C
   if (options.record) {
     for (const key of options.record) {
       try {
-        parseRecordKey(key);
+        parseTypedRecordKey(key);
       } catch (error) {
         throw new BadInputError(`--record: ${(error as Error).message}`);
       }

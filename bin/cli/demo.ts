@@ -4,7 +4,7 @@
  * for a purged record, and verify. It runs the very jobs and renderers the CLI runs, on the embedded services.
  * `npm run demo` runs it on a sample world; the demo test runs it on a small one. A step that fails throws.
  */
-import { mkdir } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
 import { parseProjectConfig } from '../../lib/config/load';
 import type { ProjectConfig } from '../../lib/config/schema';
@@ -86,8 +86,10 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
   await mkdir(reportsDir, { recursive: true });
 
   step(1, 'Configure a sample project');
-  const config: ProjectConfig = parseProjectConfig(SAMPLE_CONFIG, 'the demo config');
-  say(`Project "${config.project.title}" ends ${config.project.endDate}; ${config.members.length} lab members.`);
+  const configFile = join(stateDir, 'steward.config.json');
+  await writeFile(configFile, `${JSON.stringify(SAMPLE_CONFIG, null, 2)}\n`);
+  const config: ProjectConfig = parseProjectConfig(SAMPLE_CONFIG, configFile);
+  say(`Project "${config.project.title}" ends ${config.project.endDate}; ${config.members.length} lab members; config in ${relative(process.cwd(), configFile)}`);
   for (const spec of config.specs) say(`  spec ${spec.name}: ${spec.kind} from source "${spec.source}", ${spec.schedule}`);
 
   const runtime = await openLocalRuntime({ config, stateDir, now: options.start, actor: { type: 'schedule', name: 'schedule' }, collectorVersion: 'steward/demo', emulator: { world: options.world } });
@@ -148,7 +150,8 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
 
     step(9, 'Where to look');
     say(runtime.services.describe([runtime.tables.ledger, runtime.tables.audit]));
-    say(`\nThe services stop with this demo; \`npx steward serve --local --state-dir ${relative(process.cwd(), stateDir) || '.'}\` brings them back with the same data.`);
+    const cli = `npx steward --local --config ${relative(process.cwd(), configFile)} --state-dir ${relative(process.cwd(), stateDir) || '.'}`;
+    say(`\nThe services stop with this demo; \`${cli} serve\` brings them back with the same data, and any command runs on it, e.g. \`${cli} audit --action record.purged --since 2026-03-01\`.`);
     return {
       collected: before.length,
       refresh: report,

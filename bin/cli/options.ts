@@ -1,5 +1,6 @@
 /** Global options shared by every command, parsed with zod at the edge. */
 import { z } from 'zod';
+import { isIsoTime } from '../../lib/domain/clock';
 import { BadInputError } from '../../lib/domain/errors';
 
 export const GlobalOptionsSchema = z.object({
@@ -10,7 +11,7 @@ export const GlobalOptionsSchema = z.object({
   outputs: z.string().min(1).default('steward.outputs.json'),
   now: z
     .string()
-    .refine((s) => /^\d{4}-\d{2}-\d{2}(T[\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/.test(s) && !Number.isNaN(Date.parse(s)), {
+    .refine((s) => isIsoTime(s, { zone: 'optional' }), {
       message: 'must be an ISO 8601 time such as 2026-03-01T00:00:00Z',
     })
     .transform((s) => new Date(s))

@@ -1,6 +1,7 @@
 /** `steward refresh`: the refresh sweep over the due index (every shard, or some). */
 import type { Command } from 'commander';
 import * as z from 'zod';
+import { isIsoTime } from '../../lib/domain/clock';
 import { refresh, type RefreshReport } from '../../lib/jobs/refresh';
 import { DUE_SHARDS } from '../../lib/store/tables';
 import { action } from './action';
@@ -13,7 +14,7 @@ import { onTarget } from './runtime';
 
 const isoTime = z
   .string()
-  .refine((s) => /^\d{4}-\d{2}-\d{2}(T[\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/.test(s) && !Number.isNaN(Date.parse(s)), { message: 'must be an ISO 8601 time such as 2026-03-01T00:00:00Z' })
+  .refine((s) => isIsoTime(s, { zone: 'optional' }), { message: 'must be an ISO 8601 time such as 2026-03-01T00:00:00Z' })
   .transform((s) => new Date(s));
 
 export const ShardsSchema = z

@@ -76,3 +76,17 @@ export function startOfUtcDay(instant: Date): Date {
 export function utcDayKey(instant: Date): string {
   return instant.toISOString().slice(0, 10);
 }
+
+const ISO_TIME = /^(\d{4})-(\d{2})-(\d{2})(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
+
+/**
+ * Whether `text` is an ISO 8601 day (YYYY-MM-DD) or time on a real calendar day: `Date.parse` alone takes
+ * 2026-02-30 as March 2. A time needs its zone unless `zone` is `optional` (then it is local time).
+ */
+export function isIsoTime(text: string, { zone = 'required' }: { zone?: 'required' | 'optional' } = {}): boolean {
+  const m = ISO_TIME.exec(text);
+  if (!m || (m[4] && !m[7] && zone === 'required')) return false;
+  const [year, month, day] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  const date = new Date(Date.UTC(year, month - 1, day));
+  return date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day && !Number.isNaN(Date.parse(text));
+}

@@ -37,6 +37,22 @@ export function parseRecordKey(key: string): RecordRef {
   return { platform: match[1] as Platform, kind: match[2] as RecordKind, id: match[3]! };
 }
 
+/** Ids as the platform issues them; an account is named by the keyed hash of its username (never the name). */
+const ID_OF_KIND: Readonly<Record<RecordKind, { pattern: RegExp; what: string }>> = {
+  video: { pattern: /^\d{1,20}$/, what: 'a number such as 7320768196569599275' },
+  comment: { pattern: /^\d{1,20}$/, what: 'a number such as 7320768196569599275' },
+  ad: { pattern: /^\d{1,20}$/, what: 'a number such as 1790342520917058' },
+  user: { pattern: /^[0-9a-f]{32}$/, what: 'the keyed hash of the username (32 hex digits, as `steward erase --user` prints it)' },
+};
+
+/** A record key a person typed: `parseRecordKey`, and an id of the form its kind has. */
+export function parseTypedRecordKey(key: string): RecordRef {
+  const ref = parseRecordKey(key);
+  const id = ID_OF_KIND[ref.kind];
+  if (!id.pattern.test(ref.id)) throw new RangeError(`"${key}": a ${ref.kind} id is ${id.what}`);
+  return ref;
+}
+
 /** Where the record's content lives in the object store: one object per record. */
 export function objectKeyOf(ref: RecordRef): string {
   return `records/${ref.platform}/${ref.kind}/${ref.id}.json`;

@@ -11,9 +11,10 @@
  * with exit 2 before it opens anything.
  */
 import * as z from 'zod';
+import { isIsoTime } from '../domain/clock';
 import { AUDIT_ACTIONS, type AuditAction, type ChainedAuditEvent } from '../domain/audit';
 import { BadInputError } from '../domain/errors';
-import { parseRecordKey, type RecordKey } from '../domain/records';
+import { parseTypedRecordKey, type RecordKey } from '../domain/records';
 import type { AuditPage } from '../store/ports';
 import { firstSealAt } from './audit-read';
 import type { JobContext } from './context';
@@ -49,7 +50,7 @@ export interface AuditQueryResult {
 
 const ISO = z
   .string()
-  .refine((s) => /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2}))?$/.test(s) && !Number.isNaN(Date.parse(s)), {
+  .refine((s) => isIsoTime(s), {
     message: 'must be an ISO 8601 time such as 2026-03-01T00:00:00Z, or a day such as 2026-03-01',
   });
 
@@ -81,7 +82,7 @@ export function auditQueryOf(options: AuditOptions): { spec: AuditQuerySpec; pag
   let spec: AuditQuerySpec;
   if (options.record !== undefined) {
     try {
-      parseRecordKey(options.record);
+      parseTypedRecordKey(options.record);
     } catch (error) {
       throw new BadInputError(`--record: ${(error as Error).message}`);
     }

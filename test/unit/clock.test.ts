@@ -1,4 +1,4 @@
-import { ManualClock, ShiftedClock, startOfUtcDay, utcDayKey } from '../../lib/domain/clock';
+import { isIsoTime, ManualClock, ShiftedClock, startOfUtcDay, utcDayKey } from '../../lib/domain/clock';
 
 describe('clocks', () => {
   it('ManualClock moves only when told', () => {
@@ -20,5 +20,25 @@ describe('clocks', () => {
     const t = new Date('2026-03-04T23:59:59.999Z');
     expect(startOfUtcDay(t).toISOString()).toBe('2026-03-04T00:00:00.000Z');
     expect(utcDayKey(t)).toBe('2026-03-04');
+  });
+});
+
+describe('isIsoTime', () => {
+  it.each([
+    ['2026-03-01', true],
+    ['2026-03-01T09:00Z', true],
+    ['2026-03-01T09:00:00.123+01:00', true],
+    ['2028-02-29', true],
+    ['2026-02-29', false],
+    ['2026-02-30T00:00:00Z', false],
+    ['2026-13-01', false],
+    ['2026-03-01T25:00:00Z', false],
+    ['2026-03-01T09:00:00', false],
+    ['March 1, 2026', false],
+  ])('%s -> %s', (text, ok) => expect(isIsoTime(text)).toBe(ok));
+
+  it('takes a time without its zone only when asked to', () => {
+    expect(isIsoTime('2026-03-01T09:00:00', { zone: 'optional' })).toBe(true);
+    expect(isIsoTime('2026-02-30T09:00:00', { zone: 'optional' })).toBe(false);
   });
 });
