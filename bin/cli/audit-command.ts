@@ -6,7 +6,7 @@ import type { Command } from 'commander';
 import type { ChainedAuditEvent } from '../../lib/domain/audit';
 import { auditQueryOf, type AuditOptions, AuditOptionsSchema, queryAudit, type AuditQueryResult } from '../../lib/jobs/audit-query';
 import { action } from './action';
-import { parseOptions } from './options';
+import { cliPrefix, parseOptions } from './options';
 import type { CliIo } from './output';
 import * as z from 'zod';
 import { answerSchema } from './deployed';
@@ -39,11 +39,12 @@ export function auditTable(events: readonly ChainedAuditEvent[]): string {
   return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
 }
 
-/** The same question, for the next page. */
-function nextPageCommand(options: AuditOptions, cursor: string): string {
-  const args: string[] = ['steward', 'audit'];
+/** The same question, for the next page: with the time range as this page resolved it, so the pages agree. */
+function nextPageCommand(result: AuditQueryResult, options: AuditOptions, cursor: string, prefix: string): string {
+  const args: string[] = [prefix, 'audit'];
+  const resolved = { ...options, since: result.query.since ?? options.since, until: result.query.until ?? options.until };
   for (const name of ['record', 'action', 'researcher', 'run', 'since', 'until'] as const) {
-    if (options[name] !== undefined) args.push(`--${name}`, String(options[name]));
+    if (resolved[name] !== undefined) args.push(`--${name}`, String(resolved[name]));
   }
   args.push('--limit', String(options.limit), '--cursor', cursor);
   return args.join(' ');
@@ -55,7 +56,8 @@ const AuditAnswerSchema = answerSchema<AuditQueryResult>({
   cursor: z.string().optional(),
 });
 
-export function auditText(result: AuditQueryResult, options: AuditOptions): string {
+/** The answer as a table; `prefix` is how the user runs steward (the next page's command starts with it). */
+export function auditText(result: AuditQueryResult, options: AuditOptions, prefix = 'npx steward'): string {
   const q = result.query;
   const what =
     q.by === 'record'
@@ -67,7 +69,7 @@ export function auditText(result: AuditQueryResult, options: AuditOptions): stri
           : `everything run ${q.value} did`;
   const lines = [`${what}: ${result.events.length} event(s)${result.cursor ? ' on this page' : ''}`];
   if (result.events.length > 0) lines.push('', auditTable(result.events));
-  if (result.cursor) lines.push('', `more: ${nextPageCommand(options, result.cursor)}`);
+  if (result.cursor) lines.push('', `more: ${nextPageCommand(result, options, result.cursor, prefix)}`);
   return lines.join('\n');
 }
 
@@ -88,7 +90,7 @@ export function registerAuditCommand(program: Command, io: CliIo, setExit: (code
         // Validated before the runtime opens: bad input writes nothing.
         const options = parseOptions(AuditOptionsSchema, raw);
         const { spec, page } = auditQueryOf(options);
-        const present = (result: AuditQueryResult) => ({ exitCode: 0, json: result, text: auditText(result, options) });
+        const present = (result: AuditQueryResult) => ({ exitCode: 0, json: result, text: auditText(result, options, cliPrefix(context.globals)) });
         return onTarget(context, {
           local: async (runtime) => present(await queryAudit(runtime.ctx, spec, page)),
           // The audit-query function takes these very options (and hashes a record key with the project secret).

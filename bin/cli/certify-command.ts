@@ -12,7 +12,7 @@ import { parseTypedRecordKey } from '../../lib/domain/records';
 import { certify, DeletionCertificateSchema, renderCertificateMarkdown, type CertifyScope, type DeletionCertificate } from '../../lib/jobs/certify';
 import type { JobContext } from '../../lib/jobs/context';
 import { action } from './action';
-import { parseOptions } from './options';
+import { cliPrefix, parseOptions } from './options';
 import type { CliIo, CommandResult } from './output';
 import { onTarget } from './runtime';
 
@@ -58,19 +58,19 @@ export function markdownPathOf(out: string): string {
 }
 
 /** The command's work on a job context (tests call this directly). */
-export async function runCertify(ctx: JobContext, scope: CertifyScope, out?: string): Promise<CommandResult> {
-  return presentCertificate(await certify(ctx, scope), out);
+export async function runCertify(ctx: JobContext, scope: CertifyScope, out?: string, prefix = 'npx steward'): Promise<CommandResult> {
+  return presentCertificate(await certify(ctx, scope), out, prefix);
 }
 
 /** Print a certificate, or write it (JSON, and Markdown next to it); exit 1 when a deletion is not proven. */
-async function presentCertificate(cert: DeletionCertificate, out?: string): Promise<CommandResult> {
+async function presentCertificate(cert: DeletionCertificate, out?: string, prefix = 'npx steward'): Promise<CommandResult> {
   const markdown = renderCertificateMarkdown(cert);
   const exitCode = cert.ok ? EXIT_OK : EXIT_VIOLATION;
   if (out) {
     await writeFile(out, `${JSON.stringify(cert, null, 2)}\n`);
     await writeFile(markdownPathOf(out), markdown);
     const head = cert.ok ? `certificate: ${cert.purges.length} deletion(s) proven` : `certificate: NOT proven (${cert.problems.length} problem(s))`;
-    return { exitCode, json: cert, text: `${head}\n  written to ${out} and ${markdownPathOf(out)}\n  check it later: steward verify --certificate ${out}` };
+    return { exitCode, json: cert, text: `${head}\n  written to ${out} and ${markdownPathOf(out)}\n  check it later: ${prefix} verify --certificate ${out}` };
   }
   return { exitCode, json: cert, text: markdown };
 }
@@ -88,8 +88,8 @@ export function registerCertifyCommand(program: Command, io: CliIo, setExit: (co
         const options = parseOptions(CertifyOptionsSchema, raw);
         const scope = certifyScopeOf(options);
         return onTarget(context, {
-          local: (runtime) => runCertify(runtime.ctx, scope, options.out),
-                    deployed: async (stack) => presentCertificate(await stack.invoke('certify', 'records' in scope ? scope : instants(scope), DeletionCertificateSchema), options.out),
+          local: (runtime) => runCertify(runtime.ctx, scope, options.out, cliPrefix(context.globals)),
+                    deployed: async (stack) => presentCertificate(await stack.invoke('certify', 'records' in scope ? scope : instants(scope), DeletionCertificateSchema), options.out, cliPrefix(context.globals)),
         });
       }),
     );

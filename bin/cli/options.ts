@@ -20,6 +20,21 @@ export const GlobalOptionsSchema = z.object({
 });
 export type GlobalOptions = z.infer<typeof GlobalOptionsSchema>;
 
+/** A value as a POSIX shell reads it back: bare when safe, single-quoted otherwise. */
+function shellWord(value: string): string {
+  return /^[A-Za-z0-9_./:@%+=,-]+$/.test(value) ? value : `'${value.replace(/'/g, `'\\''`)}'`;
+}
+
+/** How to run steward again on the same target, for the commands the CLI prints (next page, later checks). */
+export function cliPrefix(globals: GlobalOptions): string {
+  const args = ['npx', 'steward'];
+  if (globals.local) args.push('--local');
+  if (globals.config !== 'steward.config.json') args.push('--config', shellWord(globals.config));
+  if (globals.local && globals.stateDir !== '.steward') args.push('--state-dir', shellWord(globals.stateDir));
+  if (!globals.local && globals.outputs !== 'steward.outputs.json') args.push('--outputs', shellWord(globals.outputs));
+  return args.join(' ');
+}
+
 /** Parse a command's options with `schema`; every problem names the `--option` and what to use instead. */
 export function parseOptions<T extends z.ZodType>(schema: T, raw: unknown): z.infer<T> {
   const result = schema.safeParse(raw);

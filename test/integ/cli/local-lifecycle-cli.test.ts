@@ -17,7 +17,8 @@ import { loadProjectConfig } from '../../../lib/config/load';
 import { parseJson } from '../../../lib/domain/json';
 import { objectKeyOf, parseRecordKey, recordKeyOf, type ActiveRecord, type RecordKey } from '../../../lib/domain/records';
 import { openLocalRuntime, type LocalRuntime } from '../../../lib/local/runtime';
-import { localCli, type CliRun } from '../../support/cli';
+import { runCli } from '../../../bin/cli/program';
+import { captureIo, localCli, type CliRun } from '../../support/cli';
 import { statusesOf } from '../../support/compliance-world';
 import { CANARY, storeSnapshot, usernameOfVideo } from '../jobs/compliance-support';
 
@@ -186,6 +187,18 @@ describe('the compliance lifecycle through the CLI (--local)', () => {
     const a = parseJson(byAda.out) as Events;
     expect(a.events.map((e) => e.action)).toEqual(expect.arrayContaining(['record.collected', 'erasure.requested', 'record.purged', 'run.started', 'run.finished']));
     expect(a.events.every((e) => e.actor.name === 'ada')).toBe(true);
+  });
+
+  it('audit prints the next page as a command that runs as printed, on the same target and time range', async () => {
+    const first = await run('audit --limit 2 (page 1)', ['audit', '--researcher', 'ada', '--limit', '2'], { now: T2 });
+    const printed = /^more: npx steward (.*)$/m.exec(first.out);
+    expect(printed).not.toBeNull();
+    expect(printed![1]).toMatch(/^--local --config \S+ --state-dir \S+ audit --researcher ada --limit 2 --cursor \S+$/);
+    const io = captureIo();
+    // no --now: the command carries everything it needs
+    expect(await runCli(printed![1]!.split(' '), io)).toBe(0);
+    expect(io.out).toMatch(/everything researcher ada did: 2 event\(s\) on this page/);
+    expect(io.out.split('\n').filter((l) => /^\d{4}-\d{2}-\d{2} /.test(l))).toHaveLength(2);
   });
 
   it('audit with a --cursor it did not issue is bad input: exit 2, saying to pass the cursor back unchanged', async () => {

@@ -85,7 +85,7 @@ describe('audit queries', () => {
     expect(lines[2]).toMatch(/^TIME \(UTC\)\s+ACTION\s+ACTOR\s+RUN \/ SEQ\s+KIND\s+RECORD\s+REASON\s+EVIDENCE$/);
     expect(lines[4]).toMatch(/^2026-03-01 06:00:00Z\s+run\.started\s+@schedule\s+collect-q1 #1/);
     expect(lines[5]).toMatch(/record\.collected\s+@schedule\s+collect-q1 #2\s+video\s+[0-9a-f]{12}…\s+logId=20260301060000\d{6}/);
-    expect(text).toMatch(/more: steward audit --run collect-q1 --limit 2 --cursor \S+$/);
+    expect(text).toMatch(/more: npx steward audit --run collect-q1 --limit 2 --cursor \S+$/);
     expect(auditTable([])).toMatch(/^TIME/);
   });
 
