@@ -40,7 +40,11 @@ export function parseOptions<T extends z.ZodType>(schema: T, raw: unknown): z.in
   const result = schema.safeParse(raw);
   if (result.success) return result.data;
   const problems = result.error.issues.map((issue) => {
-    const name = issue.path.map((p) => `--${String(p).replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`).join(' ');
+    // An option's name only: the index of a repeated option's value is no option (--shard, not --shard --0).
+    const name = issue.path
+      .filter((p) => typeof p === 'string')
+      .map((p) => `--${p.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`)
+      .join(' ');
     return `${name || 'options'}: ${issue.message}`;
   });
   throw new BadInputError('Invalid command-line options:', problems);

@@ -19,7 +19,7 @@ export function quotaPlanText(r: QuotaPlanReport): string {
       `    requests/day to stay fresh   ${s.requestsPerDayNeeded} of ${s.dailyRequests}`,
       `    needed today                 ${s.requestsNeededToday} (used today: ${s.usedToday})`,
       `    headroom for collection      ${s.headroomForCollection} requests/day`,
-      `    largest compliant corpus     ${s.maxCompliantRecords} videos (${s.maxCompliantCorpusAtMix} at today's mix)`,
+      `    largest compliant corpus     ${s.maxCompliantRecords} ${s.policyId === 'tiktok-commercial' ? 'ads' : 'videos'} (${s.maxCompliantCorpusAtMix} at today's mix)`,
       `    net growth                   ${s.growthPerDay} records/day`,
       `    first missed deadline        ${s.firstMissedDeadline ?? 'none before the project ends'}${s.overdue ? ` (${s.overdue} overdue now)` : ''}`,
     );

@@ -19,6 +19,9 @@ import { onTarget } from './runtime';
 
 const VerifyOptionsSchema = z.object({ certificate: z.string().min(1).optional() }).strict();
 
+/** Violations of one kind a terminal shows. */
+const LISTED_PER_KIND = 20;
+
 /** A verify report; the deployed check may list only the first violations and count the rest. */
 type VerifyAnswer = VerifyReport & { readonly omittedViolations?: number };
 
@@ -31,7 +34,17 @@ export function verifyText(r: VerifyAnswer): string {
   if (r.ok) lines.push('OK: the audit log is intact, ledger and storage agree, nothing is overdue.');
   else {
     lines.push(`${r.violations.length + (r.omittedViolations ?? 0)} violation(s):`);
-    for (const v of r.violations) lines.push(`  [${v.kind}] ${v.message}`);
+    // Thousands of overdue records would bury the rest: a few of each kind on a terminal, every one with --json.
+    const byKind = new Map<string, string[]>();
+    for (const v of r.violations) {
+      const messages = byKind.get(v.kind) ?? [];
+      messages.push(v.message);
+      byKind.set(v.kind, messages);
+    }
+    for (const [kind, messages] of byKind) {
+      for (const message of messages.slice(0, LISTED_PER_KIND)) lines.push(`  [${kind}] ${message}`);
+      if (messages.length > LISTED_PER_KIND) lines.push(`  [${kind}] … and ${messages.length - LISTED_PER_KIND} more (${messages.length} in all; --json lists every one)`);
+    }
     if (r.omittedViolations) lines.push(`  … and ${r.omittedViolations} more (the deployed check lists the first ${r.violations.length}; --json has the counts by kind)`);
   }
   return lines.join('\n');

@@ -39,6 +39,7 @@ describe('steward CLI', () => {
     ['a config that is not JSON', ['collect'], '{"project": ', /not valid JSON/],
     ['an unknown spec', ['collect', '--spec', 'nope'], GOOD, /--spec: no spec named "nope"/],
     ['a bad --now', ['--now', 'yesterday', 'collect'], GOOD, /--now: must be an ISO 8601 time/],
+    ['a shard out of range', ['refresh', '--shard', '3', '99'], GOOD, /^steward: Invalid command-line options:\n  - --shard: shards are 0\.\.15$/m],
     ['an impossible --now (no February 30)', ['--now', '2026-02-30T00:00:00Z', 'collect'], GOOD, /--now: must be an ISO 8601 time/],
     ['an impossible audit --since', ['audit', '--action', 'record.purged', '--since', '2026-02-30'], GOOD, /--since: must be an ISO 8601 time/],
     ['a record key whose id is no video id', ['audit', '--record', 'tiktok:video:abc'], GOOD, /--record: "tiktok:video:abc": a video id is a number/],
