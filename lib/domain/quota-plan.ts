@@ -1,11 +1,18 @@
 /**
- * Compliance-first quota planning: pure arithmetic over counts read from the ledger (see lib/jobs/quota-plan.ts).
+ * Compliance-first quota planning: pure arithmetic over what is read from the ledger (see lib/jobs/quota-plan.ts).
  *
- * A refresh costs requests by kind: videos are looked up 100 ids per request, comments come 100 per page of their
- * video's listing, accounts and ads one per request; batch compliance tasks check up to 10,000 ids for a few
- * requests. Sweeps run at least daily and take the earliest deadlines first, so with a tight quota a record is
- * refreshed on its deadline day at the latest: every record costs its requests once per `refreshWithinDays - 1`
- * days (one day of margin for the sweep's schedule).
+ * What a refresh costs is priced in one place, `SweepCost`, which replays the refresh sweep (lib/jobs/refresh.ts)
+ * over records in the order the sweep reads them (due-index shard after shard): steps of `SWEEP_STEP` records; per
+ * step and source, videos are looked up 100 ids per request within ≤30-day creation windows, comments are re-listed
+ * once per parent video present in the step (one request per page of 100, at most 12 pages), accounts cost one
+ * `user/info` each and ads one detail lookup each; records checked by batch compliance task gather in steps of
+ * 10,000 and cost a few requests per task. A video's comments lie in many shards, so a sweep lists a video's
+ * comments once per step that holds some of them, not once per video. Both `steward quota plan` and the compliance
+ * report's obligations table price with it.
+ *
+ * Sweeps run at least daily and take the earliest deadlines first, so with a tight quota a record is refreshed on
+ * its deadline day at the latest: every record costs its requests once per `refreshWithinDays - 1` days (one day of
+ * margin for the sweep's schedule).
  */
 import { MS_PER_DAY, utcDayKey } from './clock';
 import type { RecordKind } from './records';
@@ -39,6 +46,127 @@ export function requestsFor(counts: KindCounts, method: RefreshMethod = 'lookup'
   return total;
 }
 
+/** Due records the refresh sweep handles per step (its default `batchSize`). */
+export const SWEEP_STEP = 1000;
+/** Comments per listing page the sweep asks for, and pages it reads per video at most (see refresh.ts). */
+export const COMMENTS_PER_PAGE = 100;
+export const MAX_COMMENT_PAGES = 12;
+/** Days one video lookup's creation window may span (Research API limit). */
+export const LOOKUP_WINDOW_DAYS = 30;
+
+/** One due record as the sweep sees it, for pricing. */
+export interface SweepItem {
+  readonly source: string;
+  readonly kind: RecordKind;
+  readonly method: RefreshMethod;
+  /** The parent video's key (comments). */
+  readonly parentKey?: string;
+  /** Unix seconds (videos): lookups are grouped by creation window. */
+  readonly platformCreatedAt?: number;
+}
+
+interface StepTally {
+  /** Per source: video creation days, parents of comments with their due comments, accounts and ads. */
+  readonly bySource: Map<string, { videoDays: number[]; undated: number; parents: Map<string, number>; single: Map<RecordKind, number> }>;
+  size: number;
+}
+
+/** Lookup requests for videos created on `days` (Unix days): ≤100 ids per request, each within one ≤30-day window. */
+export function videoLookupRequests(days: readonly number[]): number {
+  const sorted = [...days].sort((a, b) => a - b);
+  let requests = 0;
+  let start = Number.NEGATIVE_INFINITY;
+  let inBatch = 0;
+  for (const day of sorted) {
+    if (inBatch > 0 && inBatch < RECORDS_PER_REQUEST && day <= start + LOOKUP_WINDOW_DAYS - 1) {
+      inBatch += 1;
+      continue;
+    }
+    requests += 1;
+    start = day;
+    inBatch = 1;
+  }
+  return requests;
+}
+
+/**
+ * The requests a refresh sweep spends on the records added, in the order added (the sweep's read order). Records
+ * by lookup fill steps of `stepSize`; records by compliance task gather in steps of at least 10,000.
+ */
+export class SweepCost {
+  private readonly lookupSteps: StepTally[] = [];
+  private readonly checkSteps: StepTally[] = [];
+  /** Due comments per parent video over every step: a listing reads until the last of them is found. */
+  private readonly commentsOfParent = new Map<string, number>();
+  private readonly counts = new Map<string, KindCounts>();
+
+  constructor(private readonly stepSize: number = SWEEP_STEP) {}
+
+  add(item: SweepItem): void {
+    const steps = item.method === 'existence-check' ? this.checkSteps : this.lookupSteps;
+    const size = item.method === 'existence-check' ? Math.max(this.stepSize, IDS_PER_COMPLIANCE_TASK) : this.stepSize;
+    let step = steps[steps.length - 1];
+    if (!step || step.size >= size) steps.push((step = { bySource: new Map(), size: 0 }));
+    step.size += 1;
+    let s = step.bySource.get(item.source);
+    if (!s) step.bySource.set(item.source, (s = { videoDays: [], undated: 0, parents: new Map(), single: new Map() }));
+    const c = this.counts.get(item.source) ?? {};
+    c[item.kind] = (c[item.kind] ?? 0) + 1;
+    this.counts.set(item.source, c);
+    if (item.method === 'existence-check' && (item.kind === 'video' || item.kind === 'comment')) {
+      s.single.set(item.kind, (s.single.get(item.kind) ?? 0) + 1);
+    } else if (item.kind === 'video') {
+      const t = item.platformCreatedAt;
+      if (t !== undefined && t >= 0 && t < 1e11) s.videoDays.push(Math.floor(t / 86_400));
+      else s.undated += 1;
+    } else if (item.kind === 'comment') {
+      const parent = item.parentKey ?? '';
+      s.parents.set(parent, (s.parents.get(parent) ?? 0) + 1);
+      this.commentsOfParent.set(parent, (this.commentsOfParent.get(parent) ?? 0) + 1);
+    } else {
+      s.single.set(item.kind, (s.single.get(item.kind) ?? 0) + 1);
+    }
+  }
+
+  /** Records added, by source and kind. */
+  countsOf(source: string): KindCounts {
+    return { ...(this.counts.get(source) ?? {}) };
+  }
+
+  /** Requests the sweep spends for `source`, by kind. */
+  requestsByKind(source: string): KindCounts {
+    const out: KindCounts = {};
+    const add = (kind: RecordKind, n: number) => {
+      if (n > 0) out[kind] = (out[kind] ?? 0) + n;
+    };
+    for (const step of this.lookupSteps) {
+      const s = step.bySource.get(source);
+      if (!s) continue;
+      add('video', videoLookupRequests(s.videoDays) + Math.ceil(s.undated / RECORDS_PER_REQUEST));
+      let listings = 0;
+      for (const parent of s.parents.keys()) {
+        if (!parent.startsWith('tiktok:video:')) continue; // no parent video: the sweep cannot list it
+        listings += Math.min(MAX_COMMENT_PAGES, Math.ceil((this.commentsOfParent.get(parent) ?? 1) / COMMENTS_PER_PAGE));
+      }
+      add('comment', listings);
+      for (const [kind, n] of s.single) add(kind, n);
+    }
+    for (const step of this.checkSteps) {
+      const s = step.bySource.get(source);
+      if (!s) continue;
+      for (const [kind, n] of s.single) {
+        add(kind, kind === 'video' || kind === 'comment' ? Math.ceil(n / IDS_PER_COMPLIANCE_TASK) * REQUESTS_PER_COMPLIANCE_TASK : n);
+      }
+    }
+    return out;
+  }
+
+  /** Requests the sweep spends for `source`. */
+  requests(source: string): number {
+    return Object.values(this.requestsByKind(source)).reduce((a, b) => a + (b ?? 0), 0);
+  }
+}
+
 function sum(counts: KindCounts): number {
   return Object.values(counts).reduce((a, b) => a + (b ?? 0), 0);
 }
@@ -53,6 +181,15 @@ export interface QuotaPlanInput {
   readonly refreshBy: RefreshMethod;
   /** Average kept comments per video (comments are re-listed per video). @default 100 */
   readonly commentsPerListing?: number;
+  /**
+   * Requests per record by kind as the sweeps really spend them (from `SweepCost` over the corpus); when given, it
+   * prices the corpus and its growth instead of `requestsPerRecord`.
+   */
+  readonly perRecordRequests?: Partial<Record<RecordKind, number>>;
+  /** What the records due today cost a sweep (`SweepCost`); default: `dueToday` priced per record. */
+  readonly requestsDueToday?: number;
+  /** What each deadline day's records cost a sweep (`SweepCost`); default: `dueByDay` priced per record. */
+  readonly requestsDueByDay?: Readonly<Record<string, number>>;
   /** Active records by kind. */
   readonly active: KindCounts;
   /** Active records by the UTC day (YYYY-MM-DD) of their refresh deadline, by kind (overdue ones on past days). */
@@ -95,9 +232,9 @@ export function planQuota(input: QuotaPlanInput): QuotaPlan {
   const { dailyRequests: quota, refreshWithinDays, refreshBy } = input;
   const cycleDays = Math.max(1, refreshWithinDays - SWEEP_MARGIN_DAYS);
   const activeRecords = sum(input.active);
-  const cost = (counts: KindCounts) => requestsFor(counts, refreshBy, input.commentsPerListing);
+  const cost = (counts: KindCounts) => priceOf(input, counts);
   const requestsPerDayNeeded = cost(input.active) / cycleDays;
-  const requestsNeededToday = cost(input.dueToday);
+  const requestsNeededToday = input.requestsDueToday ?? cost(input.dueToday);
   const perRecordAtMix = activeRecords > 0 ? cost(input.active) / activeRecords : 1 / RECORDS_PER_REQUEST;
   const today = utcDayKey(input.now);
   const overdue =
@@ -119,6 +256,17 @@ export function planQuota(input: QuotaPlanInput): QuotaPlan {
   };
 }
 
+/** Requests to refresh `counts` once: at the measured rates when the input has them. */
+function priceOf(input: QuotaPlanInput, counts: KindCounts): number {
+  const rates = input.perRecordRequests;
+  if (!rates) return requestsFor(counts, input.refreshBy, input.commentsPerListing);
+  let total = 0;
+  for (const [kind, n] of Object.entries(counts) as Array<[RecordKind, number]>) {
+    total += n * (rates[kind] ?? requestsPerRecord(kind, input.refreshBy, input.commentsPerListing));
+  }
+  return total;
+}
+
 function round(n: number): number {
   return Math.round(n * 100) / 100;
 }
@@ -132,14 +280,16 @@ function firstMiss(input: QuotaPlanInput): string | null {
   const day0 = Math.floor(input.now.getTime() / MS_PER_DAY);
   const lastDay = Math.min(day0 + MAX_SIMULATED_DAYS, Math.floor(input.projectEnd.getTime() / MS_PER_DAY));
   const leadDays = Math.max(0, Math.floor(input.refreshLeadHours / 24));
-  const price = (counts: KindCounts) => requestsFor(counts, input.refreshBy, input.commentsPerListing);
+  const price = (counts: KindCounts) => priceOf(input, counts);
   const growth = price(input.growthPerDay);
   // Work in requests: the cost of the records due on each day.
   const due = new Map<number, number>();
   const add = (day: number, requests: number) => {
     if (requests > 0) due.set(day, (due.get(day) ?? 0) + requests);
   };
-  for (const [day, counts] of Object.entries(input.dueByDay)) add(Math.floor(Date.parse(`${day}T00:00:00Z`) / MS_PER_DAY), price(counts));
+  for (const [day, counts] of Object.entries(input.dueByDay)) {
+    add(Math.floor(Date.parse(`${day}T00:00:00Z`) / MS_PER_DAY), input.requestsDueByDay?.[day] ?? price(counts));
+  }
   for (let d = day0; d <= lastDay; d++) {
     let capacity = input.dailyRequests;
     for (const day of [...due.keys()].sort((a, b) => a - b)) {

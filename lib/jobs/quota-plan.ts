@@ -9,7 +9,7 @@
  */
 import { MS_PER_DAY, utcDayKey } from '../domain/clock';
 import type { Policy, PolicyId } from '../domain/policy';
-import { planQuota, requestsFor, type KindCounts, type QuotaPlan } from '../domain/quota-plan';
+import { planQuota, SweepCost, type KindCounts, type QuotaPlan, type SweepItem } from '../domain/quota-plan';
 import type { ActiveRecord, RecordKind } from '../domain/records';
 import { policyIdForApi, projectEnd } from '../config/load';
 import type { ProjectConfig } from '../config/schema';
@@ -27,45 +27,44 @@ function policyOfSource(ctx: Pick<JobContext, 'config' | 'policies'>, source: st
   return ctx.policies[policyIdForApi(ctx.config.sources[source]!.api) as PolicyId];
 }
 
+/** A due record as the sweep prices it; undefined when the sweep spends nothing on it (pending purge, expired, no source). */
+export function sweepItemOf(ctx: Pick<JobContext, 'config' | 'policies'>, record: ActiveRecord, now: Date): SweepItem | undefined {
+  if (record.purgePending || Date.parse(record.expiresAt) <= now.getTime()) return undefined;
+  const source = sourceOfRecord(ctx.config, record);
+  if (source === undefined) return undefined;
+  // The sweep goes by the record's own policy (refresh.ts `policyOf`).
+  const policy = ctx.policies[record.policyId as PolicyId] ?? ctx.policies['tiktok-research'];
+  return {
+    source,
+    kind: record.ref.kind,
+    method: policy.refreshBy,
+    ...(record.parentKey !== undefined ? { parentKey: record.parentKey } : {}),
+    ...(record.platformCreatedAt !== undefined ? { platformCreatedAt: record.platformCreatedAt } : {}),
+  };
+}
+
 function endOfUtcDay(instant: Date): Date {
   return new Date((Math.floor(instant.getTime() / MS_PER_DAY) + 1) * MS_PER_DAY - 1);
 }
 
 /**
  * Requests the refresh sweeps still need today, per source: the records whose next action falls before the end of
- * the UTC day, priced by kind (comments by listing: each video with due comments costs a listing). Stops reading
- * once every source needs more than its whole daily quota.
+ * the UTC day, priced as the sweep spends them (`SweepCost`, in the sweep's read order). Stops reading once every
+ * source needs more than its whole daily quota.
  */
 export async function refreshNeedToday(ctx: Pick<JobContext, 'config' | 'policies' | 'ledger' | 'clock'>): Promise<Record<string, number>> {
-  const counts = new Map<string, KindCounts>();
-  const listings = new Map<string, Map<string, number>>();
-  const need = (source: string) => {
-    const method = policyOfSource(ctx, source).refreshBy;
-    const { comment = 0, ...rest } = counts.get(source) ?? {};
-    if (method === 'existence-check') return requestsFor({ ...rest, comment }, method);
-    let commentRequests = 0;
-    for (const n of listings.get(source)?.values() ?? []) commentRequests += Math.ceil(n / 100);
-    return requestsFor(rest, method) + commentRequests;
-  };
-  const saturated = () => Object.entries(ctx.config.sources).every(([name, s]) => need(name) >= s.dailyRequests);
-  const end = endOfUtcDay(ctx.clock.now());
+  const now = ctx.clock.now();
+  const sweep = new SweepCost();
+  const saturated = () => Object.entries(ctx.config.sources).every(([name, s]) => sweep.requests(name) >= s.dailyRequests);
+  const end = endOfUtcDay(now);
   for await (const page of dueRecords(ctx.ledger, end, sweepShards(ctx.ledger))) {
     for (const record of page.records) {
-      if (record.purgePending) continue;
-      const source = sourceOfRecord(ctx.config, record);
-      if (source === undefined) continue;
-      const c = counts.get(source) ?? {};
-      c[record.ref.kind] = (c[record.ref.kind] ?? 0) + 1;
-      counts.set(source, c);
-      if (record.ref.kind === 'comment') {
-        const perVideo = listings.get(source) ?? new Map<string, number>();
-        perVideo.set(record.parentKey ?? '', (perVideo.get(record.parentKey ?? '') ?? 0) + 1);
-        listings.set(source, perVideo);
-      }
+      const item = sweepItemOf(ctx, record, now);
+      if (item) sweep.add(item);
     }
     if (saturated()) break;
   }
-  return Object.fromEntries(Object.keys(ctx.config.sources).map((source) => [source, Math.ceil(need(source))]));
+  return Object.fromEntries(Object.keys(ctx.config.sources).map((source) => [source, Math.ceil(sweep.requests(source))]));
 }
 
 /** One source's plan, with what it was computed from. */
@@ -99,10 +98,11 @@ export async function quotaPlan(ctx: JobContext): Promise<QuotaPlanReport> {
     dueByDay: Record<string, KindCounts>;
     dueToday: KindCounts;
     recent: KindCounts;
-    /** Videos whose comments are kept: each is one listing per refresh. */
-    commentParents: Set<string>;
     overdue: number;
   }
+  // What each deadline day's records cost a sweep, and what today's due records cost, read in the sweep's order.
+  const sweepsByDay = new Map<string, SweepCost>();
+  const sweepToday = new SweepCost();
   const tallies = new Map<string, Tally>();
   const inc = (counts: KindCounts, kind: RecordKind) => {
     counts[kind] = (counts[kind] ?? 0) + 1;
@@ -113,10 +113,16 @@ export async function quotaPlan(ctx: JobContext): Promise<QuotaPlanReport> {
       const source = sourceOfRecord(ctx.config, record);
       if (source === undefined) continue;
       let t = tallies.get(source);
-      if (!t) tallies.set(source, (t = { active: {}, dueByDay: {}, dueToday: {}, recent: {}, commentParents: new Set(), overdue: 0 }));
+      if (!t) tallies.set(source, (t = { active: {}, dueByDay: {}, dueToday: {}, recent: {}, overdue: 0 }));
       const kind = record.ref.kind;
       inc(t.active, kind);
-      if (kind === 'comment' && record.parentKey) t.commentParents.add(record.parentKey);
+      const item = sweepItemOf(ctx, record, now);
+      if (item) {
+        const dueDay = record.refreshDueAt.slice(0, 10);
+        let sweep = sweepsByDay.get(dueDay);
+        if (!sweep) sweepsByDay.set(dueDay, (sweep = new SweepCost()));
+        sweep.add(item);
+      }
       if (Date.parse(record.refreshDueAt) <= now.getTime()) t.overdue += 1;
       inc((t.dueByDay[record.refreshDueAt.slice(0, 10)] ??= {}), kind);
       if (Date.parse(record.firstCollectedAt) > growthSince) inc(t.recent, kind);
@@ -128,13 +134,27 @@ export async function quotaPlan(ctx: JobContext): Promise<QuotaPlanReport> {
       const source = record.purgePending ? undefined : sourceOfRecord(ctx.config, record);
       const t = source === undefined ? undefined : tallies.get(source);
       if (t) inc(t.dueToday, record.ref.kind);
+      const item = sweepItemOf(ctx, record, now);
+      if (item) sweepToday.add(item);
     }
   }
   const day = utcDayKey(now);
   const sources: SourcePlan[] = [];
   for (const [source, sourceConfig] of Object.entries(ctx.config.sources)) {
     const policy = policyOfSource(ctx, source);
-    const t = tallies.get(source) ?? { active: {}, dueByDay: {}, dueToday: {}, recent: {}, commentParents: new Set<string>(), overdue: 0 };
+    const t = tallies.get(source) ?? { active: {}, dueByDay: {}, dueToday: {}, recent: {}, overdue: 0 };
+    // Requests per record by kind, as the sweeps of each deadline day would spend them.
+    const spent: KindCounts = {};
+    const priced: KindCounts = {};
+    const requestsDueByDay: Record<string, number> = {};
+    for (const [dueDay, sweep] of sweepsByDay) {
+      requestsDueByDay[dueDay] = sweep.requests(source);
+      for (const [kind, n] of Object.entries(sweep.requestsByKind(source)) as Array<[RecordKind, number]>) spent[kind] = (spent[kind] ?? 0) + n;
+      for (const [kind, n] of Object.entries(sweep.countsOf(source)) as Array<[RecordKind, number]>) priced[kind] = (priced[kind] ?? 0) + n;
+    }
+    const perRecordRequests = Object.fromEntries(
+      (Object.entries(priced) as Array<[RecordKind, number]>).filter(([, n]) => n > 0).map(([kind, n]) => [kind, (spent[kind] ?? 0) / n]),
+    ) as Partial<Record<RecordKind, number>>;
     const growthPerDay = Object.fromEntries(Object.entries(t.recent).map(([k, n]) => [k, n / GROWTH_WINDOW_DAYS])) as KindCounts;
     const plan = planQuota({
       now,
@@ -142,7 +162,9 @@ export async function quotaPlan(ctx: JobContext): Promise<QuotaPlanReport> {
       refreshWithinDays: policy.refreshWithinDays,
       refreshLeadHours: policy.refreshLeadHours,
       refreshBy: policy.refreshBy,
-      ...(t.commentParents.size > 0 ? { commentsPerListing: (t.active.comment ?? 0) / t.commentParents.size } : {}),
+      perRecordRequests,
+      requestsDueToday: sweepToday.requests(source),
+      requestsDueByDay,
       active: t.active,
       dueByDay: t.dueByDay,
       dueToday: t.dueToday,

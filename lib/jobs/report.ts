@@ -10,9 +10,10 @@
  *   the event's own `evidence.dueAt`, when the writer recorded it);
  * - purges by reason and by day: the tombstones;
  * - obligations due per day against the quota: active records by the UTC day of their refresh deadline, per
- *   source, turned into API requests (videos and comments 100 per lookup request, or 3 per 10,000 with batch
- *   compliance tasks; accounts and ads one request each), next to the configured `dailyRequests` and what the
- *   quota book shows was used on past days;
+ *   source, turned into the API requests a refresh sweep spends on them (domain/quota-plan.ts `SweepCost`, the
+ *   pricing `steward quota plan` uses too: videos 100 per lookup within a creation window, comments one listing per
+ *   parent video per sweep step, accounts and ads one request each, batch compliance tasks 3 per 10,000), next to
+ *   the configured `dailyRequests` and what the quota book shows was used on past days;
  * - overdue items (domain/overdue.ts): refresh deadline or expiry passed, or a pending purge past its window.
  *
  * Reports hold no content and no platform ids: counts, keyed hashes, kinds, reasons, dates.
@@ -23,6 +24,7 @@ import { overdueObligations, type ObligationKind } from '../domain/overdue';
 import type { Policy, PolicyId } from '../domain/policy';
 import { PURGE_REASONS, RECORD_KINDS, recordKeyOf, type ActiveRecord, type PurgeReason, type RecordKind, type Tombstone } from '../domain/records';
 import { policyIdForApi } from '../config/load';
+import { RECORDS_PER_REQUEST, SweepCost } from '../domain/quota-plan';
 import type { JobContext } from './context';
 import { allActiveRecords, eventsOf, readAuditLog } from './audit-read';
 
@@ -129,7 +131,7 @@ export interface ReportOptions {
 }
 
 /** Ids per lookup request and per compliance task (see lib/jobs/refresh.ts). */
-const IDS_PER_LOOKUP = 100;
+const IDS_PER_LOOKUP = RECORDS_PER_REQUEST;
 const IDS_PER_TASK = 10_000;
 const REQUESTS_PER_TASK = 3;
 
@@ -141,7 +143,10 @@ export function zeroReasons(): ReasonCounts {
   return Object.fromEntries(PURGE_REASONS.map((r) => [r, 0])) as ReasonCounts;
 }
 
-/** API requests to refresh `due` once, under a policy's refresh method. */
+/**
+ * A lower bound on the API requests to refresh `due` once, from counts alone (comments as if 100 shared a listing).
+ * The report prices with `SweepCost`, which knows each comment's video and the sweep's steps.
+ */
 export function refreshRequests(due: KindCounts, refreshBy: 'lookup' | 'existence-check'): number {
   const batched = (n: number) => (n === 0 ? 0 : refreshBy === 'existence-check' ? Math.ceil(n / IDS_PER_TASK) * REQUESTS_PER_TASK : Math.ceil(n / IDS_PER_LOOKUP));
   return batched(due.video) + batched(due.comment) + due.user + due.ad;
@@ -274,11 +279,27 @@ async function obligationsBySource(ctx: JobContext, active: readonly ActiveRecor
     const source = sourceOfSpec.get(r.provenance.specName) ?? fallback(r.policyId);
     recordsBySource.set(source, [...(recordsBySource.get(source) ?? []), r]);
   }
+  // What each deadline day's records cost a sweep, read in the sweep's order (`active` comes from the due index,
+  // shard after shard): one pricing across sources, as the sweep's steps hold records of every source.
+  const sweepsByDay = new Map<string, SweepCost>();
+  for (const r of active) {
+    if (r.purgePending || Date.parse(r.refreshDueAt) < nowMs || Date.parse(r.expiresAt) <= nowMs) continue;
+    const day = dayOf(r.refreshDueAt);
+    let sweep = sweepsByDay.get(day);
+    if (!sweep) sweepsByDay.set(day, (sweep = new SweepCost()));
+    const policy = policies[r.policyId as PolicyId] ?? policies['tiktok-research'];
+    sweep.add({
+      source: sourceOfSpec.get(r.provenance.specName) ?? fallback(r.policyId),
+      kind: r.ref.kind,
+      method: policy.refreshBy,
+      ...(r.parentKey !== undefined ? { parentKey: r.parentKey } : {}),
+      ...(r.platformCreatedAt !== undefined ? { platformCreatedAt: r.platformCreatedAt } : {}),
+    });
+  }
   const out: SourceObligations[] = [];
   for (const name of sourceNames) {
     const source = config.sources[name]!;
     const policyId = policyIdForApi(source.api);
-    const policy = policies[policyId];
     const records = recordsBySource.get(name) ?? [];
     const days = Array.from({ length: horizonDays }, (_, i) => addDays(today, i));
     const due = new Map(days.map((d) => [d, zeroKinds()]));
@@ -299,7 +320,7 @@ async function obligationsBySource(ctx: JobContext, active: readonly ActiveRecor
     }
     const obligationDays = days.map((day) => {
       const counts = due.get(day)!;
-      return { day, due: counts, requests: refreshRequests(counts, policy.refreshBy), expiring: expiring.get(day)! };
+      return { day, due: counts, requests: sweepsByDay.get(day)?.requests(name) ?? 0, expiring: expiring.get(day)! };
     });
     const history: QuotaDay[] = [];
     for (let i = historyDays; i >= 0; i--) {

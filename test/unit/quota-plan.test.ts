@@ -1,5 +1,5 @@
 import { MS_PER_DAY } from '../../lib/domain/clock';
-import { planQuota, requestsFor, type QuotaPlanInput } from '../../lib/domain/quota-plan';
+import { planQuota, requestsFor, SweepCost, videoLookupRequests, type QuotaPlanInput } from '../../lib/domain/quota-plan';
 
 const NOW = new Date('2026-03-01T12:00:00Z');
 const day = (offset: number) => new Date(NOW.getTime() + offset * MS_PER_DAY).toISOString().slice(0, 10);
@@ -80,5 +80,46 @@ describe('Function: planQuota', () => {
     expect(overdue).toMatchObject({ overdue: 10, firstMissedDeadline: day(0) });
     const ending = planQuota(input({ ...evenCorpus(60_000), growthPerDay: { video: 20_000 }, projectEnd: new Date(NOW.getTime() + 10 * MS_PER_DAY) }));
     expect(ending.firstMissedDeadline).toBeNull();
+  });
+});
+
+describe('Class: SweepCost', () => {
+  const video = (n: number) => `tiktok:video:${7_000_000_000_000_000_000n + BigInt(n)}`;
+
+  it("prices comments as the sweep lists them: once per parent video in each step, one page per 100 of the video's due comments", () => {
+    // Arrange: 10 videos with 30 due comments each, interleaved (as due-index shards spread them), in steps of 100
+    const sweep = new SweepCost(100);
+    for (let i = 0; i < 300; i++) sweep.add({ source: 'research', kind: 'comment', method: 'lookup', parentKey: video(i % 10) });
+    const oneStep = new SweepCost();
+    for (let i = 0; i < 300; i++) oneStep.add({ source: 'research', kind: 'comment', method: 'lookup', parentKey: video(i % 10) });
+    const big = new SweepCost();
+    for (let i = 0; i < 250; i++) big.add({ source: 'research', kind: 'comment', method: 'lookup', parentKey: video(0) });
+
+    // Assess: every step of 100 holds all 10 videos
+    expect(sweep.requests('research')).toBe(3 * 10);
+    expect(oneStep.requests('research')).toBe(10);
+    expect(big.requests('research')).toBe(3);
+    expect(sweep.requests('ads')).toBe(0);
+  });
+
+  it('prices videos by ≤30-day creation windows, accounts and ads one each, compliance tasks 3 per 10,000 ids', () => {
+    const day = 20_000;
+    expect(videoLookupRequests([day, day + 29, day + 30])).toBe(2);
+    expect(videoLookupRequests(Array.from({ length: 150 }, () => day))).toBe(2);
+    const sweep = new SweepCost();
+    sweep.add({ source: 'research', kind: 'video', method: 'lookup', platformCreatedAt: day * 86_400 });
+    sweep.add({ source: 'research', kind: 'video', method: 'lookup', platformCreatedAt: (day + 45) * 86_400 });
+    for (let i = 0; i < 7; i++) sweep.add({ source: 'research', kind: 'user', method: 'lookup' });
+    for (let i = 0; i < 3; i++) sweep.add({ source: 'ads', kind: 'ad', method: 'lookup' });
+    for (let i = 0; i < 12_000; i++) sweep.add({ source: 'checked', kind: 'video', method: 'existence-check' });
+    expect(sweep.requestsByKind('research')).toEqual({ video: 2, user: 7 });
+    expect(sweep.requests('ads')).toBe(3);
+    expect(sweep.requests('checked')).toBe(6);
+  });
+
+  it('prices the plan with measured rates and sweep costs when given', () => {
+    const plan = planQuota(input({ active: { comment: 3_000 }, dueToday: { comment: 300 }, perRecordRequests: { comment: 0.1 }, requestsDueToday: 30 }));
+    expect(plan.requestsNeededToday).toBe(30);
+    expect(plan.requestsPerDayNeeded).toBeCloseTo(300 / 14, 2);
   });
 });
