@@ -61,18 +61,25 @@ describe('openDeployedStack().invoke', () => {
   });
 });
 
+const MISSING_OBJECT = { kind: 'record-without-object', message: 'tiktok:video:1 has no object' };
+
+/** A failed compliance check with these violations, as verify answers it. */
+function failedCheck(violations: readonly { kind: string; message: string }[], extra: { omittedViolations?: number } = {}) {
+  const report = {
+    ok: false,
+    checkedAt: '2026-11-24T05:30:00.000Z',
+    audit: { chains: 1, events: 2, seals: 1 },
+    ledger: { active: 3, tombstoned: 0, pendingPurges: 0 },
+    storage: { objects: 1, versions: 1 },
+    violations,
+    ...extra,
+  };
+  return report as unknown as Parameters<typeof verifyText>[0];
+}
+
 describe('verifyText of a deployed check that listed only the first violations', () => {
   it('counts every violation and says how many are not listed', () => {
-    const report = {
-      ok: false,
-      checkedAt: '2026-11-24T05:30:00.000Z',
-      audit: { chains: 1, events: 2, seals: 1 },
-      ledger: { active: 3, tombstoned: 0, pendingPurges: 0 },
-      storage: { objects: 1, versions: 1 },
-      violations: [{ kind: 'record-without-object', message: 'tiktok:video:1 has no object' }],
-      omittedViolations: 12_345,
-    } as const;
-    const text = verifyText(report as never);
+    const text = verifyText(failedCheck([MISSING_OBJECT], { omittedViolations: 12_345 }));
     expect(text).toContain('12346 violation(s):');
     expect(text).toContain('  [record-without-object] tiktok:video:1 has no object');
     expect(text).toContain('… and 12345 more (the deployed check lists the first 1;');
@@ -82,15 +89,7 @@ describe('verifyText of a deployed check that listed only the first violations',
 describe('verifyText of many violations', () => {
   it('shows a few of each kind on a terminal and counts the rest', () => {
     const overdue = Array.from({ length: 8038 }, (_, i) => ({ kind: 'overdue', message: `tiktok:video:${i} is past its refresh deadline` }));
-    const report = {
-      ok: false,
-      checkedAt: '2026-11-24T05:30:00.000Z',
-      audit: { chains: 1, events: 2, seals: 1 },
-      ledger: { active: 3, tombstoned: 0, pendingPurges: 0 },
-      storage: { objects: 1, versions: 1 },
-      violations: [...overdue, { kind: 'record-without-object', message: 'tiktok:video:1 has no object' }],
-    };
-    const lines = verifyText(report as never).split('\n');
+    const lines = verifyText(failedCheck([...overdue, MISSING_OBJECT])).split('\n');
     expect(lines).toContain('8039 violation(s):');
     expect(lines.filter((l) => l.startsWith('  [overdue] tiktok:video:'))).toHaveLength(20);
     expect(lines).toContain('  [overdue] … and 8018 more (8038 in all; --json lists every one)');
