@@ -48,7 +48,7 @@ export function requestsFor(counts: KindCounts, method: RefreshMethod = 'lookup'
 
 /** Due records the refresh sweep handles per step (its default `batchSize`). */
 export const SWEEP_STEP = 1000;
-/** Comments per listing page the sweep asks for, and pages it reads per video at most (see refresh.ts). */
+/** Comments per listing page the sweep asks for, and pages it reads per video before a listing counts as cut short. */
 export const COMMENTS_PER_PAGE = 100;
 export const MAX_COMMENT_PAGES = 12;
 /** Days one video lookup's creation window may span (Research API limit). */

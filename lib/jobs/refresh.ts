@@ -24,6 +24,8 @@ import type { AuditEvent } from '../domain/audit';
 import { utcDayKey } from '../domain/clock';
 import { judge, type MissHistory, type Observation } from '../domain/evidence';
 import { sha256Hex } from '../domain/hashing';
+// The sweep's step, page and page-limit sizes are the ones the quota plan prices it with: one definition for both.
+import { COMMENTS_PER_PAGE, MAX_COMMENT_PAGES, SWEEP_STEP } from '../domain/quota-plan';
 import { parseJson, stringifyJson } from '../domain/json';
 import { nextActionAt, obligationsFor } from '../domain/obligations';
 import type { Policy, PolicyId } from '../domain/policy';
@@ -67,7 +69,7 @@ export interface RefreshOptions {
   readonly maxRequests?: number;
   /** Refresh records whose next action is at or before this instant. @default now */
   readonly dueBefore?: Date;
-  /** Due records handled per step. @default 1000 */
+  /** Due records handled per step. @default SWEEP_STEP (1000) */
   readonly batchSize?: number;
   /** Wait between batch-compliance status polls. @default 15000 */
   readonly pollIntervalMs?: number;
@@ -110,8 +112,6 @@ export interface RefreshReport {
   resetsAt?: string;
 }
 
-/** Comment pages read per video before a listing counts as cut short. */
-const MAX_COMMENT_PAGES = 12;
 /**
  * TikTok serves only about the first 1,000 comments of a video: a listing that long may have left out a comment
  * that is still there, so an absence from it is only a miss, never confirmation.
@@ -152,7 +152,7 @@ function failureReason(error: unknown): string {
 export async function refresh(ctx: JobContext, options: RefreshOptions): Promise<RefreshReport> {
   const { clock, ledger } = ctx;
   const shards = sweepShards(ledger, options.shards);
-  const batchSize = options.batchSize ?? 1000;
+  const batchSize = options.batchSize ?? SWEEP_STEP;
   // A policy that changed a duty but kept its version is refused here, before the run writes anything.
   const markers = await readPolicyMarkers(ctx, shards);
   const start = clock.now();
@@ -461,7 +461,7 @@ class Sweep {
       let complete = false;
       let logId = '';
       try {
-        for await (const page of client.videoComments({ videoId }, { fields: COMMENT_FIELDS, maxCount: 100 })) {
+        for await (const page of client.videoComments({ videoId }, { fields: COMMENT_FIELDS, maxCount: COMMENTS_PER_PAGE })) {
           pages += 1;
           logId = page.logId;
           returned += page.comments.length;
