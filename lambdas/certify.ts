@@ -4,12 +4,13 @@
  * Record keys appear in the certificate only when the requester named them.
  */
 import * as z from 'zod';
+// The times `steward certify` takes: what the CLI accepts, the function accepts.
+import { IsoTimeSchema as isoTime } from '../lib/domain/clock';
 import { certify } from '../lib/jobs/certify';
 import { deployment } from './shared/deployment';
 import { jobHandler } from './shared/handler';
 import { logger } from './shared/powertools';
 
-const isoTime = z.iso.datetime({ offset: true }).or(z.iso.date());
 export const CertifyEventSchema = z
   .object({
     /** Named records, `PLATFORM:KIND:ID`. */

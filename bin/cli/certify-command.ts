@@ -6,7 +6,7 @@
 import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import * as z from 'zod';
-import { isIsoTime } from '../../lib/domain/clock';
+import { IsoTimeSchema as ISO } from '../../lib/domain/clock';
 import { BadInputError, EXIT_OK, EXIT_VIOLATION } from '../../lib/domain/errors';
 import { parseTypedRecordKey } from '../../lib/domain/records';
 import { certify, DeletionCertificateSchema, renderCertificateMarkdown, type CertifyScope, type DeletionCertificate } from '../../lib/jobs/certify';
@@ -16,11 +16,6 @@ import { cliPrefix, parseOptions } from './options';
 import type { CliIo, CommandResult } from './output';
 import { onTarget } from './runtime';
 
-const ISO = z
-  .string()
-  .refine((s) => isIsoTime(s), {
-    message: 'must be an ISO 8601 time such as 2026-03-01T00:00:00Z, or a day such as 2026-03-01',
-  });
 
 const CertifyOptionsSchema = z
   .object({ record: z.array(z.string().min(1)).optional(), since: ISO.optional(), until: ISO.optional(), out: z.string().min(1).optional() })
@@ -45,12 +40,6 @@ export function certifyScopeOf(options: z.infer<typeof CertifyOptionsSchema>): C
   }
   if (Date.parse(options.since) > Date.parse(options.until)) throw new BadInputError(`--since (${options.since}) is after --until (${options.until})`);
   return { since: options.since, until: options.until };
-}
-
-/** Times as the certify function's schema takes them: a day as it is, any other ISO 8601 time as a UTC instant. */
-function instants(range: { since: string; until: string }): { since: string; until: string } {
-  const instant = (t: string) => (/^\d{4}-\d{2}-\d{2}$/.test(t) ? t : new Date(t).toISOString());
-  return { since: instant(range.since), until: instant(range.until) };
 }
 
 export function markdownPathOf(out: string): string {
@@ -89,7 +78,7 @@ export function registerCertifyCommand(program: Command, io: CliIo, setExit: (co
         const scope = certifyScopeOf(options);
         return onTarget(context, {
           local: (runtime) => runCertify(runtime.ctx, scope, options.out, cliPrefix(context.globals)),
-                    deployed: async (stack) => presentCertificate(await stack.invoke('certify', 'records' in scope ? scope : instants(scope), DeletionCertificateSchema), options.out, cliPrefix(context.globals)),
+                    deployed: async (stack) => presentCertificate(await stack.invoke('certify', { ...scope }, DeletionCertificateSchema), options.out, cliPrefix(context.globals)),
         });
       }),
     );

@@ -1,6 +1,6 @@
 /** Global options shared by every command, parsed with zod at the edge. */
 import { z } from 'zod';
-import { isIsoTime } from '../../lib/domain/clock';
+import { IsoInstantSchema } from '../../lib/domain/clock';
 import { BadInputError } from '../../lib/domain/errors';
 
 export const GlobalOptionsSchema = z.object({
@@ -9,13 +9,7 @@ export const GlobalOptionsSchema = z.object({
   stateDir: z.string().min(1).default('.steward'),
   /** Without --local: the outputs of the deployed stack (`cdk deploy --outputs-file`). */
   outputs: z.string().min(1).default('steward.outputs.json'),
-  now: z
-    .string()
-    .refine((s) => isIsoTime(s, { zone: 'optional' }), {
-      message: 'must be an ISO 8601 time such as 2026-03-01T00:00:00Z',
-    })
-    .transform((s) => new Date(s))
-    .optional(),
+  now: IsoInstantSchema.optional(),
   json: z.boolean().default(false),
 });
 export type GlobalOptions = z.infer<typeof GlobalOptionsSchema>;

@@ -1,7 +1,7 @@
 /** `steward refresh`: the refresh sweep over the due index (every shard, or some). */
 import type { Command } from 'commander';
 import * as z from 'zod';
-import { isIsoTime } from '../../lib/domain/clock';
+import { IsoInstantSchema as isoTime } from '../../lib/domain/clock';
 import { refresh, type RefreshReport } from '../../lib/jobs/refresh';
 import { DUE_SHARDS } from '../../lib/store/tables';
 import { action } from './action';
@@ -12,10 +12,6 @@ import { BadInputError } from '../../lib/domain/errors';
 import type { DeployedStack } from './deployed';
 import { onTarget } from './runtime';
 
-const isoTime = z
-  .string()
-  .refine((s) => isIsoTime(s, { zone: 'optional' }), { message: 'must be an ISO 8601 time such as 2026-03-01T00:00:00Z' })
-  .transform((s) => new Date(s));
 
 export const ShardsSchema = z
   .array(z.string().regex(/^\d+$/, { message: `a shard is a number 0..${DUE_SHARDS - 1}` }).transform(Number).pipe(z.number().int().min(0).max(DUE_SHARDS - 1, { message: `shards are 0..${DUE_SHARDS - 1}` })))

@@ -2,6 +2,8 @@
  * The one source of time for Steward. Everything that reads time takes a Clock, so a test or the demo can
  * move 16 days forward without waiting, and the emulator and the jobs agree on what "now" is.
  */
+import * as z from 'zod';
+
 export interface Clock {
   /** The current instant. */
   now(): Date;
@@ -90,3 +92,14 @@ export function isIsoTime(text: string, { zone = 'required' }: { zone?: 'require
   const date = new Date(Date.UTC(year, month - 1, day));
   return date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day && !Number.isNaN(Date.parse(text));
 }
+
+/** A day or a time with its zone, as typed in a command or an event (kept as typed). */
+export const IsoTimeSchema = z.string().refine((s) => isIsoTime(s), {
+  message: 'must be an ISO 8601 time such as 2026-03-01T00:00:00Z, or a day such as 2026-03-01',
+});
+
+/** An instant for the clock or a bound of a local run; a time without a zone is local time. */
+export const IsoInstantSchema = z
+  .string()
+  .refine((s) => isIsoTime(s, { zone: 'optional' }), { message: 'must be an ISO 8601 time such as 2026-03-01T00:00:00Z' })
+  .transform((s) => new Date(s));

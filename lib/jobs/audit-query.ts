@@ -11,7 +11,7 @@
  * with exit 2 before it opens anything.
  */
 import * as z from 'zod';
-import { isIsoTime } from '../domain/clock';
+import { IsoTimeSchema as ISO } from '../domain/clock';
 import { AUDIT_ACTIONS, type AuditAction, type ChainedAuditEvent } from '../domain/audit';
 import { BadInputError } from '../domain/errors';
 import { parseTypedRecordKey, type RecordKey } from '../domain/records';
@@ -48,11 +48,6 @@ export interface AuditQueryResult {
   readonly cursor?: string;
 }
 
-const ISO = z
-  .string()
-  .refine((s) => isIsoTime(s), {
-    message: 'must be an ISO 8601 time such as 2026-03-01T00:00:00Z, or a day such as 2026-03-01',
-  });
 
 /** The CLI's options, as commander hands them over. */
 export const AuditOptionsSchema = z
