@@ -32,7 +32,8 @@ import { mapLimit, type JobContext } from '../lib/jobs/context';
 import type { CollectedItem, SpecSource } from '../lib/jobs/sources';
 import { userRef } from '../lib/jobs/tiktok-sources';
 import { makeLocalDynamoClients, makeLocalS3Client, startLocalServices } from '../lib/local';
-import { CapacityMeter, ensureTables, makeAwsStores, recordItem, tableNames, type TableNames } from '../lib/store';
+import { wireJobContext } from '../lib/wiring/job-context';
+import { CapacityMeter, ensureTables, recordItem, tableNames, type TableNames } from '../lib/store';
 import { MeasurementError, median, type Benchmark, type BenchResult } from './harness';
 
 const NOW = '2026-03-01T12:00:00Z';
@@ -230,18 +231,7 @@ async function pipelinePhase(clients: Clients, items: readonly CollectedItem[], 
   const { bucket, tables } = await freshResources(clients, 'pipe');
   const clock = new ManualClock(NOW);
   // As lib/local/runtime.ts wires them (s3rver keeps no versions: 'auto').
-  const stores = makeAwsStores({ s3: clients.s3, dynamo: clients.dynamo, bucket, ledgerTable: tables.ledger, auditTable: tables.audit, hasher, versioning: 'auto', clock, onUnversionedFallback: () => {} });
-  const ctx: JobContext = {
-    clock,
-    config,
-    policies: effectivePolicies(config),
-    ledger: stores.ledger,
-    objects: stores.objects,
-    audit: stores.audit,
-    hasher,
-    actor: { type: 'schedule', name: 'schedule' },
-    collectorVersion: 'bench',
-  };
+  const { ctx } = wireJobContext({ config, clock, s3: clients.s3, dynamo: clients.dynamo, bucket, ledgerTable: tables.ledger, auditTable: tables.audit, hasher, versioning: 'auto', onUnversionedFallback: () => {}, collectorVersion: 'bench' });
   const binding = fakeSource(items);
   clients.meter.reset();
   const cpu0 = clients.cpuMs();

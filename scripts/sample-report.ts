@@ -66,7 +66,7 @@ async function main(): Promise<void> {
   const out = resolve(process.argv[2] ?? 'steward-report.html');
   const stateDir = await mkdtemp(join(tmpdir(), 'steward-sample-'));
   const start = new Date('2026-03-01T09:00:00Z');
-  const runtime = await openLocalRuntime({ config: parseProjectConfig(CONFIG, 'sample config'), stateDir, now: start, emulator: { world: WORLD } });
+  const runtime = await openLocalRuntime({ config: parseProjectConfig(CONFIG, 'sample config'), stateDir, platform: 'emulator', now: start, emulator: { world: WORLD } });
   const say = (text: string) => process.stderr.write(`${text}\n`);
   try {
     const { ctx, clock } = runtime;

@@ -84,7 +84,7 @@ export function registerCollectCommand(program: Command, io: CliIo, setExit: (co
             },
             deployed: async (stack) => present(await stack.invoke('collect', options.spec ? { spec: options.spec } : {}, CollectAnswerSchema)),
           },
-          { validate },
+          { validate, act: 'collect' },
         );
       }),
     );

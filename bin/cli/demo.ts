@@ -29,6 +29,7 @@ import { quotaPlanText } from './quota-command';
 import { refreshText } from './refresh-command';
 import { runReport } from './report-command';
 import { runVerify } from './verify-command';
+import { SYNTHETIC_NOTICE } from './runtime';
 
 /** The sample project: a 45-day hashtag collection, its comments, and ads in two EU countries. */
 export const SAMPLE_CONFIG = {
@@ -92,9 +93,10 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
   say(`Project "${config.project.title}" ends ${config.project.endDate}; ${config.members.length} lab members; config in ${relative(process.cwd(), configFile)}`);
   for (const spec of config.specs) say(`  spec ${spec.name}: ${spec.kind} from source "${spec.source}", ${spec.schedule}`);
 
-  const runtime = await openLocalRuntime({ config, stateDir, now: options.start, actor: { type: 'schedule', name: 'schedule' }, collectorVersion: 'steward/demo', emulator: { world: options.world } });
+  const runtime = await openLocalRuntime({ config, stateDir, platform: 'emulator', now: options.start, actor: { type: 'schedule', name: 'schedule' }, collectorVersion: 'steward/demo', emulator: { world: options.world } });
   try {
-    say(`Started DynamoDB Local, S3 (s3rver) and the TikTok API emulator (${runtime.emulator.url}); the clock reads ${runtime.clock.now().toISOString()}.`);
+    say(`Started DynamoDB Local, S3 (s3rver) and the TikTok API emulator (${runtime.emulator!.url}); the clock reads ${runtime.clock.now().toISOString()}.`);
+    say(SYNTHETIC_NOTICE);
 
     step(2, 'Collect: videos by hashtag over 45 days, their comments, ads in DE and FR');
     const collected = await collectAll(runtime, io);
@@ -150,7 +152,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
 
     step(9, 'Where to look');
     say(runtime.services.describe([runtime.tables.ledger, runtime.tables.audit]));
-    const cli = `npx steward --local --config ${relative(process.cwd(), configFile)} --state-dir ${relative(process.cwd(), stateDir) || '.'}`;
+    const cli = `npx steward --local --emulator --as ada --config ${relative(process.cwd(), configFile)} --state-dir ${relative(process.cwd(), stateDir) || '.'}`;
     say(`\nThe services stop with this demo; \`${cli} serve\` brings them back with the same data, and any command runs on it, e.g. \`${cli} audit --action record.purged --since 2026-03-01\`.`);
     return {
       collected: before.length,

@@ -8,18 +8,9 @@ import { countsText, jobProgress } from './job-progress';
 import { parseOptions } from './options';
 import type { CliIo } from './output';
 import { answerSchema } from './deployed';
-import { cliActor, onTarget } from './runtime';
+import { actingMember, onTarget } from './runtime';
 
 const EraseOptionsSchema = z.object({ user: z.string().optional(), video: z.string().optional(), comment: z.string().optional() });
-
-/** Who files a deployed erasure: the erase function takes a lowercase lab member name (lambdas/erase.ts). */
-function memberName(): string {
-  const { name } = cliActor();
-  if (!/^[a-z][a-z0-9-]{1,63}$/.test(name)) {
-    throw new BadInputError(`erase: "${name}" is not a lab member name (lowercase, 2-64 of a-z 0-9 -, starting with a letter); set STEWARD_RESEARCHER to your name in the config's members`);
-  }
-  return name;
-}
 
 const EraseAnswerSchema = answerSchema<EraseReport>({ runId: z.string(), kind: z.string(), recordHash: z.string(), purged: z.number() });
 
@@ -57,9 +48,10 @@ export function registerEraseCommand(program: Command, io: CliIo, setExit: (code
               progress.stop();
             }
           },
-          // The erasure function files the request in the name of whoever runs the CLI, a lab member's name.
-          deployed: async (stack) => present(await stack.invoke('erase', { ...target, requestedBy: memberName() }, EraseAnswerSchema)),
-        });
+          // The erasure function files the request in the name of the member who acts (--as or STEWARD_RESEARCHER).
+          deployed: async (stack, config) =>
+            present(await stack.invoke('erase', { ...target, requestedBy: actingMember(context.globals, config, 'erase').name }, EraseAnswerSchema)),
+        }, { act: 'erase' });
       }),
     );
 }

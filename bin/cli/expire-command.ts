@@ -48,7 +48,7 @@ export function registerExpireCommand(program: Command, io: CliIo, setExit: (cod
           },
           // Deployed, the expiry function schedules the content key's deletion itself once the project has ended.
           deployed: async (stack) => present(await stack.invoke('expire', { dryRun: options.dryRun }, ExpireAnswerSchema)),
-        });
+        }, options.dryRun ? {} : { act: 'expire' });
       }),
     );
 }

@@ -6,11 +6,15 @@ import { BadInputError } from '../../lib/domain/errors';
 export const GlobalOptionsSchema = z.object({
   config: z.string().min(1).default('steward.config.json'),
   local: z.boolean().default(false),
+  /** With --local: the built-in TikTok API emulator instead of each source's baseUrl (synthetic data). */
+  emulator: z.boolean().default(false),
   stateDir: z.string().min(1).default('.steward'),
   /** Without --local: the outputs of the deployed stack (`cdk deploy --outputs-file`). */
   outputs: z.string().min(1).default('steward.outputs.json'),
   now: IsoInstantSchema.optional(),
   json: z.boolean().default(false),
+  /** Who acts: a member's name from the config (else STEWARD_RESEARCHER). */
+  as: z.string().regex(/^[a-z][a-z0-9-]{0,63}$/, { message: 'must be a member name from the config (lowercase letters, digits, -)' }).optional(),
 });
 export type GlobalOptions = z.infer<typeof GlobalOptionsSchema>;
 
@@ -23,6 +27,7 @@ function shellWord(value: string): string {
 export function cliPrefix(globals: GlobalOptions): string {
   const args = ['npx', 'steward'];
   if (globals.local) args.push('--local');
+  if (globals.local && globals.emulator) args.push('--emulator');
   if (globals.config !== 'steward.config.json') args.push('--config', shellWord(globals.config));
   if (globals.local && globals.stateDir !== '.steward') args.push('--state-dir', shellWord(globals.stateDir));
   if (!globals.local && globals.outputs !== 'steward.outputs.json') args.push('--outputs', shellWord(globals.outputs));

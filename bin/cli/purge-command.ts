@@ -42,7 +42,7 @@ export function registerPurgeCommand(program: Command, io: CliIo, setExit: (code
             }
           },
           deployed: async (stack) => present(await stack.invoke('purge', { dryRun: options.dryRun, ...shards }, PurgeAnswerSchema)),
-        });
+        }, options.dryRun ? {} : { act: 'purge' });
       }),
     );
 }

@@ -146,7 +146,7 @@ export function registerRefreshCommand(program: Command, io: CliIo, setExit: (co
             const shards = await sweepShards(stack, [...new Set(options.shard)]);
             return { exitCode: 0, json: { shards }, text: shardAnswersText(shards) };
           },
-        });
+        }, { act: 'refresh' });
       }),
     );
 }

@@ -2,20 +2,44 @@
 import { loadProjectConfig } from '../../lib/config/load';
 import type { ProjectConfig } from '../../lib/config/schema';
 import { BadInputError } from '../../lib/domain/errors';
+import { checkActor, type MemberAction } from '../../lib/domain/roles';
 import type { Actor } from '../../lib/jobs/context';
 import { openLocalRuntime, type LocalRuntime, type LocalRuntimeOptions } from '../../lib/local/runtime';
 import { openDeployedStack, readStackOutputs, type DeployedStack } from './deployed';
 import type { CommandContext } from './action';
+import type { GlobalOptions } from './options';
 import type { CommandResult } from './output';
 import packageJson from '../../package.json';
 
 export const COLLECTOR_VERSION = `steward/${packageJson.version}`;
 
-/** Who runs a CLI command: the researcher named by STEWARD_RESEARCHER, else the OS user. */
-export function cliActor(): Actor {
-  const name = (process.env.STEWARD_RESEARCHER ?? process.env.USER ?? 'researcher').toLowerCase().replace(/[^a-z0-9-]/g, '-').slice(0, 64);
+/** The member a command names: `--as`, else STEWARD_RESEARCHER; undefined when neither is set. */
+export function namedActor(globals: GlobalOptions): string | undefined {
+  return globals.as ?? (process.env.STEWARD_RESEARCHER || undefined);
+}
+
+/**
+ * Who takes a changing `action`: a member of the config (named by `--as` or STEWARD_RESEARCHER) whose role allows
+ * it (lib/domain/roles.ts). Anything else is bad input, before anything is opened or written.
+ */
+export function actingMember(globals: GlobalOptions, config: ProjectConfig, action: MemberAction): Actor {
+  const check = checkActor(config.members, namedActor(globals), action);
+  if (!check.ok) throw new BadInputError(`${globals.as ? '--as' : 'STEWARD_RESEARCHER'}: ${check.reason}`);
+  return { type: 'researcher', name: check.member.name };
+}
+
+/**
+ * Who runs a read-only command (named in certificates it issues): the member `--as` names (checked), else
+ * STEWARD_RESEARCHER or the OS user as given.
+ */
+export function readingActor(globals: GlobalOptions, config: ProjectConfig): Actor {
+  if (globals.as) return actingMember(globals, config, 'read');
+  const name = (process.env.STEWARD_RESEARCHER || process.env.USER || 'researcher').toLowerCase().replace(/[^a-z0-9-]/g, '-').slice(0, 64);
   return { type: 'researcher', name };
 }
+
+/** Said once by every text output of a state on the built-in emulator. */
+export const SYNTHETIC_NOTICE = 'synthetic data (emulator): these records come from Steward\'s built-in TikTok API emulator, not from TikTok';
 
 /** A command's work on each target. */
 export interface TargetWork {
@@ -25,16 +49,22 @@ export interface TargetWork {
   readonly deployed?: (stack: DeployedStack, config: ProjectConfig) => Promise<CommandResult>;
 }
 
-export interface TargetOptions extends Partial<Omit<LocalRuntimeOptions, 'config' | 'stateDir' | 'now'>> {
+export interface TargetOptions extends Partial<Omit<LocalRuntimeOptions, 'config' | 'stateDir' | 'now' | 'platform' | 'actor'>> {
   /** Checks the command's input against the config: bad input fails before anything is opened or written. */
   readonly validate?: (config: ProjectConfig) => void;
+  /**
+   * What the command changes: locally it then needs an acting member whose role allows it (`--as`), checked
+   * before anything opens. Absent for read-only commands.
+   */
+  readonly act?: MemberAction;
 }
 
 /** Run a command's work on the target the global options select, and close it whatever happens. */
 export async function onTarget({ globals, io }: CommandContext, work: TargetWork, options: TargetOptions = {}): Promise<CommandResult> {
   const config = await loadProjectConfig(globals.config);
-  const { validate, ...runtimeOptions } = options;
+  const { validate, act, ...runtimeOptions } = options;
   validate?.(config);
+  if (globals.emulator && !globals.local) throw new BadInputError('--emulator selects the built-in emulator for --local runs: add --local (the deployed stack always talks to TikTok)');
   if (!globals.local) {
     if (!work.deployed) throw new BadInputError('this command runs on the embedded local services only: add --local');
     if (globals.now) throw new BadInputError('--now sets the clock of --local runs only; the deployed jobs run on AWS time (drop --now, or add --local)');
@@ -47,16 +77,19 @@ export async function onTarget({ globals, io }: CommandContext, work: TargetWork
       stack.close();
     }
   }
+  const actor = act ? actingMember(globals, config, act) : readingActor(globals, config);
   const runtime = await openLocalRuntime({
     config,
     stateDir: globals.stateDir,
+    platform: globals.emulator ? 'emulator' : 'api',
     collectorVersion: COLLECTOR_VERSION,
-    actor: cliActor(),
+    actor,
     ...(globals.now ? { now: globals.now } : {}),
     ...runtimeOptions,
   });
   try {
-    return await work.local(runtime);
+    const result = await work.local(runtime);
+    return runtime.synthetic ? { ...result, text: `${result.text}\n${SYNTHETIC_NOTICE}` } : result;
   } finally {
     await runtime.close();
   }

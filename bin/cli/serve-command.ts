@@ -23,11 +23,11 @@ export function registerServeCommand(program: Command, io: CliIo, setExit: (code
           const endpoints = {
             dynamodb: runtime.services.dynamoEndpoint,
             s3: runtime.services.s3Endpoint,
-            emulator: runtime.emulator.url,
+            emulator: runtime.emulator?.url ?? null,
             bucket: runtime.bucket,
             tables: runtime.tables,
           };
-          io.stderr(`${runtime.services.describe([runtime.tables.ledger, runtime.tables.audit])}\n  TikTok API emulator ${runtime.emulator.url}\n\nPress Ctrl-C to stop.`);
+          io.stderr(`${runtime.services.describe([runtime.tables.ledger, runtime.tables.audit])}\n${runtime.emulator ? `  TikTok API emulator ${runtime.emulator.url} (synthetic data)\n` : ''}\nPress Ctrl-C to stop.`);
           await untilStopped();
           return { exitCode: 0, json: { ok: true, endpoints }, text: 'stopped' };
           },

@@ -6,7 +6,6 @@
 import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import * as z from 'zod';
 import { PLACEHOLDER_CLIENT_KEY } from '../../lib/config/deployed';
-import { effectivePolicies } from '../../lib/config/load';
 import type { Spec } from '../../lib/config/schema';
 import { systemClock, utcDayKey, type Clock } from '../../lib/domain/clock';
 import { hmacHasher } from '../../lib/domain/hashing';
@@ -16,7 +15,8 @@ import type { JobContext } from '../../lib/jobs/context';
 import type { RefreshClients } from '../../lib/jobs/refresh';
 import { tiktokSources } from '../../lib/jobs/tiktok-sources';
 import { ClientCredentialsAuth, CommercialContentClient, ResearchApiClient } from '../../lib/platforms/tiktok';
-import { makeAwsStores, type AwsStores } from '../../lib/store';
+import type { AwsStores } from '../../lib/store';
+import { wireJobContext } from '../../lib/wiring/job-context';
 import packageJson from '../../package.json';
 import { dynamo, s3, secretsManager } from './clients';
 import type { DeployedEnv } from './env';
@@ -74,7 +74,9 @@ async function sourceCredentials(source: string, secretArn: string): Promise<z.i
 async function build(env: DeployedEnv, clock: Clock): Promise<Deployment> {
   const { config } = env;
   const hasher = hmacHasher(await secretString(env.hashKeySecretArn));
-  const stores = makeAwsStores({
+  const { ctx, stores } = wireJobContext({
+    config,
+    clock,
     s3,
     dynamo,
     bucket: env.bucket,
@@ -83,21 +85,10 @@ async function build(env: DeployedEnv, clock: Clock): Promise<Deployment> {
     hasher,
     kmsKeyId: env.contentKeyArn,
     versioning: env.s3Versioning,
-    clock,
     // Only with STEWARD_S3_VERSIONING=auto (local S3 in tests): say so once, in the function's log.
     onUnversionedFallback: (info) => logger.warn('the bucket has no versioning: purges fall back to a plain delete', info),
-  });
-  const ctx: JobContext = {
-    clock,
-    config,
-    policies: effectivePolicies(config),
-    ledger: stores.ledger,
-    objects: stores.objects,
-    audit: stores.audit,
-    hasher,
-    actor: { type: 'schedule', name: 'schedule' },
     collectorVersion: COLLECTOR_VERSION,
-  };
+  });
 
   // One token per source for the life of the environment; credentials are fetched once.
   const auths = new Map<string, ClientCredentialsAuth>();

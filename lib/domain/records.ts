@@ -54,8 +54,11 @@ export function parseTypedRecordKey(key: string): RecordRef {
 }
 
 /** Where the record's content lives in the object store: one object per record. */
+/** Prefix of every record object in the data bucket (constructs scope access trails and grants by it). */
+export const RECORDS_PREFIX = 'records/';
+
 export function objectKeyOf(ref: RecordRef): string {
-  return `records/${ref.platform}/${ref.kind}/${ref.id}.json`;
+  return `${RECORDS_PREFIX}${ref.platform}/${ref.kind}/${ref.id}.json`;
 }
 
 /** Where a record came from: enough to reproduce and to prove the collection. */

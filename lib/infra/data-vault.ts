@@ -16,7 +16,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { RECORDS_PREFIX } from '../jobs/audit-read';
+import { RECORDS_PREFIX } from '../domain/records';
 import { AUDIT_TABLE, LEDGER_TABLE, attributeDefinitions, tableNames, type KeyAttribute, type TableDefinition } from '../store/tables';
 
 export { RECORDS_PREFIX };

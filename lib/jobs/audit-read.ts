@@ -94,8 +94,7 @@ export async function allActiveRecords(ledger: Ledger): Promise<ActiveRecord[]> 
   return out;
 }
 
-/** Prefix of every record object (records.ts `objectKeyOf`). */
-export const RECORDS_PREFIX = 'records/';
+export { RECORDS_PREFIX } from '../domain/records';
 const OBJECT_KEY = /^records\/(tiktok)\/([a-z]+)\/([A-Za-z0-9_-]{1,128})\.json$/;
 
 /** The record an object key belongs to (inverse of `objectKeyOf`), or undefined for a key of another shape. */

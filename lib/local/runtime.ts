@@ -3,12 +3,10 @@
  * in-process, and the very adapters, clients and jobs that run on AWS, wired together. The CLI and the demo
  * open one per command; tests can too.
  */
-import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
-import { effectivePolicies } from '../config/load';
+import { mkdir } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import type { ProjectConfig } from '../config/schema';
-import { ShiftedClock, startOfUtcDay, utcDayKey } from '../domain/clock';
+import { ShiftedClock, utcDayKey } from '../domain/clock';
 import { hmacHasher } from '../domain/hashing';
 import { DEFAULT_CREDENTIALS, startEmulator, type EmulatorOptions, type RunningEmulator } from '../emulator';
 import type { Actor, JobContext } from '../jobs/context';
@@ -16,39 +14,46 @@ import { tiktokSources } from '../jobs/tiktok-sources';
 import type { SpecSourceBinding } from '../jobs/collect';
 import type { Spec } from '../config/schema';
 import { CommercialContentClient, ResearchApiClient, type TikTokClientOptions } from '../platforms/tiktok';
-import { makeAwsStores } from '../store';
 import { ensureTables } from '../store/bootstrap';
 import { tableNames, type TableNames } from '../store/tables';
+import { wireJobContext } from '../wiring/job-context';
 import { makeLocalDynamoClients, makeLocalS3Client } from './aws-clients';
+import { checkIdentities, checkStateDir, identitiesFor, loadState, saveState, workstationCredentials, type PlatformChoice } from './local-state';
 import { startLocalServices, type LocalServices } from './services';
 
-/** What a local state dir remembers between commands. */
-interface LocalState {
-  /** Anchor of the emulator's synthetic world: the same world on every run, whatever the clock says. */
-  readonly worldAnchor: string;
-  /** The project's HMAC secret for keyed hashes (on AWS it lives in Secrets Manager). */
-  readonly secret: string;
-}
+/** The emulator's seed when none is given (the same as `steward emulator`'s). */
+const DEFAULT_SEED = 1;
 
 export interface LocalRuntimeOptions {
   readonly config: ProjectConfig;
   readonly stateDir: string;
+  /**
+   * Where the TikTok APIs are: `'emulator'`, the built-in emulator in-process (synthetic data; `--emulator`), or
+   * `'api'`, each source's `baseUrl` with the client key and secret from the environment variables its
+   * `credentials` name (read here, once; never logged or stored).
+   */
+  readonly platform: 'emulator' | 'api';
+  /** Where `'api'` credentials are read from. Default: process.env. */
+  readonly env?: NodeJS.ProcessEnv;
   /** Start of the clock; time flows on from there (default: real time). */
   readonly now?: Date;
   readonly actor?: Actor;
   readonly collectorVersion?: string;
-  /** Extra emulator settings (faults, world size) for tests and the demo. */
+  /** Extra emulator settings (seed, faults, world size) for tests and the demo. */
   readonly emulator?: Omit<EmulatorOptions, 'clock' | 'anchor' | 'port' | 'host'>;
 }
 
 export interface LocalRuntime {
   readonly ctx: JobContext;
   readonly clock: ShiftedClock;
-  readonly emulator: RunningEmulator;
+  /** The built-in emulator, when the runtime uses it (`platform: 'emulator'`). */
+  readonly emulator: RunningEmulator | undefined;
+  /** Whether the data is synthetic (the built-in emulator's): every text output says so. */
+  readonly synthetic: boolean;
   readonly services: LocalServices;
   readonly bucket: string;
   readonly tables: TableNames;
-  /** Spec sources on the emulator, with per-source clients seeded from the ledger's quota book. */
+  /** Spec sources, with per-source clients seeded from the ledger's quota book. */
   readonly sourceFor: (spec: Spec) => SpecSourceBinding;
   research(sourceName: string): ResearchApiClient;
   commercial(sourceName: string): CommercialContentClient;
@@ -60,23 +65,20 @@ export function localResourceNames(config: ProjectConfig): { bucket: string; tab
   return { bucket: `${prefix}-data`, tables: tableNames(prefix) };
 }
 
-async function loadState(stateDir: string, now: Date): Promise<LocalState> {
-  const file = join(stateDir, 'local-state.json');
-  try {
-    return JSON.parse(await readFile(file, 'utf8')) as LocalState;
-  } catch {
-    const state: LocalState = { worldAnchor: startOfUtcDay(now).toISOString(), secret: randomBytes(32).toString('hex') };
-    await writeFile(file, `${JSON.stringify(state, null, 2)}\n`, { mode: 0o600 });
-    return state;
-  }
-}
-
 export async function openLocalRuntime(options: LocalRuntimeOptions): Promise<LocalRuntime> {
   const { config } = options;
   const stateDir = resolve(options.stateDir);
-  await mkdir(stateDir, { recursive: true });
+  checkStateDir(stateDir);
   const clock = new ShiftedClock(options.now);
-  const state = await loadState(stateDir, clock.now());
+  // Everything that can refuse (state file, credentials, platform identity) is checked before the first write.
+  const loaded = await loadState(stateDir, clock.now());
+  const platform: PlatformChoice =
+    options.platform === 'emulator'
+      ? { kind: 'emulator', seed: options.emulator?.seed ?? DEFAULT_SEED }
+      : { kind: 'api', credentials: workstationCredentials(config, options.env ?? process.env) };
+  const { state, changed } = checkIdentities(stateDir, loaded.state, identitiesFor(config, loaded.state, platform));
+  await mkdir(stateDir, { recursive: true });
+  if (loaded.fresh || changed) await saveState(stateDir, state);
   const { bucket, tables } = localResourceNames(config);
 
   const services = await startLocalServices({ stateDir, buckets: [bucket] });
@@ -85,29 +87,35 @@ export async function openLocalRuntime(options: LocalRuntimeOptions): Promise<Lo
     const { client } = makeLocalDynamoClients(services);
     const s3 = makeLocalS3Client(services);
     await ensureTables(client, tables);
-    emulator = await startEmulator({ ...options.emulator, clock, anchor: new Date(state.worldAnchor) });
+    if (platform.kind === 'emulator') emulator = await startEmulator({ ...options.emulator, clock, anchor: new Date(state.worldAnchor) });
     const hasher = hmacHasher(state.secret);
     // s3rver keeps no versions: the adapter falls back to plain deletes there, and says so once.
-    const stores = makeAwsStores({ s3, dynamo: client, bucket, ledgerTable: tables.ledger, auditTable: tables.audit, hasher, versioning: 'auto', clock, onUnversionedFallback: () => {} });
-    const ctx: JobContext = {
-      clock,
+    const { ctx, stores } = wireJobContext({
       config,
-      policies: effectivePolicies(config),
-      ledger: stores.ledger,
-      objects: stores.objects,
-      audit: stores.audit,
+      clock,
+      s3,
+      dynamo: client,
+      bucket,
+      ledgerTable: tables.ledger,
+      auditTable: tables.audit,
       hasher,
-      actor: options.actor ?? { type: 'schedule', name: 'schedule' },
+      versioning: 'auto',
+      onUnversionedFallback: () => {},
+      ...(options.actor ? { actor: options.actor } : {}),
       collectorVersion: options.collectorVersion ?? 'local',
-    };
+    });
 
     const today = utcDayKey(clock.now());
     const clientOptions = async (source: string): Promise<TikTokClientOptions> => {
       const used = await stores.ledger.getQuotaUsage(source, today);
+      const target =
+        platform.kind === 'emulator'
+          ? { baseUrl: emulator!.url, clientKey: DEFAULT_CREDENTIALS[0]!.clientKey, clientSecret: DEFAULT_CREDENTIALS[0]!.clientSecret }
+          : platform.credentials.get(source)!;
       return {
-        baseUrl: emulator!.url,
-        clientKey: DEFAULT_CREDENTIALS[0]!.clientKey,
-        clientSecret: DEFAULT_CREDENTIALS[0]!.clientSecret,
+        baseUrl: target.baseUrl,
+        clientKey: target.clientKey,
+        clientSecret: target.clientSecret,
         clock,
         quotaUsed: { day: today, requests: used.requests, records: used.records, socialRequests: 0, socialRecords: 0 },
       };
@@ -134,6 +142,7 @@ export async function openLocalRuntime(options: LocalRuntimeOptions): Promise<Lo
       ctx,
       clock,
       emulator: running,
+      synthetic: platform.kind === 'emulator',
       services,
       bucket,
       tables,
@@ -143,7 +152,7 @@ export async function openLocalRuntime(options: LocalRuntimeOptions): Promise<Lo
       async close() {
         client.destroy();
         s3.destroy();
-        await running.stop();
+        await running?.stop();
         await services.stop();
       },
     };

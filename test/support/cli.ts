@@ -33,12 +33,19 @@ export interface CliRun {
   readonly err: string;
 }
 
-/** `steward --config FILE --local --state-dir DIR [--now T] [--json] ...args`, in-process. */
-export function localCli(globals: { config: string; stateDir: string }) {
-  return async (args: readonly string[], options: { now?: string; json?: boolean } = {}): Promise<CliRun> => {
+/**
+ * `steward --config FILE --local --emulator --as ada --state-dir DIR [--now T] [--json] ...args`, in-process: the
+ * built-in emulator and the PI of the test configs by default (`emulator: false` for the workstation path, `as`
+ * another member or `null` for none).
+ */
+export function localCli(globals: { config: string; stateDir: string; emulator?: boolean; as?: string | null }) {
+  const platform = globals.emulator === false ? [] : ['--emulator'];
+  const actor = globals.as === null ? [] : ['--as', globals.as ?? 'ada'];
+  return async (args: readonly string[], options: { now?: string; json?: boolean; as?: string | null } = {}): Promise<CliRun> => {
     const io = captureIo();
+    const who = options.as === undefined ? actor : options.as === null ? [] : ['--as', options.as];
     const code = await runCli(
-      ['--config', globals.config, '--local', '--state-dir', globals.stateDir, ...(options.now ? ['--now', options.now] : []), ...(options.json ? ['--json'] : []), ...args],
+      ['--config', globals.config, '--local', ...platform, ...who, '--state-dir', globals.stateDir, ...(options.now ? ['--now', options.now] : []), ...(options.json ? ['--json'] : []), ...args],
       io,
     );
     return { code, out: io.out, err: io.err };

@@ -2,12 +2,12 @@
  * A JobContext on the embedded local services (fresh tables and bucket per call), with the same adapters the
  * CLI and Lambda use. Tests wrap its ports with `crashOn` to inject failures without branches in job code.
  */
-import { parseProjectConfig, effectivePolicies } from '../../lib/config/load';
+import { parseProjectConfig } from '../../lib/config/load';
 import type { ProjectConfig } from '../../lib/config/schema';
 import { ManualClock } from '../../lib/domain/clock';
 import { hmacHasher } from '../../lib/domain/hashing';
 import type { JobContext } from '../../lib/jobs/context';
-import { makeAwsStores } from '../../lib/store';
+import { wireJobContext } from '../../lib/wiring/job-context';
 import { CapacityMeter } from '../../lib/store/capacity-meter';
 import { freshBucket, freshTables } from '../integ/store/support';
 
@@ -53,7 +53,9 @@ export async function localJobContext(
   const meter = new CapacityMeter();
   meter.attach(client);
   const hasher = hmacHasher(TEST_SECRET);
-  const stores = makeAwsStores({
+  const { ctx } = wireJobContext({
+    config,
+    clock,
     s3,
     dynamo: client,
     bucket,
@@ -61,20 +63,10 @@ export async function localJobContext(
     auditTable: names.audit,
     hasher,
     versioning: 'auto',
-    clock,
     onUnversionedFallback: () => {},
-  });
-  const ctx: JobContext = {
-    clock,
-    config,
-    policies: effectivePolicies(config),
-    ledger: stores.ledger,
-    objects: stores.objects,
-    audit: stores.audit,
-    hasher,
-    actor: options.actor ?? { type: 'schedule', name: 'schedule' },
+    ...(options.actor ? { actor: options.actor } : {}),
     collectorVersion: 'test',
-  };
+  });
   return {
     ctx,
     clock,

@@ -35,7 +35,7 @@ describe('steward --local collect with a bad config', () => {
     const { dir, config, stateDir } = workspace(doc);
     const io = captureIo();
     // Act
-    const code = await runCli(['--config', config, '--local', '--state-dir', stateDir, 'collect'], io);
+    const code = await runCli(['--config', config, '--local', '--emulator', '--as', 'ada', '--state-dir', stateDir, 'collect'], io);
     // Assess
     expect(code).toBe(2);
     expect(io.out).toBe('');

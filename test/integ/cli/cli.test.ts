@@ -49,7 +49,7 @@ describe('steward CLI', () => {
     const io = captureIo();
     const stateDir = join(workDir, `state-${Math.random().toString(36).slice(2)}`);
     // Act
-    const code = await runCli(['--config', configFile('c.json', doc), '--local', '--state-dir', stateDir, ...args], io);
+    const code = await runCli(['--config', configFile('c.json', doc), '--local', '--emulator', '--as', 'ada', '--state-dir', stateDir, ...args], io);
     // Assess
     expect(code).toBe(2);
     expect(io.err).toMatch(message);
@@ -77,7 +77,7 @@ describe('steward CLI', () => {
   it('collects with --local and prints one JSON document; state survives for the next command', async () => {
     // Prepare
     const stateDir = join(workDir, 'state-ok');
-    const args = ['--json', '--config', configFile('good.json', GOOD), '--local', '--state-dir', stateDir, '--now', '2026-03-01T10:00:00Z'];
+    const args = ['--json', '--config', configFile('good.json', GOOD), '--local', '--emulator', '--as', 'ada', '--state-dir', stateDir, '--now', '2026-03-01T10:00:00Z'];
     // Act
     const io = captureIo();
     const code = await runCli([...args, 'collect'], io);

@@ -40,7 +40,7 @@ describe('steward compliance commands', () => {
     const stateDir = join(workDir, `state-${Math.random().toString(36).slice(2)}`);
 
     // Act
-    const code = await runCli(['--config', config, '--local', '--state-dir', stateDir, ...args], io);
+    const code = await runCli(['--config', config, '--local', '--emulator', '--as', 'ada', '--state-dir', stateDir, ...args], io);
 
     // Assess
     expect(code).toBe(2);
@@ -54,7 +54,7 @@ describe('steward compliance commands', () => {
     const stateDir = join(workDir, 'state-erase');
 
     // Act
-    const code = await runCli(['--json', '--config', config, '--local', '--state-dir', stateDir, '--now', '2026-03-01T10:00:00Z', 'erase', '--user', '@someone.else'], io);
+    const code = await runCli(['--json', '--config', config, '--local', '--emulator', '--as', 'ada', '--state-dir', stateDir, '--now', '2026-03-01T10:00:00Z', 'erase', '--user', '@someone.else'], io);
 
     // Assess
     expect(code).toBe(0);

@@ -193,7 +193,7 @@ describe('steward without --local: the deployed stack', () => {
       process.env.STEWARD_RESEARCHER = '1st-shift';
       try {
         const result = await steward('erase', '--video', '7320768196569599275');
-        expect([result.code, result.err]).toEqual([2, expect.stringMatching(/"1st-shift" is not a lab member name .*set STEWARD_RESEARCHER/)]);
+        expect([result.code, result.err]).toEqual([2, expect.stringMatching(/STEWARD_RESEARCHER: "1st-shift" is not a member of this project .*--as MEMBER/)]);
       } finally {
         process.env.STEWARD_RESEARCHER = 'ada';
       }

@@ -60,7 +60,7 @@ const steward = localCli({ config: configFile, stateDir });
 
 /** Work on the command's state directly (to arrange, and to check what the commands did). */
 async function onState<T>(now: string, fn: (runtime: LocalRuntime) => Promise<T>): Promise<T> {
-  const runtime = await openLocalRuntime({ config: await loadProjectConfig(configFile), stateDir, now: new Date(now) });
+  const runtime = await openLocalRuntime({ config: await loadProjectConfig(configFile), stateDir, platform: 'emulator', now: new Date(now) });
   try {
     return await fn(runtime);
   } finally {
@@ -193,7 +193,7 @@ describe('the compliance lifecycle through the CLI (--local)', () => {
     const first = await run('audit --limit 2 (page 1)', ['audit', '--researcher', 'ada', '--limit', '2'], { now: T2 });
     const printed = /^more: npx steward (.*)$/m.exec(first.out);
     expect(printed).not.toBeNull();
-    expect(printed![1]).toMatch(/^--local --config \S+ --state-dir \S+ audit --researcher ada --limit 2 --cursor \S+$/);
+    expect(printed![1]).toMatch(/^--local --emulator --config \S+ --state-dir \S+ audit --researcher ada --limit 2 --cursor \S+$/);
     const io = captureIo();
     // no --now: the command carries everything it needs
     expect(await runCli(printed![1]!.split(' '), io)).toBe(0);

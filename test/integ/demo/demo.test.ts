@@ -28,6 +28,9 @@ describe('npm run demo (small world)', () => {
       expect(narration).toContain(heading);
     }
     expect(narration).toMatch(/aws --endpoint-url http:\/\/127\.0\.0\.1:\d+ s3 ls s3:\/\/steward-demo-climate-data --recursive/);
+    // The built-in emulator's data is synthetic, said once; the closing hint reopens the same (emulator) state.
+    expect(narration.split('synthetic data (emulator)').length - 1).toBe(1);
+    expect(narration).toMatch(/npx steward --local --emulator .* serve/);
   });
 
   it('refreshes what was due and purges what the platform deleted, with its comments', () => {

@@ -1,0 +1,46 @@
+/**
+ * The one place a JobContext is wired: the AWS adapters (S3, DynamoDB ledger and audit log) on the clients a
+ * runtime brings, the project's policies, the keyed hasher and who acts. Lambda handlers (lambdas/shared/wiring.ts),
+ * the `--local` runtime (lib/local/runtime.ts), the benchmarks and the tests all call it, so a context is built
+ * the same way everywhere and only the clients and the versioning mode differ.
+ *
+ * It sits beside lib/jobs, lib/store and lib/config (it imports all three) and below lib/local and lambdas/, which
+ * may both import it; lib/jobs itself stays free of the AWS SDK.
+ *
+ * @example
+ * const { ctx, stores } = wireJobContext({ config, clock, hasher, s3, dynamo, bucket, ledgerTable, auditTable, versioning: 'auto' });
+ */
+import { effectivePolicies } from '../config/load';
+import type { ProjectConfig } from '../config/schema';
+import type { Actor, JobContext } from '../jobs/context';
+import { makeAwsStores, type AwsStores, type AwsStoresConfig } from '../store';
+import type { Clock } from '../domain/clock';
+
+export interface JobContextWiring extends Omit<AwsStoresConfig, 'clock'> {
+  readonly config: ProjectConfig;
+  readonly clock: Clock;
+  /** Default: the schedules (`@schedule`). */
+  readonly actor?: Actor;
+  /** Version of the code that collects, for provenance. */
+  readonly collectorVersion: string;
+}
+
+/** The schedules' identity: what acts when nobody is named. */
+export const SCHEDULE_ACTOR: Actor = Object.freeze({ type: 'schedule', name: 'schedule' });
+
+export function wireJobContext(wiring: JobContextWiring): { ctx: JobContext; stores: AwsStores } {
+  const { config, clock, actor, collectorVersion, ...storeConfig } = wiring;
+  const stores = makeAwsStores({ ...storeConfig, clock });
+  const ctx: JobContext = {
+    clock,
+    config,
+    policies: effectivePolicies(config),
+    ledger: stores.ledger,
+    objects: stores.objects,
+    audit: stores.audit,
+    hasher: storeConfig.hasher,
+    actor: actor ?? SCHEDULE_ACTOR,
+    collectorVersion,
+  };
+  return { ctx, stores };
+}
