@@ -7,12 +7,16 @@
  *
  * Set STEWARD_TEST_LOCAL_AWS=off to skip the services (e.g. `STEWARD_TEST_LOCAL_AWS=off npx jest test/unit`).
  */
+import { accessSync, constants, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import * as path from 'node:path';
+
 import { FAST_START_JVM_OPTIONS } from '../lib/local/dynamodb-local';
 import { startLocalServices, type LocalServices } from '../lib/local/services';
 
 const HANDLE = '__STEWARD_LOCAL_AWS__';
 
 export default async function globalSetup(): Promise<void> {
+  useMemoryTmpdir();
   if (process.env.STEWARD_TEST_LOCAL_AWS === 'off') return;
   // Hermetic: nothing from the developer's AWS setup may redirect or sign requests during tests.
   for (const name of ['AWS_PROFILE', 'AWS_DEFAULT_PROFILE', 'AWS_SESSION_TOKEN', 'AWS_ENDPOINT_URL']) delete process.env[name];
@@ -28,4 +32,38 @@ export default async function globalSetup(): Promise<void> {
     STEWARD_TEST_S3_ENDPOINT: services.s3Endpoint,
     STEWARD_TEST_LOCAL_AWS_STARTUP_MS: String(Date.now() - started),
   });
+}
+
+/**
+ * Temp files of the run (s3rver's objects, the CLI tests' state dirs, SQLite files of persistent DynamoDB Local)
+ * go to a fresh folder on /dev/shm when the machine has one: on a disk, writing and then deleting tens of thousands
+ * of small object files cost seconds per suite (the s3rver temp dir alone took 10 s to remove after one large
+ * suite). TMPDIR reaches every worker (they start after this) and every child process the tests spawn.
+ * STEWARD_TEST_TMPDIR=keep leaves TMPDIR alone. Folders of runs that died (their jest pid is gone) are removed here.
+ */
+function useMemoryTmpdir(): void {
+  if (process.env.STEWARD_TEST_TMPDIR === 'keep') return;
+  const shm = '/dev/shm';
+  try {
+    if (!statSync(shm).isDirectory()) return;
+    accessSync(shm, constants.W_OK);
+  } catch {
+    return;
+  }
+  for (const name of readdirSync(shm)) {
+    const owner = /^steward-test-(\d+)-/.exec(name);
+    if (owner && !isRunning(Number(owner[1]))) rmSync(path.join(shm, name), { recursive: true, force: true });
+  }
+  const root = mkdtempSync(path.join(shm, `steward-test-${process.pid}-`));
+  process.env.TMPDIR = root;
+  process.env.STEWARD_TEST_TMP_ROOT = root;
+}
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
