@@ -52,8 +52,8 @@ export const handler = jobHandler(RefreshShardEventSchema, async (event, context
     metrics.addMetric('FailedRefreshes', MetricUnit.Count, report.failed);
     metrics.addMetric('PurgedRecords', MetricUnit.Count, report.purged + report.cascaded);
     metrics.addMetric('ApiRequests', MetricUnit.Count, requests(report));
-    const { runId, due, unchanged, changed, validated, missed, failed, failures, purged, cascaded, completedPending, skippedExpired, restamped, unprocessed, stopped, resetsAt } = report;
-    const counts = { due, unchanged, changed, validated, missed, failed, failures, purged, cascaded, completedPending, skippedExpired, restamped, unprocessed };
+    const { runId, due, unchanged, changed, validated, missed, failed, failures, purged, cascaded, completedPending, skippedExpired, restamped, unprocessed, alongside, stopped, resetsAt } = report;
+    const counts = { due, unchanged, changed, validated, missed, failed, failures, purged, cascaded, completedPending, skippedExpired, restamped, unprocessed, alongside };
     logger.info('refresh shard finished', { runId, shard, round, done, stopped, resetsAt, requests: report.requests, ...counts });
     return { shard, round, done, runId, ...(stopped ? { stopped } : {}), ...counts };
   } finally {

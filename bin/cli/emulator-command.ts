@@ -1,7 +1,7 @@
 /** `steward emulator`: serve the TikTok API emulator alone until stopped. */
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { runEmulatorCli } from '../../lib/emulator';
+import { MAX_COMMENTS_PER_VIDEO, runEmulatorCli } from '../../lib/emulator';
 import { parseOptions } from './options';
 import type { CliIo } from './output';
 import { action } from './action';
@@ -12,6 +12,7 @@ const EmulatorOptionsSchema = z.object({
   clientKey: z.string().min(1),
   clientSecret: z.string().min(1),
   seed: z.coerce.number().int().min(0).default(1),
+  maxCommentsPerVideo: z.coerce.number().int().min(0).max(MAX_COMMENTS_PER_VIDEO).optional(),
 });
 
 export function registerEmulatorCommand(program: Command, io: CliIo, setExit: (code: number) => void): void {
@@ -22,6 +23,7 @@ export function registerEmulatorCommand(program: Command, io: CliIo, setExit: (c
     .requiredOption('--client-key <key>', 'client key the emulator accepts')
     .requiredOption('--client-secret <secret>', 'client secret the emulator accepts')
     .option('--seed <n>', 'seed of the synthetic world', '1')
+    .option('--max-comments-per-video <n>', `most comments one video has (0..${MAX_COMMENTS_PER_VIDEO}; above 31 counts are heavy tailed, as on TikTok)`)
     .action(
       action(io, setExit, async (raw: unknown, { globals }) => {
         const options = parseOptions(EmulatorOptionsSchema, raw);

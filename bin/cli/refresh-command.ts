@@ -42,6 +42,7 @@ const ShardAnswerSchema = z.looseObject({
   purged: z.number().default(0),
   cascaded: z.number().default(0),
   unprocessed: z.number().default(0),
+  alongside: z.number().default(0),
 });
 type ShardAnswer = z.infer<typeof ShardAnswerSchema>;
 
@@ -91,6 +92,7 @@ export function refreshText(r: RefreshReport): string {
     `  purged           ${r.purged} confirmed unavailable, ${r.cascaded} with them${r.completedPending ? `, ${r.completedPending} pending purges completed` : ''}`,
     ...(r.skippedExpired ? [`  expired          ${r.skippedExpired} (left to steward expire)`] : []),
     ...(r.restamped ? [`  re-stamped       ${r.restamped} (policy change)`] : []),
+    ...(r.alongside ? [`  alongside        ${r.alongside} comments not yet due, refreshed by their video's listing`] : []),
     `  API requests     ${requests}${Object.keys(r.requests).length > 1 ? ` (${countsText(r.requests)})` : ''}`,
   ];
   if (r.stopped === 'quota') lines.push(`  stopped: daily quota exhausted, resumes after ${r.resetsAt}; ${r.unprocessed} due records left for the next sweep`);

@@ -15,6 +15,7 @@
  * margin for the sweep's schedule).
  */
 import { MS_PER_DAY, utcDayKey } from './clock';
+import { creationDay, SweepGroups, type Lane } from './sweep-groups';
 import type { RecordKind } from './records';
 
 /** Ids per video lookup request (Research API limit). */
@@ -51,6 +52,8 @@ export const SWEEP_STEP = 1000;
 /** Comments per listing page the sweep asks for, and pages it reads per video before a listing counts as cut short. */
 export const COMMENTS_PER_PAGE = 100;
 export const MAX_COMMENT_PAGES = 12;
+/** TikTok serves about the first 1,000 comments of a video. */
+export const PLATFORM_COMMENT_CAP = 1_000;
 /** Days one video lookup's creation window may span (Research API limit). */
 export const LOOKUP_WINDOW_DAYS = 30;
 
@@ -65,10 +68,10 @@ export interface SweepItem {
   readonly platformCreatedAt?: number;
 }
 
+/** What one step of the sweep holds, per source: video creation days, parents of comments, accounts and ads. */
 interface StepTally {
-  /** Per source: video creation days, parents of comments with their due comments, accounts and ads. */
-  readonly bySource: Map<string, { videoDays: number[]; undated: number; parents: Map<string, number>; single: Map<RecordKind, number> }>;
-  size: number;
+  readonly check: boolean;
+  readonly bySource: Map<string, { videoDays: number[]; undated: number; parents: Set<string>; single: Map<RecordKind, number> }>;
 }
 
 /** Lookup requests for videos created on `days` (Unix days): ≤100 ids per request, each within one ≤30-day window. */
@@ -89,43 +92,46 @@ export function videoLookupRequests(days: readonly number[]): number {
   return requests;
 }
 
+/** Requests one listing of a video's comments costs when `comments` of them are kept: pages of 100, first ~1,000 only. */
+export function listingRequests(comments: number): number {
+  return Math.min(MAX_COMMENT_PAGES, Math.max(1, Math.ceil(Math.min(comments, PLATFORM_COMMENT_CAP) / COMMENTS_PER_PAGE)));
+}
+
+/** The lane of a due record in the sweep's grouping (sweep-groups.ts). */
+export function laneOfItem(item: SweepItem): Lane {
+  if (item.method === 'existence-check' && (item.kind === 'video' || item.kind === 'comment')) return { lane: 'check' };
+  if (item.kind === 'video') {
+    const day = creationDay(item.platformCreatedAt);
+    return day === undefined ? { lane: 'video' } : { lane: 'video', day };
+  }
+  if (item.kind === 'comment' && item.parentKey?.startsWith('tiktok:video:')) return { lane: 'comment', parent: item.parentKey };
+  return { lane: 'other' };
+}
+
 /**
- * The requests a refresh sweep spends on the records added, in the order added (the sweep's read order). Records
- * by lookup fill steps of `stepSize`; records by compliance task gather in steps of at least 10,000.
+ * The requests a refresh sweep spends on the records added, in the order added (the sweep's read order). It groups
+ * them exactly as the sweep does (`SweepGroups`): videos by 30-day creation window across the sweep, comments by
+ * parent video (one listing per video per sweep, as long as all its kept comments), compliance-task records in
+ * steps of at least 10,000.
  */
 export class SweepCost {
-  private readonly lookupSteps: StepTally[] = [];
-  private readonly checkSteps: StepTally[] = [];
-  /** Due comments per parent video over every step: a listing reads until the last of them is found. */
+  private readonly groups: SweepGroups<SweepItem>;
+  private readonly steps: StepTally[] = [];
+  /** Comments per parent video over the whole sweep: its one listing reads until the last of them is found. */
   private readonly commentsOfParent = new Map<string, number>();
   private readonly counts = new Map<string, KindCounts>();
 
-  constructor(private readonly stepSize: number = SWEEP_STEP) {}
+  constructor(stepSize: number = SWEEP_STEP) {
+    this.groups = new SweepGroups(laneOfItem, { stepSize, checkStepSize: Math.max(stepSize, IDS_PER_COMPLIANCE_TASK) });
+  }
 
   add(item: SweepItem): void {
-    const steps = item.method === 'existence-check' ? this.checkSteps : this.lookupSteps;
-    const size = item.method === 'existence-check' ? Math.max(this.stepSize, IDS_PER_COMPLIANCE_TASK) : this.stepSize;
-    let step = steps[steps.length - 1];
-    if (!step || step.size >= size) steps.push((step = { bySource: new Map(), size: 0 }));
-    step.size += 1;
-    let s = step.bySource.get(item.source);
-    if (!s) step.bySource.set(item.source, (s = { videoDays: [], undated: 0, parents: new Map(), single: new Map() }));
     const c = this.counts.get(item.source) ?? {};
     c[item.kind] = (c[item.kind] ?? 0) + 1;
     this.counts.set(item.source, c);
-    if (item.method === 'existence-check' && (item.kind === 'video' || item.kind === 'comment')) {
-      s.single.set(item.kind, (s.single.get(item.kind) ?? 0) + 1);
-    } else if (item.kind === 'video') {
-      const t = item.platformCreatedAt;
-      if (t !== undefined && t >= 0 && t < 1e11) s.videoDays.push(Math.floor(t / 86_400));
-      else s.undated += 1;
-    } else if (item.kind === 'comment') {
-      const parent = item.parentKey ?? '';
-      s.parents.set(parent, (s.parents.get(parent) ?? 0) + 1);
-      this.commentsOfParent.set(parent, (this.commentsOfParent.get(parent) ?? 0) + 1);
-    } else {
-      s.single.set(item.kind, (s.single.get(item.kind) ?? 0) + 1);
-    }
+    const lane = laneOfItem(item);
+    if (lane.lane === 'comment') this.commentsOfParent.set(lane.parent, (this.commentsOfParent.get(lane.parent) ?? 0) + 1);
+    for (const step of this.groups.add(item).steps) this.steps.push(tally(step));
   }
 
   /** Records added, by source and kind. */
@@ -139,24 +145,20 @@ export class SweepCost {
     const add = (kind: RecordKind, n: number) => {
       if (n > 0) out[kind] = (out[kind] ?? 0) + n;
     };
-    for (const step of this.lookupSteps) {
+    for (const step of [...this.steps, ...this.groups.peek().map(tally)]) {
       const s = step.bySource.get(source);
       if (!s) continue;
+      if (step.check) {
+        for (const [kind, n] of s.single) {
+          add(kind, kind === 'video' || kind === 'comment' ? Math.ceil(n / IDS_PER_COMPLIANCE_TASK) * REQUESTS_PER_COMPLIANCE_TASK : n);
+        }
+        continue;
+      }
       add('video', videoLookupRequests(s.videoDays) + Math.ceil(s.undated / RECORDS_PER_REQUEST));
       let listings = 0;
-      for (const parent of s.parents.keys()) {
-        if (!parent.startsWith('tiktok:video:')) continue; // no parent video: the sweep cannot list it
-        listings += Math.min(MAX_COMMENT_PAGES, Math.ceil((this.commentsOfParent.get(parent) ?? 1) / COMMENTS_PER_PAGE));
-      }
+      for (const parent of s.parents) listings += listingRequests(this.commentsOfParent.get(parent) ?? 1);
       add('comment', listings);
       for (const [kind, n] of s.single) add(kind, n);
-    }
-    for (const step of this.checkSteps) {
-      const s = step.bySource.get(source);
-      if (!s) continue;
-      for (const [kind, n] of s.single) {
-        add(kind, kind === 'video' || kind === 'comment' ? Math.ceil(n / IDS_PER_COMPLIANCE_TASK) * REQUESTS_PER_COMPLIANCE_TASK : n);
-      }
     }
     return out;
   }
@@ -165,6 +167,22 @@ export class SweepCost {
   requests(source: string): number {
     return Object.values(this.requestsByKind(source)).reduce((a, b) => a + (b ?? 0), 0);
   }
+}
+
+function tally(items: readonly SweepItem[]): StepTally {
+  const step: StepTally = { check: items.length > 0 && laneOfItem(items[0]!).lane === 'check', bySource: new Map() };
+  for (const item of items) {
+    let s = step.bySource.get(item.source);
+    if (!s) step.bySource.set(item.source, (s = { videoDays: [], undated: 0, parents: new Set(), single: new Map() }));
+    const lane = laneOfItem(item);
+    if (lane.lane === 'check') s.single.set(item.kind, (s.single.get(item.kind) ?? 0) + 1);
+    else if (lane.lane === 'video') {
+      if (lane.day === undefined) s.undated += 1;
+      else s.videoDays.push(lane.day);
+    } else if (lane.lane === 'comment') s.parents.add(lane.parent);
+    else if (item.kind !== 'comment') s.single.set(item.kind, (s.single.get(item.kind) ?? 0) + 1); // no parent video: nothing to list
+  }
+  return step;
 }
 
 function sum(counts: KindCounts): number {

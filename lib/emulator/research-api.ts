@@ -54,6 +54,9 @@ export const USER_FIELDS = [
   'bio_url',
 ] as const;
 
+/** Comments of one video the API serves at most. */
+export const SERVED_COMMENTS_PER_VIDEO = 1_000;
+
 export const COMMENT_FIELDS = ['id', 'video_id', 'text', 'like_count', 'reply_count', 'parent_comment_id', 'create_time'] as const;
 
 export const PLAYLIST_FIELDS = ['playlist_id', 'playlist_name', 'playlist_item_total', 'playlist_last_updated', 'playlist_video_ids'] as const;
@@ -169,7 +172,8 @@ export function researchEndpoints(services: EmulatorServices): Endpoint[] {
       let comments;
       if (byVideo) {
         const video = world.videoIndexOf(idParam(body, 'video_id'));
-        comments = video === undefined ? [] : world.commentsForVideo(video, ctx.t);
+        // TikTok serves about the first 1,000 comments of a video (platform-api-facts.md).
+        comments = video === undefined ? [] : world.commentsForVideo(video, ctx.t).slice(0, SERVED_COMMENTS_PER_VIDEO);
       } else {
         const comment = world.commentOf(idParam(body, 'comment_id'));
         comments = comment === undefined ? [] : world.repliesTo(comment, ctx.t);

@@ -36,6 +36,8 @@ export interface EmulatorOptions {
   /** Default: one client, `steward-local` / `steward-local-secret`, with both scopes. */
   credentials?: ClientCredentials[];
   world?: Partial<WorldOptions>;
+  /** Shorthand for `world.maxCommentsPerVideo` (above 31: heavy-tailed comment counts, see world.ts). */
+  maxCommentsPerVideo?: number;
   quota?: Partial<QuotaLimits>;
   faults?: Partial<FaultOptions>;
   /** How long a video query's search_id lives, in seconds of emulator time. Default 3600. */
@@ -63,7 +65,8 @@ const TOKEN_PATH = '/v2/oauth/token/';
 export async function startEmulator(options: EmulatorOptions = {}): Promise<RunningEmulator> {
   const clock = options.clock ?? new ShiftedClock();
   const seed = options.seed ?? 1;
-  const world = new World(seed, options.anchor ?? startOfUtcDay(clock.now()), options.world);
+  const worldOptions = options.maxCommentsPerVideo === undefined ? options.world : { ...options.world, maxCommentsPerVideo: options.maxCommentsPerVideo };
+  const world = new World(seed, options.anchor ?? startOfUtcDay(clock.now()), worldOptions);
   const faults = new FaultInjector(seed, options.faults);
   const tokens = new TokenIssuer(options.credentials ?? DEFAULT_CREDENTIALS, clock);
   const quota = new QuotaLedger(options.quota ?? {}, clock);

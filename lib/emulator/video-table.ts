@@ -17,7 +17,7 @@ export class VideoTable {
   readonly duration: Uint16Array;
   /** Views the video ends up with; counts approach it as it ages. */
   readonly views: Float64Array;
-  readonly comments: Uint8Array;
+  readonly comments: Uint16Array;
   /** Unix seconds, NaN for never. */
   readonly deletedAt: Float64Array;
   readonly privateAt: Float64Array;
@@ -34,7 +34,7 @@ export class VideoTable {
     this.effect1 = new Int16Array(capacity);
     this.duration = new Uint16Array(capacity);
     this.views = new Float64Array(capacity);
-    this.comments = new Uint8Array(capacity);
+    this.comments = new Uint16Array(capacity);
     this.deletedAt = new Float64Array(capacity);
     this.privateAt = new Float64Array(capacity);
     this.playlist = new Int32Array(capacity).fill(-1);

@@ -38,7 +38,11 @@ export interface WorldOptions {
   historyDays: number;
   /** Days after the anchor that already hold videos; each appears once the clock passes its create_time. */
   futureDays: number;
-  /** Comments per video are 0..this (TikTok's ~1,000 cap is irrelevant at this size). */
+  /**
+   * Comments per video are 0..this. Up to 31: spread evenly (the small worlds of the tests). Above: heavy tailed as on
+   * TikTok (most videos a few, some thousands; a Pareto tail scaled by views), capped here. The API serves a
+   * video's first 1,000 comments only.
+   */
   maxCommentsPerVideo: number;
   /** Share of videos deleted at some time between creation and the end of the world. */
   videoDeletionShare: number;
@@ -473,15 +477,30 @@ export class World {
     return { username: this.users[index]!.username, display_name: this.users[index]!.displayName };
   }
 
-  /** The comment with this id (visible or not), or undefined. */
+  /**
+   * The comment with this id (visible or not), or undefined. The id's payload holds the video and the comment's
+   * number modulo 32; its creation second (unique within a video) tells which of those numbers it is.
+   */
   commentOf(id: unknown): CommentRow | undefined {
     const big = toBigId(id);
     if (big === undefined) return undefined;
     const payload = idPayload(big, this.commentKey);
     const video = Math.floor(payload / 32);
     if (video >= this.videos.length) return undefined;
-    const comment = this.commentsOf(video)[payload % 32];
-    return comment?.id === big ? comment : undefined;
+    const list = this.commentsOf(video);
+    const first = list[payload % 32];
+    if (first?.id === big || list.length <= 32) return first?.id === big ? first : undefined;
+    const createTime = Number(big >> 32n);
+    let lo = 0;
+    let hi = list.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      const t = list[mid]!.createTime;
+      if (t === createTime) return list[mid]!.id === big ? list[mid] : undefined;
+      if (t < createTime) lo = mid + 1;
+      else hi = mid - 1;
+    }
+    return undefined;
   }
 
   /** A video's comments (top-level and replies) visible at `t`, in creation order. */
@@ -662,7 +681,7 @@ export class World {
       lengthRoll < 0.35 ? rng.between(3, 14) : lengthRoll < 0.75 ? rng.between(15, 60) : lengthRoll < 0.95 ? rng.between(61, 300) : rng.between(301, 600);
     const views = Math.min(50_000_000, Math.floor(Math.exp(Math.log(900) + 1.9 * rng.normal())));
     const max = this.options.maxCommentsPerVideo;
-    const comments = Math.min(max, Math.floor(rng.next() * (max + 1) * Math.min(1, Math.log10(views + 10) / 4)));
+    const comments = commentCount(rng.next(), max, views);
     const lifetime = this.to - createTime;
     const v = this.videos;
     const index = v.push();
@@ -774,7 +793,7 @@ export class World {
       const contact = rng.chance(0.05) ? ` dm me ${rng.pick(['j***@****.com', '+49 176 ****12', '4111 **** **** 1111'])}` : '';
       const text = `${rng.pick(FILLER_WORDS)} ${rng.pick(topic.words)} ${rng.pick(FILLER_WORDS)}${contact}${this.canary}`;
       return {
-        id: makeId(createTime, video * 32 + k, this.commentKey),
+        id: makeId(createTime, video * 32 + (k % 32), this.commentKey),
         video,
         k,
         createTime,
@@ -859,6 +878,20 @@ export class World {
   }
 }
 
+/** Largest `maxCommentsPerVideo` a world takes. */
+export const MAX_COMMENTS_PER_VIDEO = 20_000; // kept in a Uint16Array (video-table.ts)
+
+/**
+ * Comments of one video from one uniform draw `u`: evenly spread up to `max` when `max` <= 31 (the historic small
+ * worlds, unchanged), else a Pareto tail (alpha 0.9, scale 3, larger for much-viewed videos): median ~3, one in ten
+ * above ~35, one in a hundred above ~500, a few in a thousand in the thousands.
+ */
+export function commentCount(u: number, max: number, views: number): number {
+  const reach = Math.min(1, Math.log10(views + 10) / 4);
+  if (max <= 31) return Math.min(max, Math.floor(u * (max + 1) * reach));
+  return Math.min(max, Math.floor(3 * reach * ((1 - u) ** (-1 / 0.9) - 1)));
+}
+
 function checkOptions(o: Readonly<WorldOptions>): void {
   const problems: string[] = [];
   const whole = (name: keyof WorldOptions, min: number, max: number) => {
@@ -871,7 +904,7 @@ function checkOptions(o: Readonly<WorldOptions>): void {
   if (o.videosPerDay * 1.15 * (o.historyDays + o.futureDays) >= 2 ** 27) problems.push('videosPerDay x days must stay below 100 million videos');
   whole('historyDays', 1, 3_650);
   whole('futureDays', 0, 3_650);
-  whole('maxCommentsPerVideo', 0, 31);
+  whole('maxCommentsPerVideo', 0, MAX_COMMENTS_PER_VIDEO);
   whole('adsPerYear', 0, 1_000_000);
   whole('advertisers', 1, 100_000);
   for (const name of ['videoDeletionShare', 'videoPrivateShare', 'accountDeletionShare', 'commentDeletionShare', 'adRemovalShare'] as const) {

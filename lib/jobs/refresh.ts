@@ -52,6 +52,8 @@ import { readPolicyMarkers, reconcilePolicies } from './policy-change';
 import { sourceOfRecord } from './quota-plan';
 import { emptyPurgeReport, mergePurgeReports, purgeRecords, type PurgeTarget } from './purge';
 import { STORED_VIDEO_FIELDS } from './tiktok-sources';
+import { ListingSiblings } from './comment-listing';
+import { creationDay, SweepGroups, type Lane } from '../domain/sweep-groups';
 
 /** The platform clients a sweep uses, by source name (config `sources`). */
 export interface RefreshClients {
@@ -107,6 +109,8 @@ export interface RefreshReport {
   readonly requests: Record<string, number>;
   /** Due records read but not handled because the run stopped. */
   unprocessed: number;
+  /** Comments not yet due, refreshed by the listing of their video that the due ones needed (not in `due`). */
+  alongside: number;
   stopped?: RefreshStop;
   /** When the daily quota comes back (quota stop). */
   resetsAt?: string;
@@ -179,6 +183,7 @@ export async function refresh(ctx: JobContext, options: RefreshOptions): Promise
     restamped: 0,
     requests: {},
     unprocessed: 0,
+    alongside: 0,
   };
   const sweep = new Sweep(ctx, options, runId, chain, report);
 
@@ -186,34 +191,41 @@ export async function refresh(ctx: JobContext, options: RefreshOptions): Promise
   report.restamped = await reconcilePolicies(ctx, shards, chain, runId, markers);
 
   const before = options.dueBefore ?? clock.now();
-  // Steps of exactly `batchSize` (a step's lookups fill every request but its last). Records checked by compliance
-  // task gather in steps as large as one task may be (a task costs the same few requests whatever it holds), but
-  // never wait behind a lookup step: a sweep that stops before the end would otherwise leave them every time.
-  const lookups: ActiveRecord[] = [];
-  const checks: ActiveRecord[] = [];
-  const checkStepSize = Math.max(batchSize, MAX_IDS_PER_VALIDATION_TASK);
+  sweep.before = before;
+  // Steps grouped across the whole sweep (sweep-groups.ts): videos by creation window, comments by parent video (one
+  // listing per video per sweep), compliance-task records in steps as large as one task may be; none waits behind a
+  // lookup step.
+  const groups = new SweepGroups<ActiveRecord>((r) => sweep.laneOf(r), {
+    stepSize: batchSize,
+    checkStepSize: Math.max(batchSize, MAX_IDS_PER_VALIDATION_TASK),
+  });
   let stepped = 0;
   const runStep = async (records: ActiveRecord[]) => {
+    // A step may count due comments it found through their video (comment-listing.ts): they were handed over too.
+    const counted = report.due;
     stepped += records.length;
-    await sweep.step(records);
+    try {
+      await sweep.step(records);
+    } finally {
+      stepped += report.due - counted;
+    }
   };
   try {
     for await (const page of dueRecords(ledger, before, shards)) {
-      report.due += page.records.length;
       for (const record of page.records) {
-        if (sweep.checksExistence(record)) {
-          checks.push(record);
-          if (checks.length >= checkStepSize) await runStep(checks.splice(0));
-        } else {
-          lookups.push(record);
-          if (lookups.length < batchSize) continue;
-          if (checks.length > 0) await runStep(checks.splice(0));
-          await runStep(lookups.splice(0));
+        // Already refreshed (or tried) this sweep with its video's listing, and counted then.
+        if (sweep.countedWithListing(record)) continue;
+        report.due += 1;
+        const { steps, covered } = groups.add(record);
+        if (covered) {
+          // Its video was listed in this sweep without it (stored since, or not yet in the index): next sweep.
+          stepped += 1;
+          sweep.coveredLater();
         }
+        for (const step of steps) await runStep(step);
       }
     }
-    if (checks.length > 0) await runStep(checks.splice(0));
-    if (lookups.length > 0) await runStep(lookups.splice(0));
+    for (const step of groups.finish()) await runStep(step);
   } catch (error) {
     if (!(error instanceof StopSweep)) throw error;
     // The stopping step counted what it left; records read but never handed to a step are left too.
@@ -240,9 +252,9 @@ export async function refresh(ctx: JobContext, options: RefreshOptions): Promise
 }
 
 function countsOf(report: RefreshReport): Record<string, number> {
-  const { due, unchanged, changed, validated, missed, failed: f, purged, cascaded, completedPending, skippedExpired, restamped, unprocessed } = report;
+  const { due, unchanged, changed, validated, missed, failed: f, purged, cascaded, completedPending, skippedExpired, restamped, unprocessed, alongside } = report;
   const requests = Object.values(report.requests).reduce((a, b) => a + b, 0);
-  return { due, unchanged, changed, validated, missed, failed: f, purged, cascaded, completedPending, skippedExpired, restamped, unprocessed, requests };
+  return { due, unchanged, changed, validated, missed, failed: f, purged, cascaded, completedPending, skippedExpired, restamped, unprocessed, alongside, requests };
 }
 
 /** Usage of one source's client since the run began, booked to the ledger's quota book as it grows. */
@@ -256,6 +268,10 @@ class Sweep {
   private readonly meters = new Map<string, SourceMeter>();
   private readonly end: Date;
   private stop: StopSweep | undefined;
+  /** Records whose next action is at or before this are due in this sweep. */
+  before = new Date(0);
+  /** Comments of a video's listing, with their listings' outcomes and counts (comment-listing.ts). */
+  private readonly listings = new ListingSiblings();
 
   constructor(
     private readonly ctx: JobContext,
@@ -290,8 +306,10 @@ class Sweep {
     // Videos and ads first: a video confirmed gone takes its comments along, so they need no listing; accounts last,
     // so one whose last collected video just went is recognised as orphaned.
     for (const kind of KIND_ORDER) {
-      const group = byKind(kind);
-      if (group.length === 0) continue;
+      const due = byKind(kind);
+      if (due.length === 0) continue;
+      // Comments: the other kept comments of their videos go along, so one listing refreshes them all.
+      const group = kind === 'comment' ? await this.listings.withSiblings(this.ctx, due, this.siblingFilter(), (r) => this.dueThisSweep(r)) : due;
       const outcomes = new Map<RecordKey, Outcome>();
       let stop: StopSweep | undefined;
       try {
@@ -300,14 +318,20 @@ class Sweep {
         if (!(error instanceof StopSweep)) throw error;
         stop = error;
       }
+      // A sibling the listing said nothing about (cut short, failed) waits for its own deadline.
+      for (const [key, outcome] of outcomes) if (this.listings.isSibling(key) && outcome.kind === 'observed' && outcome.observation.kind === 'failed') outcomes.delete(key);
       const handled = group.filter((r) => outcomes.has(recordKeyOf(r.ref)));
+      this.report.alongside += this.listings.countAlongside(handled);
+      this.report.due += this.listings.countDue(handled);
       mergePurgeReports(purge, await this.apply(handled, outcomes));
       await this.bookUsage();
       if (stop) {
         const order = KIND_ORDER.indexOf(kind);
-        this.report.unprocessed += group.length - handled.length + KIND_ORDER.slice(order + 1).reduce((n, later) => n + byKind(later).length, 0);
+        const unhandled = due.filter((r) => !outcomes.has(recordKeyOf(r.ref))).length;
+        this.report.unprocessed += unhandled + KIND_ORDER.slice(order + 1).reduce((n, later) => n + byKind(later).length, 0);
         throw stop;
       }
+      this.listings.clearStep();
     }
     this.options.progress?.({
       job: 'refresh',
@@ -355,6 +379,42 @@ class Sweep {
   /** Whether the record's policy refreshes it by batch compliance task (existence only). */
   checksExistence(record: ActiveRecord): boolean {
     return this.policyOf(record).refreshBy === 'existence-check';
+  }
+
+  /** Where a due record goes in the sweep's grouping (sweep-groups.ts). */
+  laneOf(record: ActiveRecord): Lane {
+    if (record.purgePending || Date.parse(record.expiresAt) <= this.ctx.clock.now().getTime()) return { lane: 'other' };
+    if (this.checksExistence(record) && (record.ref.kind === 'video' || record.ref.kind === 'comment')) return { lane: 'check' };
+    if (record.ref.kind === 'video') {
+      const day = creationDay(record.platformCreatedAt);
+      return day === undefined ? { lane: 'video' } : { lane: 'video', day };
+    }
+    if (record.ref.kind === 'comment' && record.parentKey?.startsWith('tiktok:video:')) return { lane: 'comment', parent: record.parentKey };
+    return { lane: 'other' };
+  }
+
+  /** A due comment refreshed (or tried) earlier in this sweep with its video's listing, and counted then. */
+  countedWithListing(record: ActiveRecord): boolean {
+    return this.listings.wasCounted(recordKeyOf(record.ref));
+  }
+
+  /** A due comment whose video was listed in this sweep without it: it waits for the next sweep. */
+  coveredLater(): void {
+    this.report.failed += 1;
+    this.report.failures[LISTED_THIS_SWEEP] = (this.report.failures[LISTED_THIS_SWEEP] ?? 0) + 1;
+  }
+
+  /** Whether a record read from elsewhere than the due index (a video's comments) is due in this sweep. */
+  private dueThisSweep(record: ActiveRecord): boolean {
+    const policy = this.policyOf(record);
+    const o = { refreshDueAt: new Date(record.refreshDueAt), expiresAt: new Date(record.expiresAt) };
+    return nextActionAt(o, policy).getTime() <= this.before.getTime();
+  }
+
+  /** Which stored comments may go along with a listing: live, by lookup, not expired. */
+  private siblingFilter(): (record: ActiveRecord) => boolean {
+    const now = this.ctx.clock.now().getTime();
+    return (r) => !r.purgePending && Date.parse(r.expiresAt) > now && !this.checksExistence(r) && sourceOfRecord(this.ctx.config, r) !== undefined;
   }
 
   private policyOf(record: ActiveRecord): Policy {
@@ -592,22 +652,24 @@ class Sweep {
       const due = { refreshDueAt: o.refreshDueAt.toISOString(), nextActionAt: nextActionAt(o, policy).toISOString() };
       const restamp = { policyVersion: policy.version, expiresAt: o.expiresAt.toISOString() };
       const base = { at, actor: ctx.actor, runId: this.runId, recordHash: ctx.hasher.hash(key), kind: record.ref.kind, specName: record.provenance.specName };
+      // A comment's due entry goes to its video's shard (entries written before that rule move now).
+      const placed = record.ref.kind === 'comment' && record.parentKey !== undefined ? { parentKey: record.parentKey } : {};
       if (outcome.kind === 'found') {
         const sha = sha256Hex(outcome.body);
         if (sha === record.contentSha256) {
-          updates.push({ kind: 'seen', key, at, ...due, restamp });
+          updates.push({ kind: 'seen', key, at, ...due, restamp, ...placed });
           events.push({ ...base, action: 'record.refreshed', evidence: { method: 'lookup', logId: outcome.logId } });
           report.unchanged += 1;
         } else {
           writes.push({ record, body: outcome.body });
-          updates.push({ kind: 'changed', key, at, contentSha256: sha, sizeBytes: Buffer.byteLength(outcome.body), ...due, logId: outcome.logId, restamp });
+          updates.push({ kind: 'changed', key, at, contentSha256: sha, sizeBytes: Buffer.byteLength(outcome.body), ...due, logId: outcome.logId, restamp, ...placed });
           events.push({ ...base, action: 'record.changed', evidence: { method: 'lookup', logId: outcome.logId } });
           report.changed += 1;
         }
         continue;
       }
       if (outcome.kind === 'valid') {
-        updates.push({ kind: 'seen', key, at, ...due, restamp });
+        updates.push({ kind: 'seen', key, at, ...due, restamp, ...placed });
         events.push({ ...base, action: 'record.refreshed', evidence: { method: 'compliance-task', taskId: outcome.taskId } });
         report.validated += 1;
         continue;
@@ -764,6 +826,8 @@ export function shapedLike(template: unknown, value: unknown): unknown {
 
 /** Failure reason of an absence seen again within the miss spacing. */
 const TOO_SOON = 'absent-within-miss-spacing';
+/** Failure reason of a due comment whose video was listed earlier in the same sweep without it. */
+const LISTED_THIS_SWEEP = 'video-listed-this-sweep';
 
 /**
  * Move a missed record's next look to `notBefore`, never past its refresh deadline or expiry; its deadline, policy

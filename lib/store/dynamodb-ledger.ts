@@ -65,6 +65,16 @@ export function dueShardOf(key: RecordKey, shards: number = DUE_SHARDS): number 
   return createHash('sha256').update(key).digest().readUInt32BE(0) % shards;
 }
 
+/**
+ * The key a record's due entry is sharded by: a comment's parent video (so one shard, and in the deployed fan-out
+ * one worker, holds every comment of a video and lists the video once), else the record's own key. Comments written
+ * before this rule sit in their own key's shard until their next refresh moves them (`parentKey` on the update);
+ * sweeps handle both forms.
+ */
+export function dueShardKey(key: RecordKey, parentKey: RecordKey | undefined): RecordKey {
+  return parentKey !== undefined && key.startsWith('tiktok:comment:') && parentKey.startsWith('tiktok:video:') ? parentKey : key;
+}
+
 function isoOrThrow(value: string, what: string): string {
   const t = Date.parse(value);
   if (Number.isNaN(t)) throw new RangeError(`${what}: "${value}" is not an ISO-8601 time`);
@@ -85,7 +95,7 @@ export function recordItem(record: ActiveRecord, nextActionAt: string, dueShards
     kind: ref.kind,
     id: ref.id,
     provenance: { ...record.provenance },
-    dueShard: ledgerKeys.dueShard(dueShardOf(key, dueShards)),
+    dueShard: ledgerKeys.dueShard(dueShardOf(dueShardKey(key, record.parentKey), dueShards)),
     nextActionAt: isoOrThrow(nextActionAt, `nextActionAt of ${key}`),
     // Videos are the parents other specs (comments, authors) walk through; nothing else needs the index.
     ...(ref.kind === 'video' ? { specKey: record.provenance.specName } : {}),
@@ -230,6 +240,7 @@ export class DynamoDbLedger implements Ledger {
     switch (update.kind) {
       case 'seen':
         // Unchanged content: re-stamped only. It counts as a refresh when the caller moves the deadline.
+        this.placeDue(update, assign);
         assign('lastSeenAt', update.at);
         assign('missCount', 0);
         if (update.refreshDueAt !== undefined) {
@@ -240,6 +251,7 @@ export class DynamoDbLedger implements Ledger {
         restamp(update.restamp);
         break;
       case 'changed':
+        this.placeDue(update, assign);
         assign('lastSeenAt', update.at);
         assign('lastRefreshedAt', update.at);
         assign('missCount', 0);
@@ -281,6 +293,12 @@ export class DynamoDbLedger implements Ledger {
         ExpressionAttributeValues: values,
       }),
     );
+  }
+
+  /** A refreshed comment's due entry goes to its video's shard (moves entries written before that rule). */
+  private placeDue(update: { key: RecordKey; parentKey?: RecordKey; nextActionAt?: string }, assign: (attribute: string, value: NativeAttributeValue) => void): void {
+    if (update.parentKey === undefined || update.nextActionAt === undefined) return;
+    assign('dueShard', ledgerKeys.dueShard(dueShardOf(dueShardKey(update.key, update.parentKey), this.dueShards)));
   }
 
   /**

@@ -45,6 +45,8 @@ export type RecordUpdate =
       readonly nextActionAt?: string;
       /** Set when the record is re-stamped under another policy version. */
       readonly restamp?: Restamp;
+      /** A comment's video: its due entry (re)placed in the video's shard (ledgers written before that rule). */
+      readonly parentKey?: RecordKey;
     }
   | {
       readonly kind: 'changed';
@@ -56,6 +58,8 @@ export type RecordUpdate =
       readonly nextActionAt: string;
       readonly logId: string;
       readonly restamp?: Restamp;
+      /** A comment's video: its due entry (re)placed in the video's shard. */
+      readonly parentKey?: RecordKey;
     }
   | { readonly kind: 'missed'; readonly key: RecordKey; readonly at: string; readonly missCount: number }
   /**

@@ -1,5 +1,5 @@
 import { MS_PER_DAY } from '../../lib/domain/clock';
-import { planQuota, requestsFor, SweepCost, videoLookupRequests, type QuotaPlanInput } from '../../lib/domain/quota-plan';
+import { listingRequests, planQuota, requestsFor, SweepCost, videoLookupRequests, type QuotaPlanInput } from '../../lib/domain/quota-plan';
 
 const NOW = new Date('2026-03-01T12:00:00Z');
 const day = (offset: number) => new Date(NOW.getTime() + offset * MS_PER_DAY).toISOString().slice(0, 10);
@@ -86,20 +86,32 @@ describe('Function: planQuota', () => {
 describe('Class: SweepCost', () => {
   const video = (n: number) => `tiktok:video:${7_000_000_000_000_000_000n + BigInt(n)}`;
 
-  it("prices comments as the sweep lists them: once per parent video in each step, one page per 100 of the video's due comments", () => {
+  it("prices comments as the sweep lists them: once per parent video per sweep, one page per 100 of the video's due comments", () => {
     // Arrange: 10 videos with 30 due comments each, interleaved (as due-index shards spread them), in steps of 100
     const sweep = new SweepCost(100);
     for (let i = 0; i < 300; i++) sweep.add({ source: 'research', kind: 'comment', method: 'lookup', parentKey: video(i % 10) });
-    const oneStep = new SweepCost();
-    for (let i = 0; i < 300; i++) oneStep.add({ source: 'research', kind: 'comment', method: 'lookup', parentKey: video(i % 10) });
     const big = new SweepCost();
     for (let i = 0; i < 250; i++) big.add({ source: 'research', kind: 'comment', method: 'lookup', parentKey: video(0) });
+    const capped = new SweepCost();
+    for (let i = 0; i < 3000; i++) capped.add({ source: 'research', kind: 'comment', method: 'lookup', parentKey: video(1) });
 
-    // Assess: every step of 100 holds all 10 videos
-    expect(sweep.requests('research')).toBe(3 * 10);
-    expect(oneStep.requests('research')).toBe(10);
+    // Assess: each video listed once although its comments span three steps; a listing reads the first ~1,000 at most
+    expect(sweep.requests('research')).toBe(10);
     expect(big.requests('research')).toBe(3);
+    expect(capped.requests('research')).toBe(10);
+    expect(listingRequests(1)).toBe(1);
     expect(sweep.requests('ads')).toBe(0);
+  });
+
+  it('prices videos by 30-day creation window across the whole sweep, not per step', () => {
+    // Arrange: 2,000 videos over 6 windows, interleaved in read order (due order is not creation order)
+    const day0 = 20_100; // a window boundary (20,100 = 670 x 30)
+    const sweep = new SweepCost(1000);
+    for (let i = 0; i < 2000; i++) sweep.add({ source: 'research', kind: 'video', method: 'lookup', platformCreatedAt: (day0 + (i % 6) * 30 + (i % 30)) * 86_400 });
+
+    // Assess: per window ceil(334/100) = 4 requests at most, never 6 windows per step of 1,000
+    expect(sweep.requests('research')).toBeLessThanOrEqual(6 * 4);
+    expect(sweep.requests('research')).toBeGreaterThanOrEqual(20);
   });
 
   it('prices videos by ≤30-day creation windows, accounts and ads one each, compliance tasks 3 per 10,000 ids', () => {

@@ -81,6 +81,7 @@ describe('steward compliance commands', () => {
       restamped: 0,
       requests: { research: 7 },
       unprocessed: 0,
+      alongside: 0,
     });
     expect(text).toContain('refresh run refresh-1 (shards 3)');
     expect(text).toMatch(/failed\s+2 \(internal_error 2; still due, retried next sweep\)/);
