@@ -35,6 +35,8 @@ import { RECORD_KINDS } from './records';
 export const AUDIT_ACTIONS = [
   'run.started',
   'run.finished',
+  /** A run whose writer died before `run.finished`, closed by a later run (jobs/runs.ts); it also seals the chain. */
+  'run.interrupted',
   'record.collected',
   'record.changed',
   'record.refreshed',
@@ -77,6 +79,9 @@ export interface ChainedAuditEvent extends AuditEvent {
 
 export const GENESIS_HASH = '0'.repeat(64);
 
+/** Actions that end a chain: the append that carries one also writes the chain's `close` seal, atomically. */
+export const CLOSING_ACTIONS: ReadonlySet<AuditAction> = new Set<AuditAction>(['run.finished', 'run.interrupted']);
+
 /** Canonical JSON: sorted keys, no whitespace, so the same event always hashes the same. */
 export function canonicalJson(value: unknown): string {
   if (value === null || typeof value !== 'object') return JSON.stringify(value);
@@ -109,16 +114,10 @@ export function linkEvents(
 
 /** Recompute a chain read in seq order; returns the problems found (empty when intact). */
 export function verifyChain(events: readonly ChainedAuditEvent[]): string[] {
-  const problems: string[] = [];
-  let prev = { seq: 0, hash: GENESIS_HASH };
-  for (const e of events) {
-    const { chainId, seq, prevHash, hash, ...body } = e;
-    if (seq !== prev.seq + 1) problems.push(`chain ${chainId}: expected seq ${prev.seq + 1}, found ${seq} (missing or reordered event)`);
-    if (prevHash !== prev.hash) problems.push(`chain ${chainId} seq ${seq}: prevHash does not match the previous event`);
-    if (chainHash(body, chainId, seq, prevHash) !== hash) problems.push(`chain ${chainId} seq ${seq}: content does not match its hash (edited)`);
-    prev = { seq, hash };
-  }
-  return problems;
+  const chainId = events[0]?.chainId ?? '';
+  const check = new ChainVerifier(chainId, []);
+  for (const e of events) check.push(e);
+  return check.hashProblems;
 }
 
 // ------------------------------------------------------------------------------------------------ seal log
@@ -180,33 +179,82 @@ export interface AuditLogSnapshot {
 
 /** Problems of one chain against its seals (the chain's own hashes are checked by `verifyChain`). */
 export function verifyChainSeals(chainId: string, events: readonly ChainedAuditEvent[], seals: readonly ChainSeal[]): string[] {
-  const problems: string[] = [];
-  const bySeq = new Map(events.map((e) => [e.seq, e]));
-  const mine = seals.filter((s) => s.chainId === chainId);
-  if (mine.length === 0 && events.length > 0) problems.push(`chain ${chainId}: holds ${events.length} event(s) but the seal log never opened it (seal deleted?)`);
-  for (const seal of mine) {
-    if (seal.chainSeq === 0) continue;
-    const event = bySeq.get(seal.chainSeq);
-    if (!event) problems.push(`chain ${chainId}: seal #${seal.seq} (${seal.kind}) commits to seq ${seal.chainSeq}, which is missing (events deleted)`);
-    else if (event.hash !== seal.chainHash) problems.push(`chain ${chainId}: seal #${seal.seq} (${seal.kind}) commits to another hash at seq ${seal.chainSeq} (event replaced)`);
+  const check = new ChainVerifier(chainId, seals);
+  for (const e of events) check.push(e);
+  return check.finish().sealProblems;
+}
+
+/**
+ * One chain verified as it streams past, in bounded memory (what `verify` uses on logs of any size): push its
+ * events in seq order, then `finish()`. `hashProblems` are `verifyChain`'s (edited, missing, reordered events),
+ * `sealProblems` are `verifyChainSeals`' (the chain against the seals that name it).
+ */
+export class ChainVerifier {
+  readonly hashProblems: string[] = [];
+  readonly sealProblems: string[] = [];
+  /** Events pushed. */
+  count = 0;
+  private readonly mine: readonly ChainSeal[];
+  /** Seals by the seq they commit to, and what was found there. */
+  private readonly bySeq = new Map<number, ChainSeal[]>();
+  private readonly found = new Map<number, string>();
+  private prev = { seq: 0, hash: GENESIS_HASH };
+  private last: ChainedAuditEvent | undefined;
+
+  constructor(
+    readonly chainId: string,
+    seals: readonly ChainSeal[],
+  ) {
+    this.mine = seals.filter((s) => s.chainId === chainId);
+    for (const seal of this.mine) if (seal.chainSeq > 0) this.bySeq.set(seal.chainSeq, [...(this.bySeq.get(seal.chainSeq) ?? []), seal]);
   }
-  if (mine.length > 0 && events.length === 0) {
-    problems.push(`chain ${chainId}: opened at seal #${mine[0]!.seq} but holds no events (deleted, or its writer stopped before its first append)`);
+
+  push(e: ChainedAuditEvent): void {
+    const { chainId, seq, prevHash, hash, ...body } = e;
+    const prev = this.prev;
+    if (seq !== prev.seq + 1) this.hashProblems.push(`chain ${chainId}: expected seq ${prev.seq + 1}, found ${seq} (missing or reordered event)`);
+    if (prevHash !== prev.hash) this.hashProblems.push(`chain ${chainId} seq ${seq}: prevHash does not match the previous event`);
+    if (chainHash(body, chainId, seq, prevHash) !== hash) this.hashProblems.push(`chain ${chainId} seq ${seq}: content does not match its hash (edited)`);
+    this.prev = { seq, hash };
+    if (this.bySeq.has(seq) && !this.found.has(seq)) this.found.set(seq, hash);
+    this.last = e;
+    this.count += 1;
   }
-  // Events past a close seal are legitimate only after the chain was reopened (an `open` seal at or after it).
-  let closedAt: number | undefined;
-  for (const seal of mine) {
-    if (seal.kind === 'close') closedAt = seal.chainSeq;
-    else if (seal.kind === 'open' && closedAt !== undefined && seal.chainSeq >= closedAt) closedAt = undefined;
+
+  finish(): { hashProblems: string[]; sealProblems: string[] } {
+    const { chainId, mine, count, last } = this;
+    const problems = this.sealProblems;
+    if (mine.length === 0 && count > 0) problems.push(`chain ${chainId}: holds ${count} event(s) but the seal log never opened it (seal deleted?)`);
+    for (const seal of mine) {
+      if (seal.chainSeq === 0) continue;
+      const hash = this.found.get(seal.chainSeq);
+      if (hash === undefined) problems.push(`chain ${chainId}: seal #${seal.seq} (${seal.kind}) commits to seq ${seal.chainSeq}, which is missing (events deleted)`);
+      else if (hash !== seal.chainHash) problems.push(`chain ${chainId}: seal #${seal.seq} (${seal.kind}) commits to another hash at seq ${seal.chainSeq} (event replaced)`);
+    }
+    if (mine.length > 0 && count === 0) {
+      problems.push(`chain ${chainId}: opened at seal #${mine[0]!.seq} but holds no events (deleted, or its writer stopped before its first append)`);
+    }
+    // Events past a close seal are legitimate only after the chain was reopened (an `open` seal at or after it).
+    let closedAt: number | undefined;
+    for (const seal of mine) {
+      if (seal.kind === 'close') closedAt = seal.chainSeq;
+      else if (seal.kind === 'open' && closedAt !== undefined && seal.chainSeq >= closedAt) closedAt = undefined;
+    }
+    if (closedAt !== undefined && last !== undefined && last.seq > closedAt) {
+      problems.push(`chain ${chainId}: events after seq ${closedAt}, where the chain was closed, without reopening it (events inserted)`);
+    }
+    if (last !== undefined && CLOSING_ACTIONS.has(last.action) && !mine.some((s) => s.chainSeq === last.seq && s.chainHash === last.hash)) {
+      problems.push(`chain ${chainId}: finished at seq ${last.seq} but no seal commits to it (close seal deleted?)`);
+    }
+    return { hashProblems: this.hashProblems, sealProblems: problems };
   }
-  if (closedAt !== undefined && events.length > 0 && events[events.length - 1]!.seq > closedAt) {
-    problems.push(`chain ${chainId}: events after seq ${closedAt}, where the chain was closed, without reopening it (events inserted)`);
-  }
-  const last = events[events.length - 1];
-  if (last?.action === 'run.finished' && !mine.some((s) => s.chainSeq === last.seq && s.chainHash === last.hash)) {
-    problems.push(`chain ${chainId}: finished at seq ${last.seq} but no seal commits to it (close seal deleted?)`);
-  }
-  return problems;
+}
+
+/** Registry problems of one chain: sealed but unregistered, or registered, never sealed and empty. */
+export function registryProblems(chainId: string, sealed: boolean, registered: boolean, events: number): string[] {
+  if (sealed && !registered) return [`chain ${chainId}: sealed but missing from the chain registry (registry item deleted)`];
+  if (!sealed && registered && events === 0) return [`chain ${chainId}: registered but never sealed and empty (its seal and events deleted, or a writer that stopped at once)`];
+  return [];
 }
 
 /** Verify everything: the seal log, every chain, every chain against its seals, and the registry. */
@@ -214,12 +262,10 @@ export function verifyAuditLog(snapshot: AuditLogSnapshot): string[] {
   const problems = verifySeals(snapshot.seals);
   const sealed = new Set(snapshot.seals.map((s) => s.chainId));
   for (const [chainId, events] of [...snapshot.chains.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
-    problems.push(...verifyChain(events));
-    problems.push(...verifyChainSeals(chainId, events, snapshot.seals));
-    if (sealed.has(chainId) && !snapshot.registered.has(chainId)) problems.push(`chain ${chainId}: sealed but missing from the chain registry (registry item deleted)`);
-    if (!sealed.has(chainId) && snapshot.registered.has(chainId) && events.length === 0) {
-      problems.push(`chain ${chainId}: registered but never sealed and empty (its seal and events deleted, or a writer that stopped at once)`);
-    }
+    const check = new ChainVerifier(chainId, snapshot.seals);
+    for (const e of events) check.push(e);
+    const { hashProblems, sealProblems } = check.finish();
+    problems.push(...hashProblems, ...sealProblems, ...registryProblems(chainId, sealed.has(chainId), snapshot.registered.has(chainId), events.length));
   }
   return problems;
 }

@@ -18,6 +18,7 @@ import { mapLimit, newRunId, type JobContext, type ProgressSink } from './contex
 import { sweepShards } from './due';
 import { readPolicyMarkers } from './policy-change';
 import { refreshNeedToday } from './quota-plan';
+import { startRun } from './runs';
 import { QuotaExhaustedError, type CollectedItem, type SourceUsage, type SpecSource } from './sources';
 
 const OBJECT_WRITE_CONCURRENCY = 16;
@@ -88,9 +89,8 @@ export async function collect(ctx: JobContext, options: CollectOptions): Promise
   // here, before anything is written, as the refresh sweep refuses it.
   await readPolicyMarkers(ctx, sweepShards(ctx.ledger));
   const runId = newRunId('collect', clock.now());
-  const chain = await ctx.audit.chain(runId);
   const startedAt = clock.now().toISOString();
-  await ctx.ledger.putRun({ runId, job: 'collect', startedAt, actor: ctx.actor.name, status: 'running', counts: {} });
+  const chain = await startRun(ctx, 'collect', runId, startedAt);
   await chain.append([{ at: startedAt, action: 'run.started', actor: ctx.actor, runId, counts: { specs: selected.length } }]);
 
   const reports: SpecReport[] = [];
@@ -316,14 +316,15 @@ async function writePage(
       logId: item.logId ?? page.logId,
     });
   }
+  // New records: ledger, then log (a crash between is repaired from the checkpoint: repairInFlight). Changed
+  // records: log, then ledger, so the ledger never promises a later deadline than the log allows.
   if (records.length > 0) await ledger.putRecords(records, (r) => nextActionAt({ refreshDueAt: new Date(r.refreshDueAt), expiresAt: new Date(r.expiresAt) }, policy).toISOString());
-  if (updates.length > 0) await ledger.updateRecords(updates);
-
   const events: AuditEvent[] = [
     ...fresh.map((item) => recordEvent(ctx, 'record.collected', item.ref, runId, spec.name, at, item.logId ?? page.logId)),
     ...changed.map(({ item }) => recordEvent(ctx, 'record.changed', item.ref, runId, spec.name, at, item.logId ?? page.logId)),
   ];
   if (events.length > 0) await chain.append(events);
+  if (updates.length > 0) await ledger.updateRecords(updates);
   return { newRecords: fresh.length, changed: changed.length, unchanged: updates.length - changed.length, skippedPurged };
 }
 

@@ -21,6 +21,11 @@ export interface JobContext {
   readonly actor: Actor;
   /** Version of the code that collected a record, for provenance. */
   readonly collectorVersion: string;
+  /**
+   * A run still `running` this long after it started is taken as dead and closed by the next run (runs.ts).
+   * Default: 30 minutes (twice the Lambda limit); 0 where one command runs at a time (the `--local` runtime).
+   */
+  readonly abandonedRunAfterMs?: number;
 }
 
 /** Progress of a long job, for a progress bar or structured logs. Never carries content. */

@@ -9,6 +9,7 @@ import { BadInputError } from '../domain/errors';
 import { parseRecordKey, recordKeyOf, type RecordKey, type RecordKind } from '../domain/records';
 import { newRunId, type JobContext, type ProgressSink } from './context';
 import { purgeRecords, type CountsBy } from './purge';
+import { startRun } from './runs';
 import { userRef } from './tiktok-sources';
 
 export type ErasureTarget = { readonly user: string } | { readonly video: string } | { readonly comment: string };
@@ -56,10 +57,9 @@ export async function erase(ctx: JobContext, target: ErasureTarget, options: { p
   const recordHash = ctx.hasher.hash(key);
   const now = ctx.clock.now();
   const runId = newRunId('erase', now);
-  const chain = await ctx.audit.chain(runId);
   const startedAt = now.toISOString();
+  const chain = await startRun(ctx, 'erase', runId, startedAt);
   const before = (await ctx.ledger.getRecords([{ platform: 'tiktok', kind, id }])).get(key);
-  await ctx.ledger.putRun({ runId, job: 'erase', startedAt, actor: ctx.actor.name, status: 'running', counts: {} });
   const [filed] = await chain.append([
     { at: startedAt, action: 'erasure.requested', actor: ctx.actor, runId, recordHash, kind, reason: `erase ${kind} and everything that belongs to it` },
   ]);

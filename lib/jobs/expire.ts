@@ -11,6 +11,7 @@ import { recordKeyOf, type ActiveRecord } from '../domain/records';
 import type { KeyManager } from '../store/ports';
 import { newRunId, type JobContext, type ProgressSink } from './context';
 import { dueRecords, sweepShards } from './due';
+import { startRun } from './runs';
 import { emptyPurgeReport, mergePurgeReports, planPurge, purgeRecords, type CountsBy, type PurgeTarget } from './purge';
 
 export interface ExpireOptions {
@@ -63,9 +64,8 @@ export async function expire(ctx: JobContext, options: ExpireOptions = {}): Prom
   }
 
   const runId = newRunId('expire', now);
-  const chain = await ctx.audit.chain(runId);
   const startedAt = now.toISOString();
-  await ctx.ledger.putRun({ runId, job: 'expire', startedAt, actor: ctx.actor.name, status: 'running', counts: {} });
+  const chain = await startRun(ctx, 'expire', runId, startedAt);
   await chain.append([
     { at: startedAt, action: 'run.started', actor: ctx.actor, runId, counts: { shards: shards.length } },
     {

@@ -16,6 +16,7 @@ import type { AuditChainWriter, RecordUpdate } from '../store/ports';
 import { RecordNotFoundError } from '../store/retry';
 import { mapLimit, newRunId, type JobContext, type ProgressSink } from './context';
 import { dueRecords, sweepShards } from './due';
+import { startRun } from './runs';
 
 /** Scalar evidence: platform log ids, task ids, rules, counts. Never content. */
 export type Evidence = Readonly<Record<string, string | number>>;
@@ -398,9 +399,8 @@ export async function purge(ctx: JobContext, options: PurgeJobOptions = {}): Pro
     return { dryRun: true, pending: targets.length, purged: plan.records, cascaded: plan.cascaded, versionsRemoved: 0, byReason: plan.byReason, byKind: plan.byKind, bySpec: plan.bySpec };
   }
   const runId = newRunId('purge', now);
-  const chain = await ctx.audit.chain(runId);
   const startedAt = now.toISOString();
-  await ctx.ledger.putRun({ runId, job: 'purge', startedAt, actor: ctx.actor.name, status: 'running', counts: {} });
+  const chain = await startRun(ctx, 'purge', runId, startedAt);
   await chain.append([{ at: startedAt, action: 'run.started', actor: ctx.actor, runId, counts: { pending: targets.length } }]);
   const report = await purgeRecords(ctx, targets, chain, { runId, progress: options.progress });
   const counts = { pending: targets.length, purged: report.purged, cascaded: report.cascaded, versionsRemoved: report.versionsRemoved };

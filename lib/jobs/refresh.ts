@@ -49,6 +49,7 @@ import { RecordNotFoundError } from '../store/retry';
 import { mapLimit, newRunId, type JobContext, type ProgressSink } from './context';
 import { dueRecords, sweepShards } from './due';
 import { readPolicyMarkers, reconcilePolicies } from './policy-change';
+import { startRun } from './runs';
 import { sourceOfRecord } from './quota-plan';
 import { emptyPurgeReport, mergePurgeReports, purgeRecords, type PurgeTarget } from './purge';
 import { STORED_VIDEO_FIELDS } from './tiktok-sources';
@@ -161,9 +162,8 @@ export async function refresh(ctx: JobContext, options: RefreshOptions): Promise
   const markers = await readPolicyMarkers(ctx, shards);
   const start = clock.now();
   const runId = newRunId('refresh', start);
-  const chain = await ctx.audit.chain(runId);
   const startedAt = start.toISOString();
-  await ledger.putRun({ runId, job: 'refresh', startedAt, actor: ctx.actor.name, status: 'running', counts: {} });
+  const chain = await startRun(ctx, 'refresh', runId, startedAt);
   await chain.append([{ at: startedAt, action: 'run.started', actor: ctx.actor, runId, counts: { shards: shards.length } }]);
 
   const report: RefreshReport = {
@@ -708,17 +708,17 @@ class Sweep {
     }
 
     await mapLimit(writes, OBJECT_WRITE_CONCURRENCY, ({ record, body }) => ctx.objects.put(record.objectKey, body, { contentType: 'application/json' }));
+    // The log first, then the ledger: a crash between the two leaves a ledger that promises no later deadline than
+    // the log allows (verify recomputes deadlines from the log), and the record is simply looked at again.
+    if (events.length > 0) await this.chain.append(events);
     if (updates.length > 0) {
       try {
         await ctx.ledger.updateRecords(updates);
       } catch (error) {
         // Purged meanwhile (another shard's worker cascaded from a parent): nothing left to update.
         if (!(error instanceof RecordNotFoundError)) throw error;
-        const gone = new Set(error.keys.map((key) => ctx.hasher.hash(key)));
-        for (let i = events.length - 1; i >= 0; i--) if (gone.has(events[i]!.recordHash ?? '')) events.splice(i, 1);
       }
     }
-    if (events.length > 0) await this.chain.append(events);
     const purged = purges.length > 0 ? await purgeRecords(ctx, purges, this.chain, { runId: this.runId }) : emptyPurgeReport();
     report.purged += purged.purged - purged.cascaded;
     report.cascaded += purged.cascaded;

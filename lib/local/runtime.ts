@@ -103,6 +103,8 @@ export async function openLocalRuntime(options: LocalRuntimeOptions): Promise<Lo
       onUnversionedFallback: () => {},
       ...(options.actor ? { actor: options.actor } : {}),
       collectorVersion: options.collectorVersion ?? 'local',
+      // One command at a time on a state dir: a run still `running` when another starts was killed.
+      abandonedRunAfterMs: 0,
     });
 
     const today = utcDayKey(clock.now());

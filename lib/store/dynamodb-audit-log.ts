@@ -19,6 +19,7 @@ import {
   type AuditEvent,
   AuditEventSchema,
   type ChainedAuditEvent,
+  CLOSING_ACTIONS,
   type ChainSeal,
   GENESIS_HASH,
   linkEvents,
@@ -202,7 +203,7 @@ class DynamoDbChainWriter implements AuditChainWriter {
     }
     const linked = linkEvents(valid, this.chainId, this.head);
     try {
-      if (valid.some((e) => e.action === 'run.finished')) {
+      if (valid.some((e) => CLOSING_ACTIONS.has(e.action))) {
         // The last events and the close seal go in one transaction: a finished chain is never left unsealed.
         const split = Math.max(0, linked.length - SEALED_TAIL);
         await this.log.writeInOrder(linked.slice(0, split));

@@ -30,7 +30,7 @@ import {
   recordKeyOf,
   type Tombstone,
 } from '../domain/records';
-import type { Checkpoint, Ledger, QuotaUsage, RecordUpdate, Restamp, RunRecord } from './ports';
+import type { Checkpoint, Ledger, OpenRun, QuotaUsage, RecordUpdate, Restamp, RunRecord } from './ports';
 import {
   BadCursorError,
   chunk,
@@ -48,6 +48,9 @@ import { DUE_SHARDS, LEDGER_INDEX, ledgerKeys } from './tables';
 
 type Item = Record<string, NativeAttributeValue>;
 type Key = { pk: string; sk: string };
+
+/** Attribute name of one run on the open-runs item. */
+const OPEN_RUN_PREFIX = 'run:';
 
 export interface DynamoDbLedgerOptions {
   /** Shards of the `due` index. Must match what existing items were written with. @default 16 */
@@ -423,7 +426,54 @@ export class DynamoDbLedger implements Ledger {
   }
 
   async putRun(run: RunRecord): Promise<void> {
-    await this.doc.send(new PutCommand({ TableName: this.tableName, Item: { ...ledgerKeys.run(run.runId), ...run, counts: { ...run.counts } } }));
+    // The run item and its entry among the open runs change together: a crash never leaves one without the other.
+    const open: OpenRun = { runId: run.runId, job: run.job, startedAt: run.startedAt, actor: run.actor };
+    await this.doc.send(
+      new TransactWriteCommand({
+        TransactItems: [
+          { Put: { TableName: this.tableName, Item: { ...ledgerKeys.run(run.runId), ...run, counts: { ...run.counts } } } },
+          {
+            Update: {
+              TableName: this.tableName,
+              Key: ledgerKeys.openRuns,
+              UpdateExpression: run.status === 'running' ? 'SET #run = :open' : 'REMOVE #run',
+              ExpressionAttributeNames: { '#run': `${OPEN_RUN_PREFIX}${run.runId}` },
+              ...(run.status === 'running' ? { ExpressionAttributeValues: { ':open': open } } : {}),
+            },
+          },
+        ],
+      }),
+    );
+  }
+
+  async openRuns(): Promise<OpenRun[]> {
+    const out = await this.doc.send(new GetCommand({ TableName: this.tableName, Key: ledgerKeys.openRuns, ConsistentRead: true }));
+    return Object.entries(out.Item ?? {})
+      .filter(([name]) => name.startsWith(OPEN_RUN_PREFIX))
+      .map(([, value]) => {
+        const { runId, job, startedAt, actor } = value as OpenRun;
+        return { runId, job, startedAt, actor };
+      })
+      .sort((a, b) => (a.startedAt < b.startedAt ? -1 : a.startedAt > b.startedAt ? 1 : 0));
+  }
+
+  async claimOpenRun(runId: string, claimant: string, now: Date, claimedBefore: Date): Promise<boolean> {
+    try {
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: ledgerKeys.openRuns,
+          UpdateExpression: 'SET #run.claimedBy = :me, #run.claimedAt = :now',
+          ConditionExpression: 'attribute_exists(#run) AND (attribute_not_exists(#run.claimedAt) OR #run.claimedAt < :stale OR #run.claimedBy = :me)',
+          ExpressionAttributeNames: { '#run': `${OPEN_RUN_PREFIX}${runId}` },
+          ExpressionAttributeValues: { ':me': claimant, ':now': now.toISOString(), ':stale': claimedBefore.toISOString() },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isCheckFailed(error)) return false;
+      throw error;
+    }
   }
 
   async getRun(runId: string): Promise<RunRecord | undefined> {

@@ -101,9 +101,18 @@ export interface RunRecord {
   readonly startedAt: string;
   readonly finishedAt?: string;
   readonly actor: string;
-  readonly status: 'running' | 'finished' | 'stopped' | 'failed';
+  /** `interrupted`: its writer died before finishing; a later run closed its audit chain (jobs/runs.ts). */
+  readonly status: 'running' | 'finished' | 'stopped' | 'failed' | 'interrupted';
   readonly counts: Readonly<Record<string, number>>;
   readonly stopReason?: string;
+}
+
+/** What the open-runs item keeps of a running run. */
+export interface OpenRun {
+  readonly runId: string;
+  readonly job: string;
+  readonly startedAt: string;
+  readonly actor: string;
 }
 
 export interface QuotaUsage {
@@ -136,8 +145,16 @@ export interface Ledger {
   children(parent: RecordKey): AsyncIterable<ActiveRecord>;
   getCheckpoint(specName: string): Promise<Checkpoint | undefined>;
   putCheckpoint(checkpoint: Checkpoint): Promise<void>;
+  /** Write a run item; a `running` run is also listed among the open runs, any other status takes it off. */
   putRun(run: RunRecord): Promise<void>;
   getRun(runId: string): Promise<RunRecord | undefined>;
+  /** Runs still `running` (one read): a crashed run stays here until a later run closes it. */
+  openRuns(): Promise<OpenRun[]>;
+  /**
+   * Claim an open run for repair: true for exactly one caller until `claimedBefore` has passed (a claimant that
+   * dies blocks the repair only until then). False when the run is no longer open or someone else holds it.
+   */
+  claimOpenRun(runId: string, claimant: string, now: Date, claimedBefore: Date): Promise<boolean>;
   addQuotaUsage(source: string, day: string, delta: { requests: number; records: number }): Promise<QuotaUsage>;
   getQuotaUsage(source: string, day: string): Promise<QuotaUsage>;
 }

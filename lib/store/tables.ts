@@ -12,6 +12,7 @@
  * | tombstone | `tomb#<recordHash>` | `tomb` | content-free: no id, no object key, no provenance; never in a GSI |
  * | checkpoint | `ckpt#<specName>` | `ckpt` | |
  * | run | `run#<runId>` | `run` | |
+| open runs | `runs#open` | `open` | one attribute `run:<runId>` per run still `running` (set and removed with the run item, in one transaction): how the next run finds an interrupted one (jobs/runs.ts) |
  * | quota usage | `quota#<source>` | `<YYYY-MM-DD>` | atomic `ADD requests, records`; `ttl` set |
  * | lease | `lease#<name>` | `lease` | conditional put by one worker (`owner`, `expiresAt`), e.g. `refresh-shard-03`; `ttl` set |
  *
@@ -160,6 +161,8 @@ export const ledgerKeys = {
   tombstone: (recordHash: string) => ({ pk: `tomb#${recordHash}`, sk: 'tomb' }),
   checkpoint: (specName: string) => ({ pk: `ckpt#${specName}`, sk: 'ckpt' }),
   run: (runId: string) => ({ pk: `run#${runId}`, sk: 'run' }),
+  /** One item naming every run still open (status `running`), so the next run finds a crashed one without a Scan. */
+  openRuns: { pk: 'runs#open', sk: 'open' },
   quota: (source: string, day: string) => ({ pk: `quota#${source}`, sk: day }),
   /** A lease that keeps two workers off the same work (e.g. one due-index shard). */
   lease: (name: string) => ({ pk: `lease#${name}`, sk: 'lease' }),

@@ -23,13 +23,15 @@ export interface JobContextWiring extends Omit<AwsStoresConfig, 'clock'> {
   readonly actor?: Actor;
   /** Version of the code that collects, for provenance. */
   readonly collectorVersion: string;
+  /** See JobContext.abandonedRunAfterMs (default there: 30 minutes). */
+  readonly abandonedRunAfterMs?: number;
 }
 
 /** The schedules' identity: what acts when nobody is named. */
 export const SCHEDULE_ACTOR: Actor = Object.freeze({ type: 'schedule', name: 'schedule' });
 
 export function wireJobContext(wiring: JobContextWiring): { ctx: JobContext; stores: AwsStores } {
-  const { config, clock, actor, collectorVersion, ...storeConfig } = wiring;
+  const { config, clock, actor, collectorVersion, abandonedRunAfterMs, ...storeConfig } = wiring;
   const stores = makeAwsStores({ ...storeConfig, clock });
   const ctx: JobContext = {
     clock,
@@ -41,6 +43,7 @@ export function wireJobContext(wiring: JobContextWiring): { ctx: JobContext; sto
     hasher: storeConfig.hasher,
     actor: actor ?? SCHEDULE_ACTOR,
     collectorVersion,
+    ...(abandonedRunAfterMs !== undefined ? { abandonedRunAfterMs } : {}),
   };
   return { ctx, stores };
 }
