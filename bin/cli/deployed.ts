@@ -5,8 +5,8 @@
  * the CLI only sends the request and renders the answer, which carries keyed hashes and counts, never content.
  */
 import { readFile } from 'node:fs/promises';
-import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
-import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import type { LambdaClient } from '@aws-sdk/client-lambda';
+import type { SFNClient } from '@aws-sdk/client-sfn';
 import * as z from 'zod';
 import { stackNameOf, STACK_OUTPUTS } from '../../lib/config/deployed';
 import { formatIssues } from '../../lib/config/load';
@@ -118,8 +118,9 @@ const INVOKE_TIMEOUT_MS = 16 * 60_000;
 export function openDeployedStack(outputs: StackOutputs, options: { notice?: (text: string) => void } = {}): DeployedStack {
   // One attempt: a retry after a dropped connection would start the job a second time while the first still runs
   // (collect twice, or a refresh worker that finds its own lease). A failed call says so and can be run again.
-  const lambda = new LambdaClient({ region: outputs.region, maxAttempts: 1, requestHandler: { requestTimeout: INVOKE_TIMEOUT_MS, throwOnRequestTimeout: true } });
-  const sfn = new SFNClient({ region: outputs.region });
+  // The SDK clients are loaded on first use (help, bad input and local runs never load them).
+  let lambda: LambdaClient | undefined;
+  let sfn: SFNClient | undefined;
   const functionOf = (job: string): string => {
     const name = outputs.functionNames[job];
     if (!name) {
@@ -137,6 +138,8 @@ export function openDeployedStack(outputs: StackOutputs, options: { notice?: (te
       options.notice?.(`running ${job} in ${functionName} (${outputs.region}); jobs may take up to 15 minutes…`);
       let out;
       try {
+        const { InvokeCommand, LambdaClient } = await import('@aws-sdk/client-lambda');
+        lambda ??= new LambdaClient({ region: outputs.region, maxAttempts: 1, requestHandler: { requestTimeout: INVOKE_TIMEOUT_MS, throwOnRequestTimeout: true } });
         out = await lambda.send(new InvokeCommand({ FunctionName: functionName, InvocationType: 'RequestResponse', Payload: Buffer.from(stringifyJson(payload)) }));
       } catch (error) {
         const e = error as Error;
@@ -169,6 +172,8 @@ export function openDeployedStack(outputs: StackOutputs, options: { notice?: (te
       const arn = outputs.refreshStateMachineArn;
       if (!arn) throw new DeployedJobError(`stack ${outputs.stackName} has no refresh state machine (${STACK_OUTPUTS.refreshStateMachineArn} is not in its outputs)`);
       try {
+        const { SFNClient, StartExecutionCommand } = await import('@aws-sdk/client-sfn');
+        sfn ??= new SFNClient({ region: outputs.region });
         const out = await sfn.send(new StartExecutionCommand({ stateMachineArn: arn, input: '{}' }));
         return { executionArn: out.executionArn ?? '', startDate: (out.startDate ?? new Date()).toISOString() };
       } catch (error) {
@@ -177,8 +182,8 @@ export function openDeployedStack(outputs: StackOutputs, options: { notice?: (te
       }
     },
     close() {
-      lambda.destroy();
-      sfn.destroy();
+      lambda?.destroy();
+      sfn?.destroy();
     },
   };
 }

@@ -17,6 +17,10 @@ import { registerExpireCommand } from './expire-command';
 import { registerEraseCommand } from './erase-command';
 import { registerQuotaCommand } from './quota-command';
 import type { CliIo } from './output';
+import packageJson from '../../package.json';
+
+/** What `--version` prints. */
+export const STEWARD_VERSION = packageJson.version;
 
 export function buildProgram(io: CliIo, setExit: (code: number) => void): Command {
   const program = new Command('steward')
@@ -29,6 +33,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
     .option('--now <iso>', 'set the clock for local runs (the emulator follows it)')
     .option('--as <member>', 'who acts (a member in the config; default: STEWARD_RESEARCHER); changing commands need one')
     .option('--json', 'print one JSON document instead of text', false)
+    .version(STEWARD_VERSION, '-V, --version', 'print Steward\'s version')
     .showHelpAfterError()
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.stdout(s), writeErr: (s) => io.stderr(s) });
@@ -45,7 +50,16 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
   registerExpireCommand(program, io, setExit);
   registerEraseCommand(program, io, setExit);
   registerQuotaCommand(program, io, setExit);
+  versionEverywhere(program);
   return program;
+}
+
+/** `--version` on every command and subcommand too (`steward purge holds --version`), whoever registered it. */
+function versionEverywhere(command: Command): void {
+  for (const sub of command.commands) {
+    sub.version(STEWARD_VERSION, '-V, --version', 'print Steward\'s version');
+    versionEverywhere(sub);
+  }
 }
 
 /** Parse argv and run; resolves to the exit code. */

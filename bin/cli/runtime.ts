@@ -4,7 +4,7 @@ import type { ProjectConfig } from '../../lib/config/schema';
 import { BadInputError } from '../../lib/domain/errors';
 import { checkActor, type MemberAction } from '../../lib/domain/roles';
 import type { Actor } from '../../lib/jobs/context';
-import { openLocalRuntime, type LocalRuntime, type LocalRuntimeOptions } from '../../lib/local/runtime';
+import type { LocalRuntime, LocalRuntimeOptions } from '../../lib/local/runtime';
 import { openDeployedStack, readStackOutputs, type DeployedStack } from './deployed';
 import type { CommandContext } from './action';
 import type { GlobalOptions } from './options';
@@ -78,6 +78,8 @@ export async function onTarget({ globals, io }: CommandContext, work: TargetWork
     }
   }
   const actor = act ? actingMember(globals, config, act) : readingActor(globals, config);
+  // Loaded on first use: `--help`, `--version`, bad input and deployed runs never load the embedded services.
+  const { openLocalRuntime } = await import('../../lib/local/runtime');
   const runtime = await openLocalRuntime({
     config,
     stateDir: globals.stateDir,
