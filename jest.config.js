@@ -8,8 +8,8 @@ module.exports = {
   transform: {
     '^.+\\.(t|j)sx?$': ['@swc/jest', { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'commonjs' } }],
   },
-  // middy is ESM-only: let swc transform it.
-  transformIgnorePatterns: ['/node_modules/(?!(@middy)/)'],
+  // middy and hyparquet(-writer) are ESM-only: let swc transform them.
+  transformIgnorePatterns: ['/node_modules/(?!(@middy|hyparquet-writer|hyparquet)/)'],
   testTimeout: 60_000,
   // Jest's default is cores - 1, which on a 2-core machine means one file at a time in the main process. The suite
   // waits on HTTP (DynamoDB Local, s3rver, the emulator) about a third of the time, so two workers fill both cores.

@@ -16,6 +16,7 @@ import { registerPurgeCommand } from './purge-command';
 import { registerExpireCommand } from './expire-command';
 import { registerEraseCommand } from './erase-command';
 import { registerQuotaCommand } from './quota-command';
+import { registerExportCommand } from './export-command';
 import type { CliIo } from './output';
 import packageJson from '../../package.json';
 
@@ -51,6 +52,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
   registerEraseCommand(program, io, setExit);
   registerQuotaCommand(program, io, setExit);
   versionEverywhere(program);
+  registerExportCommand(program, io, setExit);
   return program;
 }
 

@@ -46,6 +46,10 @@ export const AUDIT_ACTIONS = [
   'policy.changed',
   'expiry.started',
   'key.deletion-scheduled',
+  'export.created',
+  'export.rebuilt',
+  'export.pulled',
+  'export.released',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

@@ -17,6 +17,7 @@ import { RecordNotFoundError } from '../store/retry';
 import { mapLimit, newRunId, type JobContext, type ProgressSink } from './context';
 import { dueRecords, sweepShards } from './due';
 import { startRun } from './runs';
+import { rebuildExportsAfterPurge, type RebuildReport } from './export';
 
 /** Scalar evidence: platform log ids, task ids, rules, counts. Never content. */
 export type Evidence = Readonly<Record<string, string | number>>;
@@ -57,6 +58,8 @@ export interface PurgeRecordsReport {
   bySpec: CountsBy;
   /** Keys purged (for the caller's bookkeeping; never printed or logged by Steward). */
   readonly purgedKeys: Set<RecordKey>;
+  /** Exports rebuilt without the purged records (counts). */
+  exports?: RebuildReport;
 }
 
 export function emptyPurgeReport(): PurgeRecordsReport {
@@ -122,6 +125,8 @@ export async function purgeRecords(
   for (let i = 0; i < unique.length; i += PURGE_BATCH) {
     await purgeLevel(state, unique.slice(i, i + PURGE_BATCH), 0);
   }
+  // Deletion reaches every copy: exports holding a purged record are rebuilt without it, in this run.
+  report.exports = await rebuildExportsAfterPurge(ctx, report.purgedKeys, chain, state.runId);
   return report;
 }
 

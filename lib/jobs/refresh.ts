@@ -52,7 +52,7 @@ import { readPolicyMarkers, reconcilePolicies } from './policy-change';
 import { startRun } from './runs';
 import { sourceOfRecord } from './quota-plan';
 import { emptyPurgeReport, mergePurgeReports, purgeRecords, type PurgeTarget } from './purge';
-import { STORED_VIDEO_FIELDS } from './tiktok-sources';
+import { STORED_VIDEO_FIELDS, storedUserBody } from './tiktok-sources';
 import { ListingSiblings } from './comment-listing';
 import { creationDay, SweepGroups, type Lane } from '../domain/sweep-groups';
 
@@ -558,7 +558,7 @@ class Sweep {
       }
       try {
         const { user, logId } = await client.userInfo(username, USER_INFO_FIELDS);
-        out.set(key, { kind: 'found', body: stringifyJson(user.raw), logId });
+        out.set(key, { kind: 'found', body: storedUserBody(username, user.raw), logId });
       } catch (error) {
         this.rethrowStop(error);
         // "cannot find the user" is an answer, not an error: one miss (a single-id lookup has no peers).

@@ -54,6 +54,14 @@ export function userRef(hasher: KeyedHasher, username: string): RecordRef {
   return { platform: 'tiktok', kind: 'user', id: hasher.hash(`tiktok:username:${username.toLowerCase()}`) };
 }
 
+/**
+ * The stored object of an account: the API's user info, plus the username it was collected under (the API does not
+ * echo it), so exports can join videos and comments to their authors.
+ */
+export function storedUserBody(username: string, raw: Readonly<Record<string, unknown>>): string {
+  return stringifyJson({ username, ...raw });
+}
+
 /** `{start, end}` as YYYY-MM-DD for a spec window, fixed or rolling (ending today, UTC). */
 export function resolveWindow(window: VideoSpec['window'], now: Date): { start: string; end: string } {
   if ('start' in window) return { start: window.start, end: window.end };
@@ -264,7 +272,7 @@ async function* authorOf(deps: TikTokSourceDeps, client: ResearchApiClient, vide
   if (known.has(recordKeyOf(ref))) return; // collected already (refreshes keep it current) or purged
   try {
     const { user, logId } = await client.userInfo(video.username, USER_INFO_FIELDS);
-    yield { page: { items: [{ ref, body: stringifyJson(user.raw) }], endpoint: RESEARCH_ENDPOINTS.userInfo, logId } };
+    yield { page: { items: [{ ref, body: storedUserBody(video.username, user.raw) }], endpoint: RESEARCH_ENDPOINTS.userInfo, logId } };
   } catch (error) {
     if (isUserNotFound(error) || isUserInfoUnavailable(error)) return;
     throw error;

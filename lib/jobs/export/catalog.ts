@@ -1,0 +1,135 @@
+/**
+ * What exports exist and whether they are clean: `listExports` (newest version of each, with its pulled copies),
+ * `showExport` (one export's lineage: every version, why it was made, from what), and `verifyExports`, the proof
+ * that no current export holds a tombstoned record, that every manifest matches its files, and that no file of a
+ * superseded version is left. Stale pulled copies are listed as their holders' obligations.
+ */
+import { exportLabel, manifestProblems, staleCopyText, type CopyStanding, type ExportFormat, type ExportManifest } from '../../domain/exports';
+import { sha256Hex } from '../../domain/hashing';
+import type { ExportStore } from '../../store/export-store';
+import type { JobContext } from '../context';
+import { copyStandings } from './copies';
+
+export interface ExportVersionInfo {
+  readonly version: number;
+  readonly label: string;
+  readonly reason: 'create' | 'rebuild';
+  readonly asOf: string;
+  readonly createdBy: string;
+  readonly rows: number;
+  readonly parts: number;
+  readonly digest: string;
+  readonly rebuiltFrom?: { readonly version: number; readonly removed: number };
+  /** Only the newest version has files. */
+  readonly current: boolean;
+}
+
+export interface ExportListing {
+  readonly name: string;
+  readonly kind: string;
+  readonly format: ExportFormat;
+  readonly current: ExportVersionInfo;
+  readonly fields: readonly string[];
+  readonly queryFingerprint: string;
+  readonly sourceQueryFingerprints: readonly string[];
+  readonly policyVersions: Readonly<Record<string, readonly number[]>>;
+  readonly copies: readonly CopyStanding[];
+}
+
+function versionInfo(m: ExportManifest, current: boolean): ExportVersionInfo {
+  return {
+    version: m.version,
+    label: exportLabel(m.name, m.version),
+    reason: m.reason,
+    asOf: m.asOf,
+    createdBy: m.createdBy,
+    rows: m.rowCount,
+    parts: m.parts.length,
+    digest: m.digest,
+    ...(m.rebuiltFrom ? { rebuiltFrom: m.rebuiltFrom } : {}),
+    current,
+  };
+}
+
+export async function listExports(ctx: Pick<JobContext, 'clock'>, store: ExportStore): Promise<ExportListing[]> {
+  const copies = await copyStandings(ctx, store);
+  const out: ExportListing[] = [];
+  for (const { spec, format, version } of await store.latestVersions()) {
+    const m = await store.getManifest(spec, format, version);
+    if (!m) continue;
+    out.push({
+      name: m.name,
+      kind: m.kind,
+      format,
+      current: versionInfo(m, true),
+      fields: m.fields,
+      queryFingerprint: m.queryFingerprint,
+      sourceQueryFingerprints: m.sourceQueryFingerprints,
+      policyVersions: m.policyVersions,
+      copies: copies.filter((c) => c.copy.name === m.name && c.copy.format === format),
+    });
+  }
+  return out;
+}
+
+export interface ExportDetail extends ExportListing {
+  /** Every version, newest first. */
+  readonly versions: readonly ExportVersionInfo[];
+}
+
+export async function showExport(ctx: Pick<JobContext, 'clock'>, store: ExportStore, name: string): Promise<ExportDetail[]> {
+  const listings = (await listExports(ctx, store)).filter((l) => l.name === name);
+  const out: ExportDetail[] = [];
+  for (const listing of listings) {
+    const versions: ExportVersionInfo[] = [];
+    for (const v of (await store.versions(name, listing.format)).reverse()) {
+      const m = await store.getManifest(name, listing.format, v);
+      if (m) versions.push(versionInfo(m, v === listing.current.version));
+    }
+    out.push({ ...listing, versions });
+  }
+  return out;
+}
+
+export interface ExportViolation {
+  readonly kind: 'export-holds-purged' | 'export-manifest-mismatch' | 'export-file-left' | 'export-copy-overdue';
+  readonly detail: string;
+}
+
+export interface ExportVerification {
+  readonly exports: number;
+  readonly rows: number;
+  readonly violations: ExportViolation[];
+  /** Copies holding purged records, not yet released (overdue ones are also violations). */
+  readonly staleCopies: CopyStanding[];
+}
+
+/** Prove exports clean. Reads every current part (hash check) and looks every exported record up among tombstones. */
+export async function verifyExports(ctx: Pick<JobContext, 'clock' | 'ledger' | 'hasher'>, store: ExportStore): Promise<ExportVerification> {
+  const violations: ExportViolation[] = [];
+  const expected = new Set<string>();
+  let rows = 0;
+  const latest = await store.latestVersions();
+  for (const { spec, format, version } of latest) {
+    const m = await store.getManifest(spec, format, version);
+    if (!m) continue;
+    rows += m.rowCount;
+    for (const problem of manifestProblems(m)) violations.push({ kind: 'export-manifest-mismatch', detail: problem });
+    for (const part of m.parts) {
+      expected.add(part.key);
+      const body = await store.getPart(part.key);
+      if (!body) violations.push({ kind: 'export-manifest-mismatch', detail: `${exportLabel(spec, version)} (${format}): part ${part.bucket} is missing` });
+      else if (sha256Hex(body) !== part.sha256) violations.push({ kind: 'export-manifest-mismatch', detail: `${exportLabel(spec, version)} (${format}): part ${part.bucket} does not match its manifest hash (edited?)` });
+    }
+    const hashes = m.parts.flatMap((p) => p.records.map(([key]) => ctx.hasher.hash(key)));
+    let purged = 0;
+    for (let i = 0; i < hashes.length; i += 100) purged += (await ctx.ledger.getTombstones(hashes.slice(i, i + 100))).size;
+    if (purged > 0) violations.push({ kind: 'export-holds-purged', detail: `${exportLabel(spec, version)} (${format}) holds ${purged} purged record(s); a purge must rebuild it (steward purge completes it)` });
+  }
+  for await (const key of store.listParts()) {
+    if (!expected.has(key)) violations.push({ kind: 'export-file-left', detail: `${key}: a file no current export version lists (left by a superseded version)` });
+  }
+  const stale = (await copyStandings(ctx, store)).filter((s) => s.purgedSince > 0 && s.released === undefined);
+  for (const s of stale) if (s.overdue) violations.push({ kind: 'export-copy-overdue', detail: staleCopyText(s) });
+  return { exports: latest.length, rows, violations, staleCopies: stale };
+}

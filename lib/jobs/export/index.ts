@@ -1,0 +1,29 @@
+/**
+ * Analysis exports (`steward export create|list|show|pull|release`): versioned datasets of a spec's records in
+ * the vault's `exports/` prefix, with manifests (lineage), pulled copies tracked as their holders' obligations, and
+ * rebuilds that take purged records out of every export in the purge's own run. Rules: lib/domain/exports.ts.
+ */
+import { ObjectExportStore, type ExportStore } from '../../store/export-store';
+import type { RecordKey } from '../../domain/records';
+import type { AuditChainWriter } from '../../store/ports';
+import type { JobContext } from '../context';
+import { emptyRebuildReport, rebuildExportsWithout, type RebuildReport } from './build';
+
+export { checkExportInput, createExport, emptyRebuildReport, rebuildExportsWithout, type CreateExportInput, type ExportSummary, type RebuildReport } from './build';
+export { checkRelease, copyFiles, copyStandings, recordPull, releaseCopy, resolveExport, staleCopies, type PullRecord, type ReleaseReport } from './copies';
+export { listExports, showExport, verifyExports, type ExportDetail, type ExportListing, type ExportVerification, type ExportViolation } from './catalog';
+export { fieldsOfKind, PROVENANCE_COLUMNS } from './columns';
+
+/** The export store of a job context: the `exports/` prefix of the vault's object store. */
+export function exportStoreOf(ctx: Pick<JobContext, 'objects'>): ExportStore {
+  return new ObjectExportStore(ctx.objects);
+}
+
+/**
+ * What a purge calls once its records are tombstoned: every export holding one is rebuilt without it, in the same
+ * run (chain). Nothing to do, and no reads beyond the manifest listing, when no export exists.
+ */
+export async function rebuildExportsAfterPurge(ctx: JobContext, purged: ReadonlySet<RecordKey>, chain: AuditChainWriter, runId?: string): Promise<RebuildReport> {
+  if (purged.size === 0) return emptyRebuildReport();
+  return rebuildExportsWithout(ctx, exportStoreOf(ctx), purged, chain, runId === undefined ? {} : { runId });
+}
