@@ -5,7 +5,7 @@
  * small in-memory stand-ins; the S3 side is aws-sdk-client-mock.
  */
 import 'aws-sdk-client-mock-jest';
-import { DeleteObjectsCommand, ListObjectVersionsCommand, S3Client, type ListObjectVersionsCommandInput } from '@aws-sdk/client-s3';
+import { DeleteObjectsCommand, ListObjectsV2Command, ListObjectVersionsCommand, S3Client, type ListObjectVersionsCommandInput } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { effectivePolicies } from '../../../lib/config/load';
 import { linkEvents, GENESIS_HASH, type AuditEvent, type ChainedAuditEvent } from '../../../lib/domain/audit';
@@ -155,6 +155,8 @@ describe('Function: purgeRecords (versioned S3, mocked)', () => {
     bucket.add(sibling, 1, 0);
     s3Mock.on(ListObjectVersionsCommand).callsFake((input: ListObjectVersionsCommandInput) => bucket.list(input));
     s3Mock.on(DeleteObjectsCommand).callsFake((input) => bucket.delete(input.Delete.Objects));
+    // No export exists: the purge's export rebuild lists the manifests and finds none.
+    s3Mock.on(ListObjectsV2Command).resolves({});
     const ledger = new MemoryLedger();
     ledger.records.set(recordKeyOf(video), record(video));
     ledger.records.set(recordKeyOf(comment), record(comment, recordKeyOf(video)));
