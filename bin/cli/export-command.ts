@@ -8,7 +8,6 @@ import type { Command } from 'commander';
 import * as z from 'zod';
 import { BadInputError } from '../../lib/domain/errors';
 import { EXPORT_FORMATS, staleCopyText, type CopyStanding } from '../../lib/domain/exports';
-import type { JobContext } from '../../lib/jobs/context';
 import {
   checkExportInput,
   checkRelease,
@@ -25,7 +24,6 @@ import {
   type ExportSummary,
   type ReleaseReport,
 } from '../../lib/jobs/export';
-import type { ProjectConfig } from '../../lib/config/schema';
 import { action } from './action';
 import { parseOptions } from './options';
 import type { CliIo } from './output';
@@ -45,15 +43,6 @@ const CreateOptionsSchema = z
 const ShowOptionsSchema = z.object({ format: FormatSchema.optional() }).strict();
 const PullOptionsSchema = z.object({ to: z.string().min(1, { message: 'name a folder' }), format: FormatSchema.optional(), force: z.boolean().default(false) }).strict();
 const ReleaseOptionsSchema = z.object({ copy: z.string().regex(/^[a-z0-9-]{1,64}$/, { message: 'a copy id as pull printed it, e.g. c20260302-1a2b3c4d' }) }).strict();
-
-/** The member a pull or release is recorded for: a member of the config. */
-function checkMember(ctx: Pick<JobContext, 'actor'>, config: ProjectConfig): void {
-  if (!config.members.some((m) => m.name === ctx.actor.name)) {
-    throw new BadInputError(
-      `--as: "${ctx.actor.name}" is not a member of this project (members: ${config.members.map((m) => m.name).join(', ')}); a pulled copy is held by a named member (--as MEMBER, or STEWARD_RESEARCHER)`,
-    );
-  }
-}
 
 /** `--to`: a new or empty folder, or any folder with --force. Checked before anything is recorded or written. */
 async function checkTarget(dir: string, force: boolean): Promise<string> {
@@ -136,7 +125,7 @@ export function registerExportCommand(program: Command, io: CliIo, setExit: (cod
           {
             local: async (runtime) => present(await createExport(runtime.ctx, exportStoreOf(runtime.ctx), input)),
           },
-          { validate: (config) => checkExportInput({ config }, input) },
+          { validate: (config) => checkExportInput({ config }, input), act: 'export' },
         );
       }),
     );
@@ -184,7 +173,6 @@ export function registerExportCommand(program: Command, io: CliIo, setExit: (cod
         const target = await checkTarget(options.to, options.force);
         return onTarget(context, {
           local: async (runtime) => {
-            checkMember(runtime.ctx, runtime.ctx.config);
             const store = exportStoreOf(runtime.ctx);
             const manifest = await resolveExport(store, name, options.format);
             const pulled = await recordPull(runtime.ctx, store, manifest);
@@ -203,7 +191,7 @@ export function registerExportCommand(program: Command, io: CliIo, setExit: (cod
             ].join('\n');
             return { exitCode: 0, json, text };
           },
-        });
+        }, { act: 'export' });
       })(rawOptions, command),
     );
 
@@ -221,7 +209,7 @@ export function registerExportCommand(program: Command, io: CliIo, setExit: (cod
             const r: ReleaseReport = await releaseCopy(runtime.ctx, store, name, options.copy);
             return { exitCode: 0, json: r, text: `copy ${r.copyId} of ${r.name}@v${r.version} released by ${r.member}${r.alreadyReleased ? ' (released before)' : ''}` };
           },
-        });
+        }, { act: 'export' });
       })(rawOptions, command),
     );
 }

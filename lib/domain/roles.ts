@@ -7,6 +7,7 @@
  * | read (audit, report, certify, verify, quota plan) | yes | yes |
  * | erase (an erasure request, filed in the member's name) | yes | yes |
  * | collect, refresh, purge (the schedules' routine work, run by hand) | yes | yes |
+ * | export (create an analysis dataset, pull a copy, release it) | yes | yes |
  * | expire, purge release / dismiss (decisions the terms leave to the PI) | yes | no |
  *
  * The same table decides the deployed member roles (lib/infra/lab-access.ts) and the local CLI checks.
@@ -24,13 +25,13 @@ export interface RoleHolder {
 }
 
 /** Everything a member may be asked to do. */
-export const MEMBER_ACTIONS = ['read', 'erase', 'collect', 'refresh', 'purge', 'expire', 'purge.release', 'purge.dismiss'] as const;
+export const MEMBER_ACTIONS = ['read', 'erase', 'collect', 'refresh', 'purge', 'export', 'expire', 'purge.release', 'purge.dismiss'] as const;
 export type MemberAction = (typeof MEMBER_ACTIONS)[number];
 
 /** The actions each role may take (the table above). */
 export const ROLE_ACTIONS: Readonly<Record<MemberRole, ReadonlySet<MemberAction>>> = {
   pi: new Set(MEMBER_ACTIONS),
-  researcher: new Set<MemberAction>(['read', 'erase', 'collect', 'refresh', 'purge']),
+  researcher: new Set<MemberAction>(['read', 'erase', 'collect', 'refresh', 'purge', 'export']),
 };
 
 /** Whether `member` may take `action`. */

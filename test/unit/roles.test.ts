@@ -12,6 +12,7 @@ describe('roles: who may do what', () => {
     ['collect', true, true],
     ['refresh', true, true],
     ['purge', true, true],
+    ['export', true, true],
     ['expire', true, false],
     ['purge.release', true, false],
     ['purge.dismiss', true, false],
@@ -21,7 +22,7 @@ describe('roles: who may do what', () => {
   });
 
   it('covers every action in the table', () => {
-    expect(MEMBER_ACTIONS).toHaveLength(8);
+    expect(MEMBER_ACTIONS).toHaveLength(9);
     expect(rolesFor('expire')).toEqual(['pi']);
     expect(rolesFor('erase')).toEqual(['pi', 'researcher']);
   });

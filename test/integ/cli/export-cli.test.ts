@@ -43,19 +43,10 @@ writeFileSync(
   }),
 );
 const steward = localCli({ config: configFile, stateDir });
-const researcher = process.env.STEWARD_RESEARCHER;
-const as = (name: string) => {
-  process.env.STEWARD_RESEARCHER = name;
-};
 
 beforeAll(async () => {
-  as('ada');
   const collected = await steward(['collect'], { now: T0 });
   expect(collected.code).toBe(0);
-});
-afterAll(() => {
-  if (researcher === undefined) delete process.env.STEWARD_RESEARCHER;
-  else process.env.STEWARD_RESEARCHER = researcher;
 });
 
 describe('steward export', () => {
@@ -77,11 +68,10 @@ describe('steward export', () => {
     // Act
     const videos = await steward(['export', 'create', '--spec', 'climate-videos'], { now: T1, json: true });
     const authors = await steward(['export', 'create', '--spec', 'climate-authors', '--format', 'csv'], { now: T1, json: true });
-    as('grace');
     const to = join(workDir, 'pulled');
-    const pulled = await steward(['export', 'pull', 'climate-videos', '--to', to], { now: T1, json: true });
+    const pulled = await steward(['export', 'pull', 'climate-videos', '--to', to], { now: T1, json: true, as: 'grace' });
     const authorsTo = join(workDir, 'authors');
-    const pulledAuthors = await steward(['export', 'pull', 'climate-authors', '--to', authorsTo], { now: T1, json: true });
+    const pulledAuthors = await steward(['export', 'pull', 'climate-authors', '--to', authorsTo], { now: T1, json: true, as: 'grace' });
 
     // Assess
     expect(videos.code).toBe(0);
@@ -103,22 +93,21 @@ describe('steward export', () => {
   });
 
   it('refuses a non-empty --to without --force, and a release by a member who never pulled the copy', async () => {
-    as('grace');
     const full = join(workDir, 'full');
     mkdirSync(full);
     writeFileSync(join(full, 'keep.txt'), 'mine');
-    const refused = await steward(['export', 'pull', 'climate-videos', '--to', full], { now: T1 });
+    const refused = await steward(['export', 'pull', 'climate-videos', '--to', full], { now: T1, as: 'grace' });
     expect([refused.code, refused.err]).toEqual([2, expect.stringMatching(/--to: .* exists and is not empty; name a new folder, or add --force/)]);
     expect(existsSync(join(full, 'manifest.json'))).toBe(false);
 
     const listed = JSON.parse((await steward(['export', 'list'], { now: T1, json: true })).out) as Array<{ name: string; copies: Array<{ copy: { copyId: string } }> }>;
     const copies = listed.find((l) => l.name === 'climate-videos')!.copies;
     expect(copies).toHaveLength(1);
-    as('ada');
-    const wrong = await steward(['export', 'release', 'climate-videos', '--copy', copies[0]!.copy.copyId], { now: T1 });
+    const wrong = await steward(['export', 'release', 'climate-videos', '--copy', copies[0]!.copy.copyId], { now: T1, as: 'ada' });
     expect([wrong.code, wrong.err]).toEqual([2, expect.stringMatching(/--copy: copy c\S+ was pulled by grace, not ada/)]);
-    as('grace');
-    const released = await steward(['export', 'release', 'climate-videos', '--copy', copies[0]!.copy.copyId], { now: T1 });
+    const released = await steward(['export', 'release', 'climate-videos', '--copy', copies[0]!.copy.copyId], { now: T1, as: 'grace' });
+    const stranger = await steward(['export', 'pull', 'climate-videos', '--to', join(workDir, 'x')], { now: T1, as: 'mallory' });
+    expect([stranger.code, stranger.err]).toEqual([2, expect.stringMatching(/--as: "mallory" is not a member of this project/)]);
     expect([released.code, released.out]).toEqual([0, expect.stringMatching(/released by grace/)]);
     const shown = await steward(['export', 'show', 'climate-videos'], { now: T1 });
     expect(shown.out).toMatch(/climate-videos@v1 \(current\): create/);
