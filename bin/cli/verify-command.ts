@@ -31,6 +31,9 @@ export function verifyText(r: VerifyAnswer): string {
       (r.audit.head ? `; seal head #${r.audit.head.seq} ${r.audit.head.hash}` : ''),
     `        ${r.ledger.active} active record(s), ${r.ledger.tombstoned} tombstone(s), ${r.ledger.pendingPurges} pending purge(s); ${r.storage.objects} object(s), ${r.storage.versions} version(s)`,
   ];
+  if (r.exports && r.exports.exports > 0) lines.push(`        ${r.exports.exports} export(s), ${r.exports.rows} row(s)`);
+  // A pulled copy holding purged records is its holder's obligation: listed until released (overdue ones also fail).
+  for (const stale of r.exports?.staleCopies ?? []) lines.push(`  pulled copy: ${stale}`);
   if (r.ok) lines.push('OK: the audit log is intact, ledger and storage agree, nothing is overdue.');
   else {
     lines.push(`${r.violations.length + (r.omittedViolations ?? 0)} violation(s):`);

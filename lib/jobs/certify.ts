@@ -19,6 +19,7 @@ import { AUDIT_ACTIONS, canonicalJson, type ChainedAuditEvent, type ChainSeal, v
 import { BadInputError } from '../domain/errors';
 import { objectKeyOf, parseRecordKey, RECORD_KINDS, PURGE_REASONS, recordKeyOf, type RecordKey } from '../domain/records';
 import type { JobContext } from './context';
+import { exportFactsByHash, exportStoreOf } from './export';
 import { allActiveRecords, chainsActiveBetween, eventRef, parseEventRef, readChain, readSeals, recordRefOfObjectKey, RECORDS_PREFIX } from './audit-read';
 import { queryAuditAll } from './audit-query';
 
@@ -42,6 +43,14 @@ const CertifiedPurgeSchema = z
     event: z.object({ ref: z.string(), chainId: z.string(), seq: z.number().int().positive(), prevHash: Hex64, hash: Hex64, action: z.enum(AUDIT_ACTIONS) }).strict(),
     ledger: z.object({ status: z.enum(['tombstoned', 'active', 'absent']), evidenceRef: z.string().optional(), pointsAtEvent: z.boolean() }).strict(),
     storage: z.object({ versionsLeft: z.number().int().min(0) }).strict(),
+    /** Gone from every export (no current version holds it), and the pulled copies that held it. */
+    exports: z
+      .object({
+        heldByCurrentExports: z.number().int().min(0),
+        pulledCopies: z.array(z.object({ copyId: z.string(), member: z.string(), name: z.string(), version: z.number().int(), released: z.boolean() }).strict()),
+      })
+      .strict()
+      .optional(),
     proven: z.boolean(),
   })
   .strict();
@@ -163,6 +172,7 @@ export async function certify(ctx: JobContext, scope: CertifyScope): Promise<Del
     activeHashes = new Set((await allActiveRecords(ledger)).map((r) => hasher.hash(recordKeyOf(r.ref))));
   }
   const namedLedger = named.length > 0 ? await ledger.getRecords(named.map((r) => r.ref)) : new Map();
+  const inExports = await exportFactsByHash(ctx, exportStoreOf(ctx), new Set(hashes));
 
   const purges: CertifiedPurge[] = [];
   for (const e of purgeEvents) {
@@ -187,7 +197,8 @@ export async function certify(ctx: JobContext, scope: CertifyScope): Promise<Del
       event: { ref: eventRef(e), chainId: e.chainId, seq: e.seq, prevHash: e.prevHash, hash: e.hash, action: e.action },
       ledger: { status, ...(tombstone ? { evidenceRef: tombstone.evidenceRef } : {}), pointsAtEvent },
       storage: { versionsLeft },
-      proven: status === 'tombstoned' && versionsLeft === 0 && inChain?.hash === e.hash && facts.check.problems.length === 0 && sealProblems.length === 0,
+      ...(inExports.has(hash) ? { exports: { heldByCurrentExports: inExports.get(hash)!.heldByCurrentExports, pulledCopies: inExports.get(hash)!.pulledCopies.map((c) => ({ ...c })) } } : {}),
+      proven: status === 'tombstoned' && versionsLeft === 0 && (inExports.get(hash)?.heldByCurrentExports ?? 0) === 0 && inChain?.hash === e.hash && facts.check.problems.length === 0 && sealProblems.length === 0,
     });
   }
   // A record purged twice (an erasure after an unavailability is a no-op, but be safe) is proven by the event its
@@ -237,6 +248,7 @@ function unproven(p: CertifiedPurge): string {
   const why: string[] = [];
   if (p.ledger.status !== 'tombstoned') why.push(`the ledger holds it as ${p.ledger.status}`);
   if (p.storage.versionsLeft > 0) why.push(`storage still holds ${p.storage.versionsLeft} version(s)`);
+  if (p.exports && p.exports.heldByCurrentExports > 0) why.push(`${p.exports.heldByCurrentExports} current export(s) still hold it`);
   if (why.length === 0) why.push('its chain or the seal log does not verify');
   return why.join('; ');
 }
@@ -335,6 +347,10 @@ export function renderCertificateMarkdown(cert: DeletionCertificate): string {
     out.push(`- audit event \`${p.event.ref}\`: chain \`${p.event.chainId}\`, position ${p.event.seq}, prevHash \`${p.event.prevHash}\`, hash \`${p.event.hash}\``);
     out.push(`- ledger now: ${p.ledger.status}${p.ledger.evidenceRef ? `, tombstone evidence \`${p.ledger.evidenceRef}\`${p.ledger.pointsAtEvent ? ' (this event)' : ' (ANOTHER event)'}` : ''}`);
     out.push(`- storage now: ${p.storage.versionsLeft} object version(s) left`);
+    if (p.exports) {
+      const copies = p.exports.pulledCopies.map((c) => `${c.member}'s copy \`${c.copyId}\` of ${c.name} v${c.version} (${c.released ? 'released' : 'NOT released: its holder must delete it'})`);
+      out.push(`- exports now: ${p.exports.heldByCurrentExports === 0 ? 'gone from every export' : `still in ${p.exports.heldByCurrentExports} export(s)`}; pulled copies that held it: ${copies.join(', ') || 'none'}`);
+    }
     out.push(`- proven: **${p.proven ? 'yes' : 'no'}**`);
   }
   if (cert.notPurged.length > 0) {

@@ -92,6 +92,11 @@ export function renderReportMarkdown(r: ComplianceReport): string {
     out.push(mdTable(['record hash', 'kind', 'obligation', 'due', 'hours overdue'], r.overdue.items.map((o) => [`\`${o.recordHash}\``, o.kind, o.obligation, o.dueAt, o.hoursOverdue])));
     if (r.overdue.truncated) out.push('', `(first ${r.overdue.items.length} listed)`);
   }
+  if (r.pulledCopies && r.pulledCopies.stale.length > 0) {
+    out.push('', '## Pulled export copies holding purged records', '');
+    out.push(`${r.pulledCopies.stale.length} copy(ies) to replace, ${r.pulledCopies.overdue} overdue:`, '');
+    for (const line of r.pulledCopies.stale) out.push(`- ${line}`);
+  }
   out.push('', '## Policies', '');
   out.push(mdTable(['policy', 'version', 'refresh within', 'purge within', 'source'], r.policies.map((p) => [p.id, p.version, `${p.refreshWithinDays} days`, `${p.purgeWithinHours} h`, p.source])));
   out.push('', 'Records appear only as keyed hashes (HMAC with the project secret); this report holds no content.', '');
@@ -351,6 +356,11 @@ export function renderReportHtml(r: ComplianceReport): string {
     if (r.overdue.truncated) b.push(`<p>(first ${r.overdue.items.length} listed)</p>`);
   }
 
+  if (r.pulledCopies && r.pulledCopies.stale.length > 0) {
+    b.push('<h2>Pulled export copies holding purged records</h2>');
+    b.push(`<p>${r.pulledCopies.stale.length} copy(ies) to replace, ${r.pulledCopies.overdue} overdue:</p>`);
+    b.push(`<ul>${r.pulledCopies.stale.map((line) => `<li>${escapeXml(line)}</li>`).join('')}</ul>`);
+  }
   b.push('<h2>Policies</h2>');
   b.push(htmlTable(['policy', 'version', 'refresh within', 'purge within', 'source'], r.policies.map((p) => [p.id, p.version, `${p.refreshWithinDays} days`, `${p.purgeWithinHours} h`, p.source])));
   b.push('<p class="meta">Records appear only as keyed hashes (HMAC with the project secret); this report holds no content.</p>');

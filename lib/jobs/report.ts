@@ -21,6 +21,8 @@
 import type { ChainedAuditEvent } from '../domain/audit';
 import { MS_PER_DAY, utcDayKey } from '../domain/clock';
 import { overdueObligations, type ObligationKind } from '../domain/overdue';
+import { staleCopyText, type CopyStanding } from '../domain/exports';
+import { exportStoreOf, staleCopies } from './export';
 import type { Policy, PolicyId } from '../domain/policy';
 import { PURGE_REASONS, RECORD_KINDS, recordKeyOf, type ActiveRecord, type PurgeReason, type RecordKind, type Tombstone } from '../domain/records';
 import { policyIdForApi } from '../config/load';
@@ -117,7 +119,12 @@ export interface ComplianceReport {
   };
   readonly obligations: { readonly horizonDays: number; readonly sources: readonly SourceObligations[] };
   readonly overdue: { readonly count: number; readonly byObligation: Record<ObligationKind, number>; readonly items: readonly OverdueItem[]; readonly truncated: boolean };
-  /** False when anything is overdue (the CLI exits 1). */
+  /**
+   * Pulled export copies that hold records purged since, not yet released: each is its holder's obligation
+   * (`staleCopyText`); overdue once the purge window passed. Absent in reports made before exports existed.
+   */
+  readonly pulledCopies?: { readonly stale: readonly string[]; readonly overdue: number };
+  /** False when anything is overdue, a pulled copy included (the CLI exits 1). */
   readonly ok: boolean;
 }
 
@@ -198,8 +205,14 @@ export async function complianceReport(ctx: JobContext, options: ReportOptions =
     refreshes: refreshTimeliness(events, policies),
     purges: purgeFigures(tombstones),
     obligations: { horizonDays, sources: await obligationsBySource(ctx, active, today, horizonDays, historyDays) },
-    ...overdueFigures(active, now, ctx, overdueListLimit, hasher),
+    ...withPulledCopies(overdueFigures(active, now, ctx, overdueListLimit, hasher), await staleCopies(ctx, exportStoreOf(ctx))),
   };
+}
+
+/** Stale pulled copies join the report; an overdue one makes it not compliant. */
+function withPulledCopies(figures: Pick<ComplianceReport, 'overdue' | 'ok'>, stale: readonly CopyStanding[]): Pick<ComplianceReport, 'overdue' | 'ok' | 'pulledCopies'> {
+  const overdue = stale.filter((s) => s.overdue).length;
+  return { ...figures, ok: figures.ok && overdue === 0, pulledCopies: { stale: stale.map(staleCopyText), overdue } };
 }
 
 function refreshTimeliness(events: readonly ChainedAuditEvent[], policies: Readonly<Record<PolicyId, Policy>>): ComplianceReport['refreshes'] {

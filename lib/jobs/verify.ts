@@ -18,7 +18,9 @@
 import { type ChainedAuditEvent, verifyAuditLog } from '../domain/audit';
 import { overdueObligations } from '../domain/overdue';
 import { recordKeyOf, type ActiveRecord } from '../domain/records';
+import { staleCopyText } from '../domain/exports';
 import type { JobContext, ProgressSink } from './context';
+import { exportStoreOf, verifyExports } from './export';
 import { allActiveRecords, eventRef, eventsOf, readAuditLog, recordRefOfObjectKey, RECORDS_PREFIX } from './audit-read';
 
 export const VIOLATION_KINDS = [
@@ -30,6 +32,10 @@ export const VIOLATION_KINDS = [
   'tombstone-evidence',
   'purged-record-active',
   'overdue',
+  'export-holds-purged',
+  'export-manifest-mismatch',
+  'export-file-left',
+  'export-copy-overdue',
 ] as const;
 export type ViolationKind = (typeof VIOLATION_KINDS)[number];
 
@@ -52,6 +58,8 @@ export interface VerifyReport {
   };
   readonly ledger: { readonly active: number; readonly tombstoned: number; readonly pendingPurges: number };
   readonly storage: { readonly objects: number; readonly versions: number };
+  /** Exports checked, and the pulled copies holding purged records (their holders' obligations). */
+  readonly exports?: { readonly exports: number; readonly rows: number; readonly staleCopies: readonly string[] };
   readonly violations: readonly Violation[];
 }
 
@@ -159,6 +167,10 @@ export async function verify(ctx: JobContext, options: VerifyOptions = {}): Prom
   }
   options.progress?.({ job: 'verify', phase: 'storage', done: objectCount });
 
+  // 3. Exports: none holds a purged record, manifests match files, stale pulled copies listed.
+  const exported = await verifyExports(ctx, exportStoreOf(ctx));
+  for (const v of exported.violations) violations.push({ kind: v.kind, message: v.detail });
+
   const head = snapshot.seals[snapshot.seals.length - 1];
   return {
     ok: violations.length === 0,
@@ -171,6 +183,7 @@ export async function verify(ctx: JobContext, options: VerifyOptions = {}): Prom
     },
     ledger: { active: active.length, tombstoned: tombstones.size, pendingPurges: active.filter((r) => r.purgePending).length },
     storage: { objects: objectCount, versions: versionCount },
+    exports: { exports: exported.exports, rows: exported.rows, staleCopies: exported.staleCopies.map(staleCopyText) },
     violations,
   };
 }

@@ -133,3 +133,40 @@ export async function verifyExports(ctx: Pick<JobContext, 'clock' | 'ledger' | '
   for (const s of stale) if (s.overdue) violations.push({ kind: 'export-copy-overdue', detail: staleCopyText(s) });
   return { exports: latest.length, rows, violations, staleCopies: stale };
 }
+
+/** Where a purged record (named by keyed hash) still is, or was, among exports: for deletion certificates. */
+export interface ExportFactsOfRecord {
+  /** Current export versions that hold it (0 once every export was rebuilt without it). */
+  readonly heldByCurrentExports: number;
+  /** Pulled copies whose version held it, and whether their holders released them. */
+  readonly pulledCopies: ReadonlyArray<{ readonly copyId: string; readonly member: string; readonly name: string; readonly version: number; readonly released: boolean }>;
+}
+
+export async function exportFactsByHash(ctx: Pick<JobContext, 'hasher'>, store: ExportStore, hashes: ReadonlySet<string>): Promise<Map<string, ExportFactsOfRecord>> {
+  const hashesOf = async (spec: string, format: ExportFormat, version: number): Promise<Set<string>> => {
+    const m = await store.getManifest(spec, format, version);
+    const found = new Set<string>();
+    for (const part of m?.parts ?? []) for (const [key] of part.records) {
+      const hash = ctx.hasher.hash(key);
+      if (hashes.has(hash)) found.add(hash);
+    }
+    return found;
+  };
+  const held = new Map<string, number>();
+  const copies = new Map<string, ExportFactsOfRecord['pulledCopies'][number][]>();
+  if (hashes.size === 0) return new Map();
+  for (const { spec, format, version } of await store.latestVersions()) for (const hash of await hashesOf(spec, format, version)) held.set(hash, (held.get(hash) ?? 0) + 1);
+  const versionHashes = new Map<string, Set<string>>();
+  for await (const copyId of store.copyIds()) {
+    const c = await store.getCopy(copyId);
+    if (!c) continue;
+    const id = `${c.copy.name}/${c.copy.format}/${c.copy.version}`;
+    if (!versionHashes.has(id)) versionHashes.set(id, await hashesOf(c.copy.name, c.copy.format, c.copy.version));
+    for (const hash of versionHashes.get(id)!) {
+      const list = copies.get(hash) ?? [];
+      list.push({ copyId, member: c.copy.member, name: c.copy.name, version: c.copy.version, released: c.released !== undefined });
+      copies.set(hash, list);
+    }
+  }
+  return new Map([...hashes].map((hash) => [hash, { heldByCurrentExports: held.get(hash) ?? 0, pulledCopies: copies.get(hash) ?? [] }]));
+}

@@ -11,7 +11,7 @@ import { emptyRebuildReport, rebuildExportsWithout, type RebuildReport } from '.
 
 export { checkExportInput, createExport, emptyRebuildReport, rebuildExportsWithout, type CreateExportInput, type ExportSummary, type RebuildReport } from './build';
 export { checkRelease, copyFiles, copyStandings, recordPull, releaseCopy, resolveExport, staleCopies, type PullRecord, type ReleaseReport } from './copies';
-export { listExports, showExport, verifyExports, type ExportDetail, type ExportListing, type ExportVerification, type ExportViolation } from './catalog';
+export { exportFactsByHash, listExports, showExport, verifyExports, type ExportFactsOfRecord, type ExportDetail, type ExportListing, type ExportVerification, type ExportViolation } from './catalog';
 export { fieldsOfKind, PROVENANCE_COLUMNS } from './columns';
 
 /** The export store of a job context: the `exports/` prefix of the vault's object store. */

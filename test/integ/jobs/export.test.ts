@@ -23,6 +23,9 @@ import {
   verifyExports,
 } from '../../../lib/jobs/export';
 import { purgeRecords } from '../../../lib/jobs/purge';
+import { certify, renderCertificateMarkdown } from '../../../lib/jobs/certify';
+import { complianceReport } from '../../../lib/jobs/report';
+import { verify } from '../../../lib/jobs/verify';
 import { localJobContext, type LocalJobFixture } from '../../support/job-context';
 import { commentKey, purgeRecord, run, userKey, videoKey } from '../../support/compliance-world';
 import { collectExportWorld, duckRows, exportConfig } from '../../support/export-world';
@@ -166,6 +169,18 @@ describe('deletion reaches every copy', () => {
     expect(verification.violations[0]!.detail).toMatch(/^grace holds climate-videos v1 \(parquet, copy c20260301-[0-9a-f]{8}\) pulled 03-01: 1 record\(s\) purged since; replace it/);
   });
 
+  it('the certificate says the record is gone from every export and which pulled copies held it; report lists the copy', async () => {
+    const cert = await certify(fx.ctx, { records: [videoKey(5)] });
+    expect(cert.purges[0]).toMatchObject({
+      proven: true,
+      exports: { heldByCurrentExports: 0, pulledCopies: [{ copyId, member: 'grace', name: 'climate-videos', version: 1, released: false }] },
+    });
+    expect(renderCertificateMarkdown(cert)).toMatch(/exports now: gone from every export; pulled copies that held it: grace's copy `c\S+` of climate-videos v1 \(NOT released/);
+    const report = await complianceReport(fx.ctx);
+    expect(report.pulledCopies).toEqual({ stale: [expect.stringMatching(/^grace holds climate-videos v1 .*1 record\(s\) purged since; replace it/)], overdue: 1 });
+    expect(report.ok).toBe(false);
+  });
+
   it('only the holder can release a copy; then it is no obligation and verify is clean', async () => {
     const store = exportStoreOf(fx.ctx);
     const error = await releaseCopy(as(fx.ctx, 'ada'), store, 'climate-videos', copyId).catch((e: unknown) => e);
@@ -187,6 +202,8 @@ describe('deletion reaches every copy', () => {
     });
     const authors = await resolveExport(store, 'climate-authors', 'csv');
     await store.putPart(authors.parts[0]!.key, 'edited', 'text/csv');
+    const whole = await verify(fx.ctx);
+    expect(whole.violations.filter((v) => v.kind.startsWith('export-')).map((v) => v.kind)).toEqual(['export-manifest-mismatch', 'export-holds-purged']);
     const found = await verifyExports(fx.ctx, store);
     expect(found.violations.map((v) => [v.kind, v.detail])).toEqual([
       ['export-manifest-mismatch', 'climate-authors@v1 (csv): part 0 does not match its manifest hash (edited?)'],
