@@ -8,7 +8,7 @@
  *
  * Layout in the vault bucket (Hive-style partition folders, one schema per kind, so a query engine can read every
  * export of a kind as one table: `exports/data/kind=video/**\/*.parquet`):
- *   exports/data/kind=<kind>/format=<format>/spec=<spec>/bucket=<NNNN>/part-v<N>.<ext>   the current parts
+ *   exports/data/kind=<kind>/format=<format>/spec=<spec>/bucket=<NNNN>/part-v<N>-<w>.<ext>  the current parts
  *   exports/manifests/<spec>/<format>/v<NNNNNN>.json                                   every version's manifest
  *   exports/copies/<copyId>/...                                                         pulled copies (copies.ts)
  * Only the newest version of an export has files: a rebuild or a new create deletes every part it replaced, with
@@ -65,8 +65,12 @@ export function bucketOf(key: RecordKey, buckets: number): number {
   return Number.parseInt(sha256Hex(key).slice(0, 8), 16) % buckets;
 }
 
-export function partKeyOf(p: { kind: RecordKind; format: ExportFormat; spec: string; bucket: number; version: number }): string {
-  return `${EXPORT_DATA_PREFIX}kind=${p.kind}/format=${p.format}/spec=${p.spec}/bucket=${String(p.bucket).padStart(4, '0')}/part-v${p.version}.${EXTENSION[p.format]}`;
+/**
+ * Where a part lives. `writer` (a few random characters) keeps two workers that build the same version apart: only
+ * the one whose manifest is written first wins, and the other deletes its parts.
+ */
+export function partKeyOf(p: { kind: RecordKind; format: ExportFormat; spec: string; bucket: number; version: number; writer: string }): string {
+  return `${EXPORT_DATA_PREFIX}kind=${p.kind}/format=${p.format}/spec=${p.spec}/bucket=${String(p.bucket).padStart(4, '0')}/part-v${p.version}-${p.writer}.${EXTENSION[p.format]}`;
 }
 
 export function manifestPrefixOf(spec: string, format?: ExportFormat): string {

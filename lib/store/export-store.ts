@@ -23,7 +23,9 @@ import {
 } from '../domain/exports';
 import { parseJson, stringifyJson } from '../domain/json';
 import { RECORD_KINDS } from '../domain/records';
+import { StewardError } from '../domain/errors';
 import type { ObjectStore } from './ports';
+import { ObjectExistsError } from './s3-object-store';
 
 /** Where exports live, as jobs see it. */
 export interface ExportStore {
@@ -33,6 +35,7 @@ export interface ExportStore {
   deletePart(key: string): Promise<number>;
   /** Keys of every part file under the data prefix (for verification). */
   listParts(): AsyncIterable<string>;
+  /** Write a new version's manifest; throws ExportVersionTakenError when that version exists already. */
   putManifest(manifest: ExportManifest): Promise<void>;
   getManifest(spec: string, format: ExportFormat, version: number): Promise<ExportManifest | undefined>;
   /** The newest version of each export (spec and format), or of one spec. */
@@ -45,6 +48,9 @@ export interface ExportStore {
   addPurgeNote(copyId: string, note: CopyPurgeNote): Promise<void>;
   putRelease(copyId: string, release: CopyRelease): Promise<void>;
 }
+
+/** Another worker wrote this export version first: rebuild on top of it. */
+export class ExportVersionTakenError extends StewardError {}
 
 const ManifestPartSchema = z.object({
   bucket: z.number().int().min(0),
@@ -117,8 +123,13 @@ export class ObjectExportStore implements ExportStore {
     return this.objects.list('exports/data/');
   }
 
-  putManifest(manifest: ExportManifest): Promise<void> {
-    return this.objects.put(manifestKeyOf(manifest.spec, manifest.format, manifest.version), stringifyJson(manifest));
+  async putManifest(manifest: ExportManifest): Promise<void> {
+    try {
+      await this.objects.put(manifestKeyOf(manifest.spec, manifest.format, manifest.version), stringifyJson(manifest), { onlyIfAbsent: true });
+    } catch (error) {
+      if (error instanceof ObjectExistsError) throw new ExportVersionTakenError(`${manifest.spec}@v${manifest.version} (${manifest.format}) was written meanwhile by another worker`, { cause: error });
+      throw error;
+    }
   }
 
   async getManifest(spec: string, format: ExportFormat, version: number): Promise<ExportManifest | undefined> {

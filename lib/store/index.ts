@@ -15,7 +15,7 @@ import { S3ObjectStore, type VersioningMode } from './s3-object-store';
 export * from './ports';
 export * from './tables';
 export { ensureTables, createTableInput, schemaDifferences, type EnsureTablesOptions, type EnsureTablesResult } from './bootstrap';
-export { S3ObjectStore, PurgeError, VersioningUnavailableError, type S3ObjectStoreOptions, type VersioningMode } from './s3-object-store';
+export { S3ObjectStore, ObjectExistsError, PurgeError, VersioningUnavailableError, type S3ObjectStoreOptions, type VersioningMode } from './s3-object-store';
 export { DynamoDbLedger, dueShardOf, recordItem, tombstoneItem, type DynamoDbLedgerOptions } from './dynamodb-ledger';
 export { DynamoDbAuditLog, auditItem, timeShardOf, type DynamoDbAuditLogOptions } from './dynamodb-audit-log';
 export { CapacityMeter, type CapacityReport, type Units } from './capacity-meter';

@@ -13,7 +13,7 @@ export interface StoredObject {
 
 export interface ObjectStore {
   /** Write (or overwrite) one object. Encrypted at rest with the project key when deployed. */
-  put(key: string, body: string | Uint8Array, options?: { contentType?: string; metadata?: Record<string, string> }): Promise<void>;
+  put(key: string, body: string | Uint8Array, options?: { contentType?: string; metadata?: Record<string, string>; onlyIfAbsent?: boolean }): Promise<void>;
   get(key: string): Promise<StoredObject | undefined>;
   head(key: string): Promise<{ sizeBytes: number; metadata: Readonly<Record<string, string>> } | undefined>;
   /** Remove every version and delete marker of `key`; returns how many were removed. Idempotent. */

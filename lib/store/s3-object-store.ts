@@ -50,6 +50,9 @@ export class PurgeError extends StewardError {
   }
 }
 
+/** A conditional put (`onlyIfAbsent`) found the key written already. */
+export class ObjectExistsError extends StewardError {}
+
 /** The bucket cannot list object versions and the store runs in `'required'` mode. */
 export class VersioningUnavailableError extends StewardError {}
 
@@ -88,8 +91,20 @@ export class S3ObjectStore implements ObjectStore {
     return this.supported;
   }
 
-  async put(key: string, body: string | Uint8Array, options: { contentType?: string; metadata?: Record<string, string> } = {}): Promise<void> {
+  async put(key: string, body: string | Uint8Array, options: { contentType?: string; metadata?: Record<string, string>; onlyIfAbsent?: boolean } = {}): Promise<void> {
     const kms = this.options.kmsKeyId;
+    try {
+      await this.putObject(key, body, options, kms);
+    } catch (error) {
+      const e = error as { name?: string; $metadata?: { httpStatusCode?: number } };
+      if (options.onlyIfAbsent && (e?.name === 'PreconditionFailed' || e?.$metadata?.httpStatusCode === 412)) {
+        throw new ObjectExistsError(`s3://${this.bucket}/${key} exists already (written meanwhile by another worker)`, { cause: error });
+      }
+      throw error;
+    }
+  }
+
+  private async putObject(key: string, body: string | Uint8Array, options: { contentType?: string; metadata?: Record<string, string>; onlyIfAbsent?: boolean }, kms: string | undefined): Promise<void> {
     await this.s3.send(
       new PutObjectCommand({
         Bucket: this.bucket,
@@ -98,6 +113,8 @@ export class S3ObjectStore implements ObjectStore {
         Body: typeof body === 'string' ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength),
         ContentType: options.contentType ?? 'application/json',
         Metadata: options.metadata,
+        // A conditional write: S3 refuses it (412) when the key exists, so two writers cannot both create it.
+        ...(options.onlyIfAbsent ? { IfNoneMatch: '*' } : {}),
         ...(kms ? { ServerSideEncryption: 'aws:kms' as const, SSEKMSKeyId: kms, BucketKeyEnabled: true } : {}),
       }),
     );

@@ -5,6 +5,7 @@
  * its key) and deletes every version of each replaced file; pulled copies of versions that held a purged record
  * get a note (counts only), which makes them an obligation of their holder until released.
  */
+import { randomBytes } from 'node:crypto';
 import { BadInputError } from '../../domain/errors';
 import {
   EXPORT_FORMATS,
@@ -23,7 +24,7 @@ import { sha256Hex } from '../../domain/hashing';
 import { parseJson } from '../../domain/json';
 import { parseRecordKey, recordKeyOf, type ActiveRecord, type RecordKey, type RecordKind } from '../../domain/records';
 import type { AuditChainWriter } from '../../store/ports';
-import type { ExportStore } from '../../store/export-store';
+import { ExportVersionTakenError, type ExportStore } from '../../store/export-store';
 import { mapLimit, newRunId, type JobContext } from '../context';
 import { dueRecords, sweepShards } from '../due';
 import { columnsOf, fieldsOfKind, rowOf, type Row } from './columns';
@@ -98,7 +99,7 @@ async function rowsOf(ctx: JobContext, records: readonly ActiveRecord[], fields:
 
 async function writePart(
   store: ExportStore,
-  base: { kind: RecordKind; format: ExportFormat; spec: string; fields: readonly string[]; version: number },
+  base: { kind: RecordKind; format: ExportFormat; spec: string; fields: readonly string[]; version: number; writer: string },
   bucket: number,
   rows: ReadonlyArray<{ record: ActiveRecord; row: Row }>,
 ): Promise<ManifestPart> {
@@ -153,9 +154,35 @@ export async function createExport(ctx: JobContext, store: ExportStore, input: C
   const rows = await rowsOf(ctx, records, checked.fields);
   if (rows.length === 0) throw new BadInputError(`--spec: spec "${checked.spec}" holds no active records to export`);
 
+  const run = await openRun(ctx, 'export');
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await writeVersion(ctx, store, checked, rows, asOf, run);
+    } catch (error) {
+      // Another worker wrote the same version first: write the next one.
+      if (!(error instanceof ExportVersionTakenError) || attempt >= MAX_VERSION_ATTEMPTS) throw error;
+    }
+  }
+}
+
+/** Attempts at writing a version when other workers keep taking the number. */
+const MAX_VERSION_ATTEMPTS = 5;
+
+/** A short random tag for the files one worker writes (partKeyOf). */
+function writerTag(): string {
+  return randomBytes(3).toString('hex');
+}
+
+async function writeVersion(
+  ctx: JobContext,
+  store: ExportStore,
+  checked: CheckedExportInput,
+  rows: ReadonlyArray<{ record: ActiveRecord; row: Row }>,
+  asOf: string,
+  run: Awaited<ReturnType<typeof openRun>>,
+): Promise<ExportSummary> {
   const previous = (await store.latestVersions(checked.spec)).find((v) => v.format === checked.format);
   const version = (previous?.version ?? 0) + 1;
-  const run = await openRun(ctx, 'export');
   const buckets = bucketCountFor(rows.length);
   const byBucket = new Map<number, Array<{ record: ActiveRecord; row: Row }>>();
   for (const r of rows) {
@@ -164,7 +191,7 @@ export async function createExport(ctx: JobContext, store: ExportStore, input: C
     if (!list) byBucket.set(bucket, (list = []));
     list.push(r);
   }
-  const base = { kind: checked.kind, format: checked.format, spec: checked.spec, fields: checked.fields, version };
+  const base = { kind: checked.kind, format: checked.format, spec: checked.spec, fields: checked.fields, version, writer: writerTag() };
   const parts = await mapLimit([...byBucket.keys()].sort((a, b) => a - b), 4, (bucket) => writePart(store, base, bucket, byBucket.get(bucket)!));
   const manifest = sealManifest({
     schema: 'steward.export/1',
@@ -184,7 +211,12 @@ export async function createExport(ctx: JobContext, store: ExportStore, input: C
     rowCount: rows.length,
     parts,
   });
-  await store.putManifest(manifest);
+  try {
+    await store.putManifest(manifest);
+  } catch (error) {
+    if (error instanceof ExportVersionTakenError) await mapLimit(parts, 8, (p) => store.deletePart(p.key));
+    throw error;
+  }
   // The version it supersedes keeps its manifest (lineage) but not its files: one copy of the data, the newest.
   const superseded = previous ? await store.getManifest(checked.spec, checked.format, previous.version) : undefined;
   const removedFiles = superseded ? (await mapLimit(superseded.parts, 8, (p) => store.deletePart(p.key))).length : 0;
@@ -248,16 +280,28 @@ export async function rebuildExportsWithout(
   const runId = options.runId ?? chain.chainId;
   const latest = await store.latestVersions();
   if (latest.length === 0) return report;
-  for (const { spec, format, version } of latest) {
-    const manifest = await store.getManifest(spec, format, version);
-    if (!manifest) continue;
-    const hit = new Map<number, ManifestPart>();
-    for (const key of keys) {
-      const part = partHolding(manifest, key);
-      if (part) hit.set(part.bucket, part);
+  for (const { spec, format } of latest) {
+    let manifest: ExportManifest | undefined;
+    let rebuilt: Awaited<ReturnType<typeof rebuildParts>> | undefined;
+    for (let attempt = 1; rebuilt === undefined; attempt++) {
+      // The newest version now (another worker may have written one since the listing).
+      const version = (await store.versions(spec, format)).at(-1);
+      manifest = version === undefined ? undefined : await store.getManifest(spec, format, version);
+      if (!manifest) break;
+      const hit = new Map<number, ManifestPart>();
+      for (const key of keys) {
+        const part = partHolding(manifest, key);
+        if (part) hit.set(part.bucket, part);
+      }
+      if (hit.size === 0) break;
+      try {
+        rebuilt = await rebuildParts(ctx, store, manifest, [...hit.values()], keys);
+      } catch (error) {
+        if (!(error instanceof ExportVersionTakenError) || attempt >= MAX_VERSION_ATTEMPTS) throw error;
+      }
     }
-    if (hit.size === 0) continue;
-    const rebuilt = await rebuildParts(ctx, store, manifest, [...hit.values()], keys);
+    if (!manifest || !rebuilt) continue;
+    const version = manifest.version;
     report.exportsRebuilt += 1;
     report.partsRewritten += rebuilt.partsRewritten;
     report.rowsRewritten += rebuilt.rowsRewritten;
@@ -287,8 +331,8 @@ async function rebuildParts(
   parts: readonly ManifestPart[],
   removed: ReadonlySet<RecordKey>,
 ): Promise<{ version: number; partsRewritten: number; rowsRewritten: number; rowsRemoved: number; filesDeleted: number }> {
-  const version = (await store.versions(manifest.spec, manifest.format)).reduce((a, b) => Math.max(a, b), manifest.version) + 1;
-  const base = { kind: manifest.kind, format: manifest.format, spec: manifest.spec, fields: manifest.fields, version };
+  const version = manifest.version + 1;
+  const base = { kind: manifest.kind, format: manifest.format, spec: manifest.spec, fields: manifest.fields, version, writer: writerTag() };
   const replaced = new Map<number, ManifestPart>();
   let rowsRemoved = 0;
   let rowsRewritten = 0;
@@ -322,7 +366,13 @@ async function rebuildParts(
     rowCount: nextParts.reduce((n, p) => n + p.rows, 0),
     parts: nextParts,
   });
-  await store.putManifest(next);
+  try {
+    await store.putManifest(next);
+  } catch (error) {
+    // Another worker rebuilt this export first: drop what this one wrote; the caller rebuilds on top of theirs.
+    if (error instanceof ExportVersionTakenError) for (const fresh of replaced.values()) await store.deletePart(fresh.key);
+    throw error;
+  }
   let filesDeleted = 0;
   for (const part of parts) {
     await store.deletePart(part.key);

@@ -23,6 +23,7 @@ import {
   verifyExports,
 } from '../../../lib/jobs/export';
 import { purgeRecords } from '../../../lib/jobs/purge';
+import { ExportVersionTakenError } from '../../../lib/store/export-store';
 import { certify, renderCertificateMarkdown } from '../../../lib/jobs/certify';
 import { complianceReport } from '../../../lib/jobs/report';
 import { verify } from '../../../lib/jobs/verify';
@@ -211,10 +212,30 @@ describe('deletion reaches every copy', () => {
     ]);
   });
 
+  it('a worker that loses the race for a version number drops its files and writes the next version', async () => {
+    const store = exportStoreOf(fx.ctx);
+    let raced = false;
+    const racing: typeof store = Object.assign(Object.create(store) as typeof store, {
+      putManifest: async (m: Parameters<typeof store.putManifest>[0]) => {
+        if (!raced) {
+          raced = true;
+          throw new ExportVersionTakenError(`v${m.version} taken`);
+        }
+        return store.putManifest(m);
+      },
+    });
+    const summary = await createExport(fx.ctx, racing, { spec: 'climate-comments', format: 'csv' });
+    expect(raced).toBe(true);
+    expect(summary.version).toBe(1);
+    const leftovers = (await verifyExports(fx.ctx, store)).violations.filter((v) => v.kind === 'export-file-left');
+    expect(leftovers).toEqual([]);
+  });
+
   it('list and show give versions and lineage', async () => {
     const listing = await listExports(fx.ctx, exportStoreOf(fx.ctx));
     expect(listing.map((l) => [l.name, l.format, l.current.version])).toEqual([
       ['climate-authors', 'csv', 1],
+      ['climate-comments', 'csv', 1],
       ['climate-comments', 'jsonl', 2],
       ['climate-videos', 'parquet', 2],
     ]);
