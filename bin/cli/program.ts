@@ -51,8 +51,8 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
   registerExpireCommand(program, io, setExit);
   registerEraseCommand(program, io, setExit);
   registerQuotaCommand(program, io, setExit);
-  versionEverywhere(program);
   registerExportCommand(program, io, setExit);
+  versionEverywhere(program);
   return program;
 }
 
