@@ -6,6 +6,7 @@
  *   npx cdk deploy -c config=steward.config.json          (or STEWARD_CONFIG=steward.config.json)
  *   npx cdk synth  -c config=a.json,b.json                (one stack per project)
  */
+import { existsSync } from 'node:fs';
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
 import { loadProjectConfig } from '../lib/config/load';
@@ -26,6 +27,12 @@ export function configFiles(app: App, env: NodeJS.ProcessEnv = process.env): str
 export async function buildApp(app: App = new App(), env: NodeJS.ProcessEnv = process.env): Promise<App> {
   const stacks = new Map<string, string>();
   for (const file of configFiles(app, env)) {
+    if (!existsSync(file)) {
+      throw new BadInputError(
+        `config file ${file} not found: name yours with -c config=FILE (or STEWARD_CONFIG=FILE), e.g. npx cdk synth -c config=examples/steward.config.json; ` +
+          'for a deploy, copy examples/steward.config.json to steward.config.json and edit it',
+      );
+    }
     const config = await loadProjectConfig(file);
     const name = stackNameOf(config.project.id);
     const earlier = stacks.get(name);

@@ -152,7 +152,8 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
 
     step(9, 'Where to look');
     say(runtime.services.describe([runtime.tables.ledger, runtime.tables.audit]));
-    const cli = `npx steward --local --emulator --as ada --config ${relative(process.cwd(), configFile)} --state-dir ${relative(process.cwd(), stateDir) || '.'}`;
+    // The demo's clock, not today's: on today's clock the demo's records would be long overdue.
+    const cli = `npx steward --local --emulator --as ada --config ${relative(process.cwd(), configFile)} --state-dir ${relative(process.cwd(), stateDir) || '.'} --now ${runtime.clock.now().toISOString()}`;
     say(`\nThe services stop with this demo; \`${cli} serve\` brings them back with the same data, and any command runs on it, e.g. \`${cli} audit --action record.purged --since 2026-03-01\`.`);
     return {
       collected: before.length,

@@ -89,8 +89,11 @@ export async function onTarget({ globals, io }: CommandContext, work: TargetWork
     ...(globals.now ? { now: globals.now } : {}),
     ...runtimeOptions,
   });
+  const opened = performance.now();
   try {
     const result = await work.local(runtime);
+    // STEWARD_TIMING=1: how long the command's own work took, apart from opening and closing (bench/serve-attach.ts)
+    if (process.env.STEWARD_TIMING === '1') io.stderr(`steward timing: work ${(performance.now() - opened).toFixed(0)} ms`);
     return runtime.synthetic ? { ...result, text: `${result.text}\n${SYNTHETIC_NOTICE}` } : result;
   } finally {
     await runtime.close();

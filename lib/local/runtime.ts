@@ -19,7 +19,7 @@ import { tableNames, type TableNames } from '../store/tables';
 import { wireJobContext } from '../wiring/job-context';
 import { makeLocalDynamoClients, makeLocalS3Client } from './aws-clients';
 import { checkIdentities, checkStateDir, identitiesFor, loadState, saveState, workstationCredentials, type PlatformChoice } from './local-state';
-import { startLocalServices, type LocalServices } from './services';
+import { startLocalServices, type LocalServices, type LocalServicesOptions } from './services';
 
 /** The emulator's seed when none is given (the same as `steward emulator`'s). */
 const DEFAULT_SEED = 1;
@@ -39,6 +39,8 @@ export interface LocalRuntimeOptions {
   readonly now?: Date;
   readonly actor?: Actor;
   readonly collectorVersion?: string;
+  /** `steward serve`: keep the services for other commands to attach to, on these ports (lib/local/services.ts). */
+  readonly services?: Pick<LocalServicesOptions, 'serve' | 'dynamoPort' | 's3Port'>;
   /** Extra emulator settings (seed, faults, world size) for tests and the demo. */
   readonly emulator?: Omit<EmulatorOptions, 'clock' | 'anchor' | 'port' | 'host'>;
 }
@@ -81,7 +83,7 @@ export async function openLocalRuntime(options: LocalRuntimeOptions): Promise<Lo
   if (loaded.fresh || changed) await saveState(stateDir, state);
   const { bucket, tables } = localResourceNames(config);
 
-  const services = await startLocalServices({ stateDir, buckets: [bucket] });
+  const services = await startLocalServices({ ...options.services, stateDir, buckets: [bucket] });
   let emulator: RunningEmulator | undefined;
   try {
     const { client } = makeLocalDynamoClients(services);

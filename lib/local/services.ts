@@ -13,11 +13,12 @@
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 
-import type { LocalAwsEndpoints } from './aws-clients';
+import { makeLocalS3Client, type LocalAwsEndpoints } from './aws-clients';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from './constants';
 import { startDynamoDbLocal, type DynamoDbLocal } from './dynamodb-local';
 import { LocalServiceError } from './errors';
 import { startS3Local, type S3Local } from './s3-local';
+import { advertise, isRunning, liveServer, lockCommand, previousPorts } from './serve-registry';
 
 export interface LocalServicesOptions {
   /**
@@ -35,6 +36,13 @@ export interface LocalServicesOptions {
   readonly dynamoJvmOptions?: readonly string[];
   /** How long DynamoDB Local may take to answer. Default 30 s. */
   readonly startTimeoutMs?: number;
+  /**
+   * `steward serve`: keep these services for other processes. They are advertised in `<stateDir>/.local-services.json`
+   * (pid and endpoints), and a later `startLocalServices` on the same state dir attaches to them instead of failing
+   * on the lock (see `attached`). Needs `stateDir`. Without explicit ports, the ports of the previous serve of this
+   * state dir are taken again when they are free, so endpoints stay the same from one serve to the next.
+   */
+  readonly serve?: boolean;
 }
 
 export interface LocalServices extends LocalAwsEndpoints {
@@ -47,9 +55,14 @@ export interface LocalServices extends LocalAwsEndpoints {
   /** Absolute state dir, or undefined when nothing persists. */
   readonly stateDir: string | undefined;
   readonly buckets: readonly string[];
-  /** The running services, for diagnostics (JVM pid, version, directories). */
-  readonly dynamo: DynamoDbLocal;
-  readonly s3: S3Local;
+  /**
+   * The pid of the `steward serve` whose services these are, when this process attached to them instead of starting
+   * its own; stop() then only ends this process's use (the services keep running).
+   */
+  readonly attachedTo?: number;
+  /** The running services, for diagnostics (JVM pid, version, directories); the server's, when attached. */
+  readonly dynamo: Pick<DynamoDbLocal, 'endpoint' | 'port' | 'pid' | 'dbPath' | 'version'>;
+  readonly s3: Pick<S3Local, 'endpoint' | 'port' | 'directory' | 'temporary'>;
   /** Environment that points any AWS SDK (or the aws CLI) at these services. */
   env(): Record<string, string>;
   /** Human-readable lines: endpoints, where data lives, ready-to-paste aws CLI commands. */
@@ -62,16 +75,23 @@ export interface LocalServices extends LocalAwsEndpoints {
 export async function startLocalServices(options: LocalServicesOptions): Promise<LocalServices> {
   const stateDir = options.stateDir === undefined ? undefined : path.resolve(options.stateDir);
   const buckets = [...options.buckets];
+  if (options.serve && stateDir === undefined) throw new LocalServiceError('serving local services needs a state dir');
+  if (stateDir !== undefined && !options.serve) {
+    const served = await attachToServer(stateDir, buckets);
+    if (served) return served;
+  }
   const releaseLock = stateDir === undefined ? () => undefined : lockStateDir(stateDir);
+  let ports: { dynamo?: number; s3?: number } = { dynamo: options.dynamoPort, s3: options.s3Port };
+  if (options.serve && ports.dynamo === undefined && ports.s3 === undefined) ports = await previousPorts(stateDir as string);
   const [dynamoResult, s3Result] = await Promise.allSettled([
     startDynamoDbLocal({
-      port: options.dynamoPort,
+      port: ports.dynamo,
       dbPath: stateDir === undefined ? undefined : path.join(stateDir, 'dynamodb'),
       jvmOptions: options.dynamoJvmOptions,
       startTimeoutMs: options.startTimeoutMs,
     }),
     startS3Local({
-      port: options.s3Port,
+      port: ports.s3,
       directory: stateDir === undefined ? undefined : path.join(stateDir, 's3'),
       buckets,
     }),
@@ -87,15 +107,8 @@ export async function startLocalServices(options: LocalServicesOptions): Promise
   const dynamo = dynamoResult.value;
   const s3 = s3Result.value;
 
-  const env = (): Record<string, string> => ({
-    AWS_REGION: LOCAL_REGION,
-    AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
-    AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
-    AWS_ENDPOINT_URL_S3: s3.endpoint,
-    AWS_REQUEST_CHECKSUM_CALCULATION: 'WHEN_REQUIRED',
-    AWS_RESPONSE_CHECKSUM_VALIDATION: 'WHEN_REQUIRED',
-  });
+  const env = (): Record<string, string> => servicesEnv(dynamo.endpoint, s3.endpoint);
+  const unadvertise = options.serve ? advertise(stateDir as string, { pid: process.pid, dynamoPort: dynamo.port, s3Port: s3.port, dynamoPid: dynamo.pid, dynamoVersion: dynamo.version, dbPath: dynamo.dbPath, s3Directory: s3.directory }) : () => undefined;
 
   let stopping: Promise<void> | undefined;
   return {
@@ -110,6 +123,7 @@ export async function startLocalServices(options: LocalServicesOptions): Promise
     env,
     describe: (tables = []) => describeServices({ dynamo, s3, stateDir, buckets, tables, env: env() }),
     stop() {
+      unadvertise();
       stopping ??= Promise.allSettled([dynamo.stop(), s3.stop()]).then((results) => {
         releaseLock();
         const errors = results.flatMap((r) => (r.status === 'rejected' ? [r.reason as unknown] : []));
@@ -124,9 +138,87 @@ export async function startLocalServices(options: LocalServicesOptions): Promise
   };
 }
 
+/**
+ * The services of a live `steward serve` on this state dir, for this process: the bucket(s) it needs are created when
+ * missing, and the command lock is held until stop(). Undefined when no serve is running there.
+ */
+async function attachToServer(stateDir: string, buckets: readonly string[]): Promise<LocalServices | undefined> {
+  const served = liveServer(stateDir);
+  if (!served) return undefined;
+  const dynamoEndpoint = `http://127.0.0.1:${served.dynamoPort}`;
+  const s3Endpoint = `http://127.0.0.1:${served.s3Port}`;
+  const release = lockCommand(stateDir, served.pid);
+  try {
+    await ensureBuckets(s3Endpoint, buckets);
+  } catch (cause) {
+    release();
+    throw new LocalServiceError(
+      `steward serve (process ${served.pid}) keeps the services of ${stateDir}, but its S3 at ${s3Endpoint} does not answer (${(cause as Error).message}); stop it (Ctrl-C) and retry`,
+      { cause },
+    );
+  }
+  const dynamo = {
+    endpoint: dynamoEndpoint,
+    port: served.dynamoPort,
+    pid: served.dynamoPid ?? served.pid,
+    dbPath: served.dbPath,
+    version: served.dynamoVersion,
+  };
+  const s3 = { endpoint: s3Endpoint, port: served.s3Port, directory: served.s3Directory, temporary: false };
+  const env = (): Record<string, string> => servicesEnv(dynamoEndpoint, s3Endpoint);
+  return {
+    dynamoEndpoint,
+    s3Endpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+    stateDir,
+    buckets: [...buckets],
+    attachedTo: served.pid,
+    dynamo,
+    s3,
+    env,
+    describe: (tables = []) =>
+      `${describeServices({ dynamo, s3, stateDir, buckets, tables, env: env() })}\n  (kept up by steward serve, process ${served.pid})`,
+    stop: async () => release(),
+  };
+}
+
+/** Create the buckets that do not exist yet (s3rver answers 409 for one that does). */
+async function ensureBuckets(s3Endpoint: string, buckets: readonly string[]): Promise<void> {
+  const { CreateBucketCommand } = await import('@aws-sdk/client-s3');
+  const client = makeLocalS3Client({ s3Endpoint, region: LOCAL_REGION, credentials: { ...LOCAL_CREDENTIALS } }, { maxAttempts: 1 });
+  try {
+    for (const Bucket of buckets) {
+      try {
+        await client.send(new CreateBucketCommand({ Bucket }));
+      } catch (error) {
+        const name = (error as Error).name;
+        if (name !== 'BucketAlreadyOwnedByYou' && name !== 'BucketAlreadyExists') throw error;
+      }
+    }
+  } finally {
+    client.destroy();
+  }
+}
+
+/** Environment that points any AWS SDK or the aws CLI (v1 and v2) at the local services. */
+function servicesEnv(dynamoEndpoint: string, s3Endpoint: string): Record<string, string> {
+  return {
+    AWS_REGION: LOCAL_REGION,
+    // aws-cli v1 (and SDKs before AWS_REGION) read only AWS_DEFAULT_REGION
+    AWS_DEFAULT_REGION: LOCAL_REGION,
+    AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
+    AWS_ENDPOINT_URL_DYNAMODB: dynamoEndpoint,
+    AWS_ENDPOINT_URL_S3: s3Endpoint,
+    AWS_REQUEST_CHECKSUM_CALCULATION: 'WHEN_REQUIRED',
+    AWS_RESPONSE_CHECKSUM_VALIDATION: 'WHEN_REQUIRED',
+  };
+}
+
 function describeServices(p: {
-  dynamo: DynamoDbLocal;
-  s3: S3Local;
+  dynamo: LocalServices['dynamo'];
+  s3: LocalServices['s3'];
   stateDir: string | undefined;
   buckets: readonly string[];
   tables: readonly string[];
@@ -182,20 +274,11 @@ function lockStateDir(stateDir: string): () => void {
       if (Number.isInteger(owner) && owner > 0 && isRunning(owner)) {
         throw new LocalServiceError(
           `the local state dir ${stateDir} is in use by process ${owner} (${owner === process.pid ? 'this process' : 'another steward'}). ` +
-            `Stop it first, or use another --state-dir. If no such process is running, delete ${lockFile}.`,
+            `Stop it first, or use another --state-dir (or keep the services up with \`steward serve\`: commands then attach to them). If no such process is running, delete ${lockFile}.`,
         );
       }
       rmSync(lockFile, { force: true });
     }
   }
   throw new LocalServiceError(`could not lock the local state dir ${stateDir} (delete ${lockFile} and retry)`);
-}
-
-function isRunning(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }

@@ -49,6 +49,12 @@ describe('bin/app.ts', () => {
   });
 
   it('names a missing config file and the fix', async () => {
-    await expect(buildApp(testApp({ context: { config: join(dir, 'missing.json') } }), {})).rejects.toThrow(/cannot read config file .*missing\.json.*examples\/steward\.config\.json/);
+    // the fix names cdk's own option (-c config=FILE) with the example, not the CLI's --config
+    const attempt = buildApp(testApp({ context: { config: join(dir, 'missing.json') } }), {});
+    await expect(attempt).rejects.toThrow(BadInputError);
+    await expect(buildApp(testApp({ context: { config: join(dir, 'missing.json') } }), {})).rejects.toThrow(
+      /config file .*missing\.json not found: name yours with -c config=FILE .*npx cdk synth -c config=examples\/steward\.config\.json/,
+    );
+    await expect(buildApp(testApp(), {})).rejects.toThrow(/steward\.config\.json not found: name yours with -c config=FILE/);
   });
 });

@@ -31,6 +31,8 @@ describe('npm run demo (small world)', () => {
     // The built-in emulator's data is synthetic, said once; the closing hint reopens the same (emulator) state.
     expect(narration.split('synthetic data (emulator)').length - 1).toBe(1);
     expect(narration).toMatch(/npx steward --local --emulator .* serve/);
+    // run as printed: the reopen hint carries the demo's clock (on today's clock its records would be overdue)
+    expect(narration).toMatch(/npx steward --local --emulator [^`]* --now 2026-03-1\d{1}T\d{2}:\d{2}:\d{2}\.\d{3}Z serve/);
   });
 
   it('refreshes what was due and purges what the platform deleted, with its comments', () => {

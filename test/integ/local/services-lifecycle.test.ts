@@ -97,6 +97,7 @@ describe('startLocalServices with a state dir', () => {
     const env = second.env();
     expect(env).toEqual({
       AWS_REGION: 'us-east-1',
+      AWS_DEFAULT_REGION: 'us-east-1',
       AWS_ACCESS_KEY_ID: 'S3RVER',
       AWS_SECRET_ACCESS_KEY: 'S3RVER',
       AWS_ENDPOINT_URL_DYNAMODB: second.dynamoEndpoint,
