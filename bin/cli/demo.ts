@@ -28,6 +28,7 @@ import type { CliIo } from './output';
 import { quotaPlanText } from './quota-command';
 import { refreshText } from './refresh-command';
 import { runReport } from './report-command';
+import { attritionReport, attritionText, type AttritionReport } from '../../lib/jobs/attrition';
 import { runVerify } from './verify-command';
 import { SYNTHETIC_NOTICE } from './runtime';
 
@@ -73,6 +74,7 @@ export interface DemoSummary {
   readonly erased: { readonly recordHash: string; readonly purged: number };
   readonly files: { readonly reportMd: string; readonly reportHtml: string; readonly certificate: string };
   readonly verifyExitCode: number;
+  readonly attrition: AttritionReport;
 }
 
 /** Days the demo lets pass: one more than the research policy's 15-day refresh window. */
@@ -140,6 +142,9 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
     if (certified.exitCode !== 0) throw new Error(`the deletion certificate does not prove the deletions:\n${certified.text}`);
     say(`Report (Markdown and self-contained HTML with charts) and a certificate for two deleted videos (one the platform deleted, one erased):`);
     for (const file of [reportMd, reportHtml, certificate, markdownPathOf(certificate)]) say(`  ${relative(process.cwd(), file)}`);
+    const attrition = await attritionReport(runtime.ctx);
+    say('\nAttrition of the sample: how much of each spec left the store and why, and how fast videos vanish by age since posting (`steward report attrition`):');
+    say(attritionText(attrition));
 
     step(7, `The audit log: what happened to ${purgedVideos[0]}?`);
     const history = await queryAudit(runtime.ctx, { by: 'record', record: purgedVideos[0]! }, { limit: 50 });
@@ -162,6 +167,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
       erased: { recordHash: erased.recordHash, purged: erased.purged },
       files: { reportMd, reportHtml, certificate },
       verifyExitCode: verified.exitCode,
+      attrition,
     };
   } finally {
     await runtime.close();

@@ -7,6 +7,7 @@ import type { JobContext } from '../../lib/jobs/context';
 import { complianceReport, type ComplianceReport } from '../../lib/jobs/report';
 import { renderReport, REPORT_FORMATS, type ReportFormat } from '../../lib/jobs/report-render';
 import { action } from './action';
+import { registerAttritionCommand } from './attrition-command';
 import { parseOptions } from './options';
 import type { CliIo, CommandResult } from './output';
 import { answerSchema } from './deployed';
@@ -47,7 +48,7 @@ async function presentReport(report: ComplianceReport, options: { format: Report
 }
 
 export function registerReportCommand(program: Command, io: CliIo, setExit: (code: number) => void): void {
-  program
+  const report = program
     .command('report')
     .description('compliance report: records by status, refreshes on time and late, purges by reason, obligations per day against the quota, overdue items (exit 1 if anything is overdue)')
     .option('--format <format>', `md, html (one self-contained file with charts) or json`, 'md')
@@ -62,4 +63,5 @@ export function registerReportCommand(program: Command, io: CliIo, setExit: (cod
         });
       }),
     );
+  registerAttritionCommand(report, io, setExit);
 }

@@ -9,6 +9,7 @@
  * record, which the next sweep or `steward purge` finds at the head of the due index and completes, or a
  * tombstone: the rerun converges on the same end state. Rerunning a finished purge changes nothing.
  */
+import { purgeAgeEvidence } from '../domain/attrition';
 import type { AuditEvent } from '../domain/audit';
 import { parseRecordKey, recordKeyOf, objectKeyOf, type ActiveRecord, type PurgeReason, type RecordKey, type RecordKind } from '../domain/records';
 import type { PolicyId } from '../domain/policy';
@@ -257,7 +258,7 @@ async function purgeLevel(state: PurgeState, targets: readonly LevelTarget[], de
       kind: ref.kind,
       ...(w.record ? { specName: w.record.provenance.specName } : {}),
       reason: w.reason,
-      evidence: { ...w.evidence, versionsRemoved: removed[i]!, ...(w.record ? {} : { stored: 'no' }) },
+      evidence: { ...w.evidence, versionsRemoved: removed[i]!, ...(w.record ? purgeAgeEvidence(w.record, purgedAt) : { stored: 'no' }) },
     });
   });
   if (events.length > 0) {

@@ -8,6 +8,7 @@
  */
 import { PURGE_REASONS, RECORD_KINDS, type PurgeReason } from '../domain/records';
 import type { ComplianceReport, SourceObligations } from './report';
+import { attritionHtml, attritionMarkdown } from './attrition-render';
 
 export const REPORT_FORMATS = ['md', 'html', 'json'] as const;
 export type ReportFormat = (typeof REPORT_FORMATS)[number];
@@ -67,6 +68,7 @@ export function renderReportMarkdown(r: ComplianceReport): string {
     out.push('', 'Per day:', '');
     out.push(mdTable(['day', ...PURGE_REASONS, 'total'], r.purges.perDay.map((d) => [d.day, ...PURGE_REASONS.map((reason) => d.byReason[reason]), d.total])));
   }
+  if (r.attrition) out.push('', attritionMarkdown(r.attrition));
   out.push('', `## Obligations per day against the quota (next ${r.obligations.horizonDays} days)`);
   for (const s of r.obligations.sources) {
     out.push('', `### Source \`${s.source}\` (${s.api}, ${s.dailyRequests} requests/day)`, '');
@@ -330,6 +332,7 @@ export function renderReportHtml(r: ComplianceReport): string {
   b.push(purgeChart(r));
   b.push(htmlTable(['reason', 'records'], [...PURGE_REASONS.map((reason) => [reason, r.purges.byReason[reason]] as [string, number]), ['total', r.purges.total]]));
 
+  if (r.attrition) b.push(attritionHtml(r.attrition));
   b.push(`<h2>Obligations per day against the quota</h2>`);
   b.push(`<p>Refresh deadlines of the active records over the next ${r.obligations.horizonDays} days, as API requests, against each source's daily quota.</p>`);
   r.obligations.sources.forEach((s, i) => {

@@ -29,6 +29,7 @@ import { policyIdForApi } from '../config/load';
 import { RECORDS_PER_REQUEST, SweepCost } from '../domain/quota-plan';
 import type { JobContext } from './context';
 import { allActiveRecords, eventsOf, readAuditLog } from './audit-read';
+import { attritionFigures, attritionSubjects, type AttritionReport } from './attrition';
 
 export type KindCounts = Record<RecordKind, number>;
 export type ReasonCounts = Record<PurgeReason, number>;
@@ -118,6 +119,8 @@ export interface ComplianceReport {
     readonly perDay: ReadonlyArray<{ readonly day: string; readonly byReason: ReasonCounts; readonly total: number }>;
   };
   readonly obligations: { readonly horizonDays: number; readonly sources: readonly SourceObligations[] };
+  /** Attrition of the sample (lib/jobs/attrition.ts): shares removed by reason, survival by age since posting. */
+  readonly attrition: Pick<AttritionReport, 'shares' | 'totals' | 'survival'>;
   readonly overdue: { readonly count: number; readonly byObligation: Record<ObligationKind, number>; readonly items: readonly OverdueItem[]; readonly truncated: boolean };
   /**
    * Pulled export copies that hold records purged since, not yet released: each is its holder's obligation
@@ -205,6 +208,7 @@ export async function complianceReport(ctx: JobContext, options: ReportOptions =
     refreshes: refreshTimeliness(events, policies),
     purges: purgeFigures(tombstones),
     obligations: { horizonDays, sources: await obligationsBySource(ctx, active, today, horizonDays, historyDays) },
+    attrition: attritionFigures(attritionSubjects(events, active)),
     ...withPulledCopies(overdueFigures(active, now, ctx, overdueListLimit, hasher), await staleCopies(ctx, exportStoreOf(ctx))),
   };
 }

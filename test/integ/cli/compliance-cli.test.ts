@@ -34,6 +34,8 @@ describe('steward compliance commands', () => {
     ['refresh with a bad deadline', ['refresh', '--deadline', 'tonight'], /--deadline: must be an ISO 8601 time/],
     ['purge on a shard that is not a number', ['purge', '--shard', 'x'], /--shard.*a shard is a number/],
     ['quota without a subcommand', ['quota', 'frobnicate'], /unknown command|error/i],
+    ['report attrition of a spec the config does not name', ['report', 'attrition', '--spec', 'nope'], /--spec: no spec "nope" in the config/],
+    ['report attrition with a malformed spec name', ['report', 'attrition', '--spec', 'Not A Name'], /--spec: must be a spec name/],
   ])('exits 2 on %s, names the problem, and writes nothing', async (_what, args, message) => {
     // Prepare
     const io = captureIo();
@@ -45,6 +47,15 @@ describe('steward compliance commands', () => {
     // Assess
     expect(code).toBe(2);
     expect(io.err).toMatch(message);
+    expect(existsSync(stateDir)).toBe(false);
+  });
+
+  it('refuses report attrition as both CSV and JSON (exit 2, the error as JSON, nothing written)', async () => {
+    const io = captureIo();
+    const stateDir = join(workDir, 'state-attrition-csv');
+    const code = await runCli(['--json', '--config', config, '--local', '--emulator', '--state-dir', stateDir, 'report', 'attrition', '--csv'], io);
+    expect(code).toBe(2);
+    expect(parseJson(io.out)).toMatchObject({ ok: false, error: { kind: 'bad-input', message: expect.stringMatching(/--csv and --json: choose one/) } });
     expect(existsSync(stateDir)).toBe(false);
   });
 

@@ -41,6 +41,10 @@ describe('npm run demo (small world)', () => {
     expect(summary.refresh.failed).toBe(0);
     expect(summary.purgedUnavailable.some((key) => key.startsWith('tiktok:video:'))).toBe(true);
     expect(summary.erased.purged).toBeGreaterThan(0);
+    const videos = summary.attrition.totals.find((t) => t.kind === 'video')!;
+    expect(videos.counts.unavailable).toBe(summary.purgedUnavailable.filter((key) => key.startsWith('tiktok:video:')).length);
+    expect(summary.attrition.survival.find((c) => c.group === 'video')!.events).toBe(videos.counts.unavailable);
+    expect(narration).toMatch(/survival by age since posting/);
   });
 
   it('writes a report with charts and a certificate that proves its deletions, and verifies clean', () => {
@@ -58,6 +62,6 @@ describe('npm run demo (small world)', () => {
   it('shows the purged record\'s history: collected, then purged with its evidence', () => {
     const history = narration.slice(narration.indexOf('== 7.'), narration.indexOf('== 8.'));
     expect(history).toMatch(/record\.collected/);
-    expect(history).toMatch(/record\.purged\s+@schedule\s+refresh-\S+ #\d+\s+video\s+\S+\s+unavailable\s+rule=/);
+    expect(history).toMatch(/record\.purged\s+@schedule\s+refresh-\S+ #\d+\s+video\s+\S+\s+unavailable\s+(ageHours=\d+\s+)?rule=/);
   });
 });

@@ -168,7 +168,7 @@ describe('compliance report', () => {
     expect(html).not.toMatch(/https?:\/\//i);
     expect(html).not.toMatch(/<script|<link|<img|<iframe|@import|url\(|\bsrc=|\bhref=/i);
     const svgs = html.match(/<svg[\s\S]*?<\/svg>/g) ?? [];
-    expect(svgs.length).toBe(1 + report.obligations.sources.length);
+    expect(svgs.length).toBe(2 + report.obligations.sources.length); // purges, survival, one quota chart per source
     const purges = svgs.find((s) => s.includes('id="purges"'))!;
     expect(purges.match(/<rect class="bar"/g)).toHaveLength(3); // 2 reasons on day 13, 1 on day 18
     const quota = svgs.find((s) => s.includes('Source research:'))!;

@@ -247,6 +247,15 @@ describe('compliance handlers', () => {
       expect(typeof result.ok).toBe('boolean');
     });
 
+    it('lambdas/report answers the attrition report when asked, counts and ages only', async () => {
+      const result = await report({ attrition: {} }, lambdaContext('steward-report'));
+      expect(result.kind).toBe('steward.attrition-report');
+      const videos = result.shares.find((s: { spec: string; kind: string }) => s.spec === 'climate-videos' && s.kind === 'video');
+      expect(videos.collected).toBeGreaterThan(20);
+      expect(result.survival[0]).toMatchObject({ group: 'all', subjects: expect.any(Number) });
+      await expect(report({ attrition: { spec: 'no-such-spec' } }, lambdaContext('steward-report'))).rejects.toThrow(/--spec: no spec "no-such-spec"/);
+    });
+
     it('lambdas/certify certifies the purges of a time range: no version left', async () => {
       const result = await certify({ ...invokeEvent('certify'), since: `${yesterday()}T00:00:00Z`, until: new Date(Date.now() + 3_600_000).toISOString() }, lambdaContext('steward-certify'));
       expect(result.digest).toMatch(/^[0-9a-f]{64}$/);
