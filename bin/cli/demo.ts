@@ -29,6 +29,8 @@ import { quotaPlanText } from './quota-command';
 import { refreshText } from './refresh-command';
 import { runReport } from './report-command';
 import { attritionReport, attritionText, type AttritionReport } from '../../lib/jobs/attrition';
+import { calendarText, obligationsCalendar, type CalendarReport } from '../../lib/jobs/calendar';
+import { calendarIcs } from '../../lib/jobs/calendar-ics';
 import { runVerify } from './verify-command';
 import { SYNTHETIC_NOTICE } from './runtime';
 
@@ -75,6 +77,7 @@ export interface DemoSummary {
   readonly files: { readonly reportMd: string; readonly reportHtml: string; readonly certificate: string };
   readonly verifyExitCode: number;
   readonly attrition: AttritionReport;
+  readonly calendar: CalendarReport;
 }
 
 /** Days the demo lets pass: one more than the research policy's 15-day refresh window. */
@@ -145,6 +148,11 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
     const attrition = await attritionReport(runtime.ctx);
     say('\nAttrition of the sample: how much of each spec left the store and why, and how fast videos vanish by age since posting (`steward report attrition`):');
     say(attritionText(attrition));
+    const calendarIcsFile = join(reportsDir, 'obligations.ics');
+    const calendar = await obligationsCalendar(runtime.ctx, { days: 30 });
+    await writeFile(calendarIcsFile, calendarIcs(calendar));
+    say(`\nThe lab's obligations for the next 30 days (\`steward calendar --ics\`; ${relative(process.cwd(), calendarIcsFile)} imports into any calendar):`);
+    say(calendarText(calendar));
 
     step(7, `The audit log: what happened to ${purgedVideos[0]}?`);
     const history = await queryAudit(runtime.ctx, { by: 'record', record: purgedVideos[0]! }, { limit: 50 });
@@ -168,6 +176,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
       files: { reportMd, reportHtml, certificate },
       verifyExitCode: verified.exitCode,
       attrition,
+      calendar,
     };
   } finally {
     await runtime.close();

@@ -10,6 +10,7 @@ import { registerServeCommand } from './serve-command';
 import { registerAuditCommand } from './audit-command';
 import { registerVerifyCommand } from './verify-command';
 import { registerReportCommand } from './report-command';
+import { registerCalendarCommand } from './calendar-command';
 import { registerCertifyCommand } from './certify-command';
 import { registerRefreshCommand } from './refresh-command';
 import { registerPurgeCommand } from './purge-command';
@@ -45,6 +46,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
   registerAuditCommand(program, io, setExit);
   registerVerifyCommand(program, io, setExit);
   registerReportCommand(program, io, setExit);
+  registerCalendarCommand(program, io, setExit);
   registerCertifyCommand(program, io, setExit);
   registerRefreshCommand(program, io, setExit);
   registerPurgeCommand(program, io, setExit);

@@ -4,10 +4,11 @@
  * which `aws kms cancel-key-deletion` still undoes it.
  */
 import { KMSClient, ScheduleKeyDeletionCommand } from '@aws-sdk/client-kms';
+import { KEY_PENDING_WINDOW_DAYS } from '../../lib/domain/calendar';
 import type { KeyManager } from '../../lib/store';
 
-/** KMS's longest waiting period: the most time to notice a mistake. */
-export const PENDING_WINDOW_DAYS = 30;
+/** KMS's longest waiting period: the most time to notice a mistake (the calendar dates the deletion with it). */
+export const PENDING_WINDOW_DAYS = KEY_PENDING_WINDOW_DAYS;
 
 export class KmsKeyManager implements KeyManager {
   constructor(

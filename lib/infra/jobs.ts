@@ -40,7 +40,7 @@ export interface JobDefinition {
  * - expire: like purge, plus kms:ScheduleKeyDeletion on the content key (only) for crypto-shredding at project end.
  * - erase: like purge, on request; quota-plan reads the ledger only.
  * - verify: the daily compliance check; lists objects and their versions, reads no content, writes nothing.
- * - audit-query, report, certify: on demand (aws lambda invoke); read the audit log and ledger, write nothing;
+ * - audit-query, report, certify, calendar: on demand (aws lambda invoke); read the audit log and ledger, write nothing;
  *   certify lists object versions to prove none is left.
  * - refresh-shard: one due-index shard per invocation (the refresh state machine fans out); rewrites changed
  *   objects, reads stored videos for their authors' usernames, purges what is confirmed gone.
@@ -103,6 +103,12 @@ export const JOB_DEFINITIONS = {
     tiktok: false,
     timeout: Duration.minutes(15),
     memorySize: 2048,
+  },
+  calendar: {
+    description: 'Obligations calendar: refresh deadlines per source, expiries, purge holds, pulled copies to replace, project end, key deletion (JSON)',
+    access: { objects: [], ledger: 'read' },
+    tiktok: false,
+    timeout: Duration.minutes(5),
   },
   certify: {
     description: 'Proof-of-deletion certificate for named records or a time range: purge events, tombstones, versions left',

@@ -63,7 +63,7 @@ const FIXED_SCHEDULES: readonly { job: JobName; name: string; expression: string
 ];
 
 /** Jobs that write nothing (beyond their own logs): lab members may run them with their read-only roles. */
-export const MEMBER_JOBS: readonly JobName[] = ['audit-query', 'report', 'certify', 'quota-plan'];
+export const MEMBER_JOBS: readonly JobName[] = ['audit-query', 'report', 'certify', 'quota-plan', 'calendar'];
 
 export class StewardStack extends Stack {
   public readonly vault: DataVault;

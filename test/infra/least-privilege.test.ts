@@ -94,7 +94,7 @@ describe('read-only jobs: compliance check, audit query, report, certificate', (
     expect(canDo(jobRole('certify'), 's3:ListBucketVersions')).toBe(true);
   });
 
-  it.each(['verify', 'audit-query', 'report', 'certify'])('%s reads no object content and writes nothing', (job) => {
+  it.each(['verify', 'audit-query', 'report', 'certify', 'calendar'])('%s reads no object content and writes nothing', (job) => {
     const statements = jobRole(job);
     for (const action of ['s3:GetObject', ...WRITES, 'dynamodb:BatchWriteItem']) expect([action, canDo(statements, action)]).toEqual([action, false]);
   });

@@ -2,7 +2,7 @@
  * The compliance commands as a user meets them: bad input exits 2 with a message naming the option, before anything
  * is opened or written; a good command runs on the local runtime and prints one JSON document.
  */
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli } from '../../../bin/cli/program';
@@ -36,6 +36,9 @@ describe('steward compliance commands', () => {
     ['quota without a subcommand', ['quota', 'frobnicate'], /unknown command|error/i],
     ['report attrition of a spec the config does not name', ['report', 'attrition', '--spec', 'nope'], /--spec: no spec "nope" in the config/],
     ['report attrition with a malformed spec name', ['report', 'attrition', '--spec', 'Not A Name'], /--spec: must be a spec name/],
+    ['calendar with a window of no days', ['calendar', '--days', '0'], /--days: must be at least 1/],
+    ['calendar with a window that is not a number', ['calendar', '--days', 'soon'], /--days: must be a whole number/],
+    ['calendar writing into a missing directory', ['calendar', '--ics', '/nonexistent-steward-dir/obligations.ics'], /--ics: the directory \/nonexistent-steward-dir does not exist/],
   ])('exits 2 on %s, names the problem, and writes nothing', async (_what, args, message) => {
     // Prepare
     const io = captureIo();
@@ -57,6 +60,17 @@ describe('steward compliance commands', () => {
     expect(code).toBe(2);
     expect(parseJson(io.out)).toMatchObject({ ok: false, error: { kind: 'bad-input', message: expect.stringMatching(/--csv and --json: choose one/) } });
     expect(existsSync(stateDir)).toBe(false);
+  });
+
+  it('writes the obligations calendar as an .ics file on the local runtime', async () => {
+    const io = captureIo();
+    const stateDir = join(workDir, 'state-calendar');
+    const ics = join(workDir, 'obligations.ics');
+    const code = await runCli(['--config', config, '--local', '--emulator', '--state-dir', stateDir, '--now', '2026-03-01T10:00:00Z', 'calendar', '--days', '7', '--ics', ics], io);
+    expect(code).toBe(0);
+    expect(io.out).toMatch(/obligations of cli-compliance from 2026-03-01 to 2026-03-07 \(project ends 2027-06-30/);
+    expect(io.out).toMatch(/2 event\(s\) written to .*obligations\.ics/);
+    expect(readFileSync(ics, 'utf8')).toMatch(/^BEGIN:VCALENDAR\r\n[\s\S]*UID:project-end@cli-compliance\.steward\r\n/);
   });
 
   it('erases on the local runtime and prints one JSON document naming the account only by its keyed hash', async () => {

@@ -45,6 +45,8 @@ describe('npm run demo (small world)', () => {
     expect(videos.counts.unavailable).toBe(summary.purgedUnavailable.filter((key) => key.startsWith('tiktok:video:')).length);
     expect(summary.attrition.survival.find((c) => c.group === 'video')!.events).toBe(videos.counts.unavailable);
     expect(narration).toMatch(/survival by age since posting/);
+    expect(summary.calendar.items.some((i) => i.kind === 'refresh-deadline')).toBe(true);
+    expect(narration).toMatch(/Refresh deadline: \d+ record\(s\) of source research/);
   });
 
   it('writes a report with charts and a certificate that proves its deletions, and verifies clean', () => {

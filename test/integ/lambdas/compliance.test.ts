@@ -256,6 +256,15 @@ describe('compliance handlers', () => {
       await expect(report({ attrition: { spec: 'no-such-spec' } }, lambdaContext('steward-report'))).rejects.toThrow(/--spec: no spec "no-such-spec"/);
     });
 
+    it('lambdas/calendar answers the obligations per day from the due index', async () => {
+      const calendar = (require('../../../lambdas/calendar') as { handler: Handler }).handler;
+      const result = await calendar(invokeEvent('calendar'), lambdaContext('steward-calendar'));
+      expect(result.kind).toBe('steward.calendar');
+      expect(result.recordsRead).toBeGreaterThan(20);
+      expect(result.items.filter((i: { kind: string }) => i.kind === 'refresh-deadline').length).toBeGreaterThan(0);
+      await expect(calendar({ days: 0 }, lambdaContext('steward-calendar'))).rejects.toThrow(/days/);
+    });
+
     it('lambdas/certify certifies the purges of a time range: no version left', async () => {
       const result = await certify({ ...invokeEvent('certify'), since: `${yesterday()}T00:00:00Z`, until: new Date(Date.now() + 3_600_000).toISOString() }, lambdaContext('steward-certify'));
       expect(result.digest).toMatch(/^[0-9a-f]{64}$/);
