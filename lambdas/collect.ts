@@ -6,7 +6,7 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import * as z from 'zod';
 import { functionEnvOf } from '../lib/config/deployed';
-import { collect, type SpecReport } from '../lib/jobs/collect';
+import { auditCollectRefusal, collect, collectionRefusal, type SpecReport } from '../lib/jobs/collect';
 import { deployment } from './shared/deployment';
 import { requireEnv } from './shared/env';
 import { jobHandler, schedulerFields } from './shared/handler';
@@ -28,6 +28,15 @@ const sum = (specs: readonly SpecReport[], field: 'newRecords' | 'changed' | 'un
 
 export const handler = jobHandler(CollectEventSchema, async (event) => {
   const { ctx, sourceFor } = await deployment();
+  // After the project end (a schedule left running, a manual invocation) nothing is collected: the refusal is
+  // logged, audited and counted, and the answer says so.
+  const refused = collectionRefusal(ctx);
+  if (refused) {
+    const runId = await auditCollectRefusal(ctx, refused);
+    metrics.addMetric('CollectRefused', MetricUnit.Count, 1);
+    logger.warn('collect refused', { runId, reason: refused, scheduledTime: event.scheduledTime });
+    return { runId, specs: [], refused: refused };
+  }
   const collector = { ...ctx, objects: withDelegatedDeletes(ctx.objects, (keys) => invokeOrphanDeletion(purgeFunction, keys)) };
   const report = await collect(collector, { sourceFor: await sourceFor(), ...(event.spec ? { specName: event.spec } : {}) });
   // A spec report holds counts, outcomes and times only: safe to log and return as it is.

@@ -4,7 +4,7 @@ import { SingleBar } from 'cli-progress';
 import { z } from 'zod';
 import type { ProjectConfig } from '../../lib/config/schema';
 import { BadInputError } from '../../lib/domain/errors';
-import { collect, type CollectReport } from '../../lib/jobs/collect';
+import { collect, collectionRefusal, type CollectReport } from '../../lib/jobs/collect';
 import type { ProgressSink } from '../../lib/jobs/context';
 import { action } from './action';
 import { parseOptions } from './options';
@@ -18,6 +18,7 @@ const CollectOptionsSchema = z.object({ spec: z.string().min(1).optional() });
 const CollectAnswerSchema = answerSchema<CollectReport>({
   runId: z.string(),
   specs: z.array(z.looseObject({ spec: z.string(), outcome: z.string(), newRecords: z.number(), requests: z.number() })),
+  refused: z.string().optional(),
 });
 
 /** A progress bar on a terminal; nothing otherwise (logs and --json stay clean). */
@@ -39,6 +40,7 @@ export function terminalProgress(io: CliIo, json: boolean, label: string): { sin
 }
 
 export function collectText(report: CollectReport): string {
+  if (report.refused) return `collect refused (run ${report.runId}, audited as collect.refused): ${report.refused}`;
   const lines = [`collect run ${report.runId}`];
   for (const s of report.specs) {
     const detail =
@@ -64,13 +66,16 @@ export function registerCollectCommand(program: Command, io: CliIo, setExit: (co
         const { globals } = context;
         const options = parseOptions(CollectOptionsSchema, raw);
         const validate = (config: ProjectConfig) => {
+          // After the project end nothing may be collected: refused before anything opens (locally and deployed).
+          const refused = collectionRefusal({ config, clock: { now: () => globals.now ?? new Date() } });
+          if (refused) throw new BadInputError(`collect: ${refused}`);
           if (options.spec && !config.specs.some((s) => s.name === options.spec)) {
             throw new BadInputError(`--spec: no spec named "${options.spec}" in ${globals.config}`, [
               `defined specs: ${config.specs.map((s) => s.name).join(', ') || 'none'}`,
             ]);
           }
         };
-        const present = (report: CollectReport) => ({ exitCode: 0, json: report, text: collectText(report) });
+        const present = (report: CollectReport) => ({ exitCode: report.refused ? 2 : 0, json: report, text: collectText(report) });
         return onTarget(
           context,
           {

@@ -50,6 +50,7 @@ export const AUDIT_ACTIONS = [
   'export.rebuilt',
   'export.pulled',
   'export.released',
+  'collect.refused',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

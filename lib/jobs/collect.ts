@@ -7,6 +7,7 @@
  */
 import { MS_PER_DAY, utcDayKey } from '../domain/clock';
 import type { AuditEvent } from '../domain/audit';
+import { BadInputError } from '../domain/errors';
 import { sha256Hex } from '../domain/hashing';
 import { nextActionAt, obligationsFor } from '../domain/obligations';
 import type { Policy } from '../domain/policy';
@@ -57,6 +58,8 @@ export interface SpecReport {
 export interface CollectReport {
   readonly runId: string;
   readonly specs: readonly SpecReport[];
+  /** Set when collection was refused (deployed, after the project end): why; nothing was collected. */
+  readonly refused?: string;
 }
 
 /** Interval between runs of a spec, from its EventBridge schedule (cron schedules count as daily locally). */
@@ -79,8 +82,39 @@ function inDependencyOrder(specs: readonly Spec[]): Spec[] {
   return [...specs].sort((a, b) => rank(a) - rank(b));
 }
 
+/**
+ * Why collection must not run now, or undefined: after `project.endDate` the terms allow no new data (the
+ * expiry purges what is left).
+ */
+export function collectionRefusal(ctx: Pick<JobContext, 'config' | 'clock'>): string | undefined {
+  if (ctx.clock.now().getTime() <= projectEnd(ctx.config).getTime()) return undefined;
+  return `the project ended on ${ctx.config.project.endDate} (project.endDate): no new data may be collected after it; expire purges what is left`;
+}
+
+/** Collection refused (after the project end); bad input for the command that asked. */
+export class CollectionRefusedError extends BadInputError {}
+
+/**
+ * Record a refused collection in the audit log (`collect.refused` with the reason, in a chain of its own, sealed),
+ * writing nothing else: what a scheduled invocation does when it fires after the project end.
+ */
+export async function auditCollectRefusal(ctx: JobContext, reason: string): Promise<string> {
+  const runId = newRunId('collect', ctx.clock.now());
+  const at = ctx.clock.now().toISOString();
+  // Listed among the open runs before its chain opens (runs.ts), so a crash here is closed by the next run.
+  const chain = await startRun(ctx, 'collect', runId, at);
+  await chain.append([
+    { at, action: 'collect.refused', actor: ctx.actor, runId, reason: reason.slice(0, 256) },
+    { at, action: 'run.finished', actor: ctx.actor, runId, counts: {} },
+  ]);
+  await ctx.ledger.putRun({ runId, job: 'collect', startedAt: at, finishedAt: at, actor: ctx.actor.name, status: 'stopped', counts: {}, stopReason: 'project-ended' });
+  return runId;
+}
+
 export async function collect(ctx: JobContext, options: CollectOptions): Promise<CollectReport> {
   const { config, clock } = ctx;
+  const refused = collectionRefusal(ctx);
+  if (refused) throw new CollectionRefusedError(refused);
   const selected = options.specName ? config.specs.filter((s) => s.name === options.specName) : config.specs;
   if (options.specName && selected.length === 0) {
     throw new RangeError(`no spec named "${options.specName}" (specs: ${config.specs.map((s) => s.name).join(', ')})`);
@@ -239,9 +273,21 @@ async function writePage(
     return parent?.status === 'tombstoned' && parent.reason === 'erasure';
   }));
 
+  const end = projectEnd(ctx.config);
   const fresh: CollectedItem[] = [];
   const changed: Array<{ item: CollectedItem; sha: string }> = [];
+  const seen: CollectedItem[] = [];
   const updates: RecordUpdate[] = [];
+  // A known record fetched again with its full content is refreshed, exactly as the sweep would refresh it: its
+  // deadline moves (and it is re-stamped under the policy in force), so the sweep spends no quota on it.
+  const refreshedDue = (existing: ActiveRecord) => {
+    const o = obligationsFor(now, new Date(existing.firstCollectedAt), policy, end);
+    return {
+      refreshDueAt: o.refreshDueAt.toISOString(),
+      nextActionAt: nextActionAt(o, policy).toISOString(),
+      restamp: { policyVersion: policy.version, expiresAt: o.expiresAt.toISOString() },
+    };
+  };
   let skippedPurged = 0;
   const shaOf = new Map<CollectedItem, string>();
   for (const item of items) {
@@ -252,8 +298,10 @@ async function writePage(
     if (item.parentKey !== undefined && erased.has(item.parentKey)) skippedPurged += 1;
     else if (!existing) fresh.push(item);
     else if (existing.status === 'tombstoned') skippedPurged += 1;
-    else if (existing.contentSha256 === sha) updates.push({ kind: 'seen', key, at });
-    else changed.push({ item, sha });
+    else if (existing.contentSha256 === sha) {
+      updates.push({ kind: 'seen', key, at, ...refreshedDue(existing) });
+      seen.push(item);
+    } else changed.push({ item, sha });
   }
 
   const toWrite = [...fresh, ...changed.map((c) => c.item)];
@@ -272,7 +320,6 @@ async function writePage(
     );
   }
 
-  const end = projectEnd(ctx.config);
   const records: ActiveRecord[] = fresh.map((item) => {
     const o = obligationsFor(now, now, policy, end);
     return {
@@ -304,15 +351,13 @@ async function writePage(
   });
   for (const { item, sha } of changed) {
     const existing = known.get(recordKeyOf(item.ref)) as ActiveRecord;
-    const o = obligationsFor(now, new Date(existing.firstCollectedAt), policy, end);
     updates.push({
       kind: 'changed',
       key: recordKeyOf(item.ref),
       at,
       contentSha256: sha,
       sizeBytes: Buffer.byteLength(item.body),
-      refreshDueAt: o.refreshDueAt.toISOString(),
-      nextActionAt: nextActionAt(o, policy).toISOString(),
+      ...refreshedDue(existing),
       logId: item.logId ?? page.logId,
     });
   }
@@ -322,15 +367,16 @@ async function writePage(
   const events: AuditEvent[] = [
     ...fresh.map((item) => recordEvent(ctx, 'record.collected', item.ref, runId, spec.name, at, item.logId ?? page.logId)),
     ...changed.map(({ item }) => recordEvent(ctx, 'record.changed', item.ref, runId, spec.name, at, item.logId ?? page.logId)),
+    ...seen.map((item) => recordEvent(ctx, 'record.refreshed', item.ref, runId, spec.name, at, item.logId ?? page.logId)),
   ];
   if (events.length > 0) await chain.append(events);
   if (updates.length > 0) await ledger.updateRecords(updates);
-  return { newRecords: fresh.length, changed: changed.length, unchanged: updates.length - changed.length, skippedPurged };
+  return { newRecords: fresh.length, changed: changed.length, unchanged: seen.length, skippedPurged };
 }
 
 function recordEvent(
   ctx: JobContext,
-  action: 'record.collected' | 'record.changed',
+  action: 'record.collected' | 'record.changed' | 'record.refreshed',
   ref: RecordRef,
   runId: string,
   specName: string,
@@ -345,7 +391,7 @@ function recordEvent(
     recordHash: ctx.hasher.hash(recordKeyOf(ref)),
     kind: ref.kind,
     specName,
-    evidence: { logId },
+    evidence: action === 'record.collected' ? { logId } : { method: 'collect', logId },
   };
 }
 

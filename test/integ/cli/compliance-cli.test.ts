@@ -39,6 +39,7 @@ describe('steward compliance commands', () => {
     ['calendar with a window of no days', ['calendar', '--days', '0'], /--days: must be at least 1/],
     ['calendar with a window that is not a number', ['calendar', '--days', 'soon'], /--days: must be a whole number/],
     ['calendar writing into a missing directory', ['calendar', '--ics', '/nonexistent-steward-dir/obligations.ics'], /--ics: the directory \/nonexistent-steward-dir does not exist/],
+    ['collect after the project end', ['--now', '2027-07-01T00:00:00Z', 'collect'], /collect: the project ended on 2027-06-30 \(project\.endDate\): no new data may be collected/],
   ])('exits 2 on %s, names the problem, and writes nothing', async (_what, args, message) => {
     // Prepare
     const io = captureIo();

@@ -3,7 +3,8 @@
  */
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { parseJson } from '../../../lib/domain/json';
-import { objectKeyOf, recordKeyOf } from '../../../lib/domain/records';
+import { MS_PER_DAY } from '../../../lib/domain/clock';
+import { objectKeyOf, parseRecordKey, recordKeyOf, type ActiveRecord } from '../../../lib/domain/records';
 import { startEmulator, type RunningEmulator } from '../../../lib/emulator';
 import { collect } from '../../../lib/jobs/collect';
 import { tiktokSources, userRef } from '../../../lib/jobs/tiktok-sources';
@@ -149,5 +150,35 @@ describe('collect against the emulator and the local services', () => {
     // the quota book saw every request the client sent
     const day = w.fx.clock.now().toISOString().slice(0, 10);
     expect((await w.fx.ctx.ledger.getQuotaUsage('research', day)).requests).toBe(reports.at(-1)!.requests);
+  });
+
+  it('a known record collected again is refreshed: its deadline moves as a refresh would move it, audited as record.refreshed', async () => {
+    // Prepare
+    const w = await world({ stable: true });
+    worlds.push(w);
+    const first = await collect(w.fx.ctx, { sourceFor: w.sourceFor, specName: 'climate-videos' });
+    const keys = await w.fx.ctx.ledger.recordsOfSpec('climate-videos', { limit: 1000 });
+    const before = await w.fx.ctx.ledger.getRecords(keys.keys.map(parseRecordKey));
+    w.fx.clock.advance(5 * MS_PER_DAY);
+
+    // Act
+    const again = await collect(w.fx.ctx, { sourceFor: w.sourceFor, specName: 'climate-videos' });
+
+    // Assess
+    expect(first.specs[0]!.newRecords).toBeGreaterThan(5);
+    expect(again.specs[0]!.unchanged + again.specs[0]!.changed).toBeGreaterThan(0);
+    const after = await w.fx.ctx.ledger.getRecords(keys.keys.map(parseRecordKey));
+    const now = w.fx.clock.now().getTime();
+    const seenAgain = [...after.values()].filter((r): r is ActiveRecord => r.status === 'active' && Date.parse(r.lastSeenAt) === now);
+    expect(seenAgain.length).toBe(again.specs[0]!.unchanged + again.specs[0]!.changed);
+    for (const record of seenAgain) {
+      const old = before.get(recordKeyOf(record.ref));
+      // 15 days from this collection, as the refresh sweep would stamp it; 5 days later than before
+      expect(Date.parse(record.refreshDueAt)).toBe(now + 15 * MS_PER_DAY);
+      expect(old?.status === 'active' && Date.parse(record.refreshDueAt) - Date.parse(old.refreshDueAt)).toBe(5 * MS_PER_DAY);
+    }
+    const history = await w.fx.ctx.audit.byRecord(w.fx.ctx.hasher.hash(recordKeyOf(seenAgain[0]!.ref)));
+    expect(history.events.map((e) => e.action)).toEqual(['record.collected', expect.stringMatching(/^record\.(refreshed|changed)$/)]);
+    expect(history.events[1]).toMatchObject({ evidence: { method: 'collect' } });
   });
 });
