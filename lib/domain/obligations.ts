@@ -24,3 +24,14 @@ export function nextActionAt(o: Obligations, policy: Policy): Date {
   const refreshFrom = o.refreshDueAt.getTime() - policy.refreshLeadHours * 3_600_000;
   return new Date(Math.min(refreshFrom, o.expiresAt.getTime()));
 }
+
+/**
+ * When a record must be gone under the policy in force: its stamped expiry, or earlier when the policy now in
+ * force has a shorter maximum retention than the one it was stamped under (a policy change acts at once, before
+ * any sweep re-stamps the record). Counted from first collection, as `obligationsFor` counts it.
+ */
+export function expiryInForce(record: { readonly expiresAt: string; readonly firstCollectedAt: string }, policy: Pick<Policy, 'maxRetentionDays'> | undefined): Date {
+  const stamped = Date.parse(record.expiresAt);
+  if (policy?.maxRetentionDays === undefined) return new Date(stamped);
+  return new Date(Math.min(stamped, Date.parse(record.firstCollectedAt) + policy.maxRetentionDays * MS_PER_DAY));
+}

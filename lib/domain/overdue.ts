@@ -2,9 +2,10 @@
  * Overdue obligations of one active record: pure rules shared by `verify` and the compliance report.
  *
  * - refresh: the refresh deadline (`refreshDueAt`) has passed;
- * - expiry: the record should be gone (`expiresAt` has passed);
+ * - expiry: the record should be gone (`expiresAt` has passed, or the maximum retention of the policy now in force);
  * - purge: a purge was decided (`purgePending`) longer ago than the policy's `purgeWithinHours`.
  */
+import { expiryInForce } from './obligations';
 import type { Policy, PolicyId } from './policy';
 import type { ActiveRecord } from './records';
 
@@ -36,6 +37,6 @@ export function overdueObligations(record: ActiveRecord, now: Date, policies: Re
     return out;
   }
   add('refresh', Date.parse(record.refreshDueAt));
-  add('expiry', Date.parse(record.expiresAt));
+  add('expiry', expiryInForce(record, policies[record.policyId as PolicyId]).getTime());
   return out;
 }

@@ -7,11 +7,14 @@
  * deletion of the project's content key (crypto-shredding); the local key manager only reports what it would do.
  */
 import { projectEnd } from '../config/load';
+import { expiryInForce } from '../domain/obligations';
+import type { Policy, PolicyId } from '../domain/policy';
 import { recordKeyOf, type ActiveRecord } from '../domain/records';
 import type { KeyManager } from '../store/ports';
 import { newRunId, type JobContext, type ProgressSink } from './context';
 import { dueRecords, sweepShards } from './due';
 import { startRun } from './runs';
+import { readPolicyMarkers, reconcilePolicies, retentionMayAdvance } from './policy-change';
 import { emptyPurgeReport, mergePurgeReports, planPurge, purgeRecords, type CountsBy, type PurgeTarget } from './purge';
 
 export interface ExpireOptions {
@@ -51,10 +54,14 @@ export async function expire(ctx: JobContext, options: ExpireOptions = {}): Prom
   const shards = sweepShards(ctx.ledger, options.shards);
   const base = { projectEnd: end.toISOString(), projectEnded };
 
-  const expiredTargets = (records: readonly ActiveRecord[]) => toTargets(records, now, projectEnded);
+  const expiredTargets = (records: readonly ActiveRecord[]) => toTargets(records, now, projectEnded, ctx.policies);
+  // A same-version duty change is refused here, before anything is written (as the sweeps refuse it).
+  const markers = await readPolicyMarkers(ctx, shards);
   // Before the end, expired records are due (their expiry is their next action). After it, everything goes, also
-  // records stamped under an end date that was later moved earlier: the whole due index is read.
-  const before = projectEnded ? new Date('9999-12-31T00:00:00Z') : now;
+  // records stamped under an end date that was later moved earlier: the whole due index is read. The same when a
+  // policy now in force shortened the maximum retention and its shards are not re-stamped yet: expiry follows
+  // the policy in force at once, not at the next refresh.
+  const before = projectEnded || retentionMayAdvance(ctx, markers) ? new Date('9999-12-31T00:00:00Z') : now;
 
   if (options.dryRun) {
     const targets: PurgeTarget[] = [];
@@ -77,6 +84,9 @@ export async function expire(ctx: JobContext, options: ExpireOptions = {}): Prom
       evidence: { projectEnd: end.toISOString(), projectEnded: projectEnded ? 'yes' : 'no' },
     },
   ]);
+
+  // The due dates follow the policies in force now (a shortened retention re-stamps every covered record).
+  await reconcilePolicies(ctx, shards, chain, runId, markers);
 
   // Page by page: each page's expired records (and their children) go before the next page is read.
   const report = emptyPurgeReport();
@@ -129,12 +139,17 @@ export async function expire(ctx: JobContext, options: ExpireOptions = {}): Prom
 }
 
 /** Expired records of a due page (a pending purge of another reason keeps its reason: purgeRecords uses it). */
-function toTargets(records: readonly ActiveRecord[], now: Date, projectEnded: boolean): PurgeTarget[] {
-  return records
-    .filter((r) => Date.parse(r.expiresAt) <= now.getTime() || projectEnded)
-    .map((r) => ({
+function toTargets(records: readonly ActiveRecord[], now: Date, projectEnded: boolean, policies: Readonly<Record<PolicyId, Policy>>): PurgeTarget[] {
+  return records.flatMap((r) => {
+    const policy = policies[r.policyId as PolicyId];
+    const expiresAt = expiryInForce(r, policy);
+    if (expiresAt.getTime() > now.getTime() && !projectEnded) return [];
+    // A record stamped under an older version expires by the policy in force: the evidence names that version.
+    const version = expiresAt.getTime() < Date.parse(r.expiresAt) ? policy!.version : r.policyVersion;
+    return [{
       key: recordKeyOf(r.ref),
       reason: 'expired' as const,
-      evidence: { rule: projectEnded ? 'project-end' : 'max-retention', expiresAt: r.expiresAt, policyId: r.policyId, policyVersion: r.policyVersion },
-    }));
+      evidence: { rule: projectEnded ? 'project-end' : 'max-retention', expiresAt: expiresAt.toISOString(), policyId: r.policyId, policyVersion: version },
+    }];
+  });
 }

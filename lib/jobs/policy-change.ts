@@ -116,6 +116,24 @@ export async function readPolicyMarkers(ctx: JobContext, shards: readonly number
 }
 
 /**
+ * Whether some record may have to expire earlier than its stamp says: a policy in force with a maximum retention
+ * shorter than the one a shard was reconciled to (or a shard not reconciled yet). Expire then reads the whole due
+ * index of its shards (Queries, never a Scan) instead of what is due, until the markers are reconciled.
+ */
+export function retentionMayAdvance(ctx: JobContext, markers: PolicyMarkers): boolean {
+  for (const policyId of POLICY_IDS) {
+    const policy = ctx.policies[policyId];
+    if (policy.maxRetentionDays === undefined) continue;
+    for (const shard of markers.shards) {
+      const old = markers.stamps.get(policyMarkerName(policyId, shard));
+      if (old === undefined) return true;
+      if (old.version !== policy.version && policy.maxRetentionDays < (old.maxRetentionDays ?? Infinity)) return true;
+    }
+  }
+  return false;
+}
+
+/**
  * Bring the given shards in line with the policies in force; returns how many records were re-stamped. Run at the
  * start of every sweep, with the markers `readPolicyMarkers` checked (read here when not given).
  */

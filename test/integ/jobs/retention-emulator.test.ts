@@ -8,6 +8,8 @@ import { MS_PER_DAY } from '../../../lib/domain/clock';
 import type { Tombstone } from '../../../lib/domain/records';
 import { collect } from '../../../lib/jobs/collect';
 import { expire } from '../../../lib/jobs/expire';
+import { verify } from '../../../lib/jobs/verify';
+import { effectivePolicies } from '../../../lib/config/load';
 import { refresh } from '../../../lib/jobs/refresh';
 import { ReportingKeyManager } from '../../../lib/store/key-manager';
 import { activeRecords, complianceConfig, complianceWorld, ledgerStates, storeSnapshot, type ComplianceWorld } from './compliance-support';
@@ -82,5 +84,40 @@ describe('expiry by maximum retention', () => {
     expect(run.find((e) => e.action === 'expiry.started')).toMatchObject({ reason: 'maximum retention', evidence: { projectEnded: 'no' } });
     // and a second sweep finds nothing more
     expect(await expire(ctx, {})).toMatchObject({ expired: 0, purged: 0 });
+  });
+
+  it('a shorter maximum retention acts at once: verify reports the expiry overdue and expire purges, before any refresh re-stamps', async () => {
+    // Prepare: collected under a policy without a retention limit; then the config sets 2 days at a new version
+    const plain = complianceConfig((doc) => {
+      doc.specs = doc.specs.filter((s: { kind: string }) => s.kind === 'video');
+      doc.specs[0].window = { rollingDays: 5 };
+    });
+    const v = await complianceWorld({ config: plain, world: { videosPerDay: 6 } });
+    try {
+      expect((await collect(v.fx.ctx, { sourceFor: v.sourceFor })).specs[0]!.outcome).toBe('finished');
+      const collected = await activeRecords(v);
+      expect(collected.size).toBeGreaterThan(2);
+      v.fx.clock.advance(3 * MS_PER_DAY);
+      const shorter = complianceConfig((doc) => {
+        doc.specs = plain.specs;
+        doc.policies = { 'tiktok-research': { version: 2, maxRetentionDays: 2 } };
+      });
+      const ctx = { ...v.fx.ctx, config: shorter, policies: effectivePolicies(shorter) };
+
+      // Act
+      const checked = await verify(ctx);
+      const dry = await expire(ctx, { dryRun: true });
+      const report = await expire(ctx, {});
+
+      // Assess
+      const overdue = checked.violations.filter((x) => x.kind === 'overdue' && /expiry was due/.test(x.message));
+      expect(overdue).toHaveLength(collected.size);
+      expect(dry).toMatchObject({ expired: collected.size });
+      expect(report).toMatchObject({ expired: collected.size, purged: collected.size });
+      expect((await activeRecords(v)).size).toBe(0);
+      expect((await verify(ctx)).ok).toBe(true);
+    } finally {
+      await v.close();
+    }
   });
 });
