@@ -4,6 +4,7 @@
  */
 import * as z from 'zod';
 import { POLICY_IDS, PolicySchema } from '../domain/policy';
+import { videoQuerySchema } from '../platforms/tiktok/query';
 
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
 const isoDate = (what: string) =>
@@ -84,8 +85,11 @@ export const VideoSpecSchema = z
   .object({
     ...specCommon,
     kind: z.literal('video'),
-    /** The Research API query object: {"and"|"or"|"not": [conditions]}. */
-    query: z.record(z.string(), z.unknown()),
+    /**
+     * The Research API query object: {"and"|"or"|"not": [conditions]}, checked against the grammar here (fields,
+     * operations, value forms), so a query TikTok would reject fails at config load and `cdk synth`, not at collect.
+     */
+    query: videoQuerySchema,
     window: WindowSchema,
     maxCount: z.number().int().min(1).max(100).default(100),
   })

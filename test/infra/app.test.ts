@@ -48,6 +48,13 @@ describe('bin/app.ts', () => {
     await expect(buildApp(testApp({ context: { config: locked } }), {})).rejects.toThrow(/\$\.storage\.objectLock: Object Lock must stay off/);
   });
 
+  it('refuses a video query TikTok would reject (the query grammar is part of the schema), naming the condition', async () => {
+    const query = writeConfig('query.json', (doc) => {
+      doc.specs[0].query = { and: [{ operation: 'EQ', field_name: 'region_code', field_values: ['de'] }] };
+    });
+    await expect(buildApp(testApp({ context: { config: query } }), {})).rejects.toThrow(/\$\.specs\[0\]\.query\.and\[0\]\.field_values\[0\]: region_code values are 2 upper-case letters/);
+  });
+
   it('names a missing config file and the fix', async () => {
     // the fix names cdk's own option (-c config=FILE) with the example, not the CLI's --config
     const attempt = buildApp(testApp({ context: { config: join(dir, 'missing.json') } }), {});

@@ -53,5 +53,16 @@ export const BAD_CONFIGS: readonly BadConfigCase[] = [
   ['object lock', variant((d) => (d.storage = { objectLock: true })), '$.storage.objectLock', /block the deletions/],
   ['backup retention', variant((d) => (d.storage = { backupRetentionDays: 35 })), '$.storage.backupRetentionDays', /backup/],
   ['policy change without version bump', variant((d) => (d.policies = { 'tiktok-research': { version: 1, refreshWithinDays: 10 } })), '$.policies.tiktok-research.version', /set "version": 2/],
+  // The video query grammar (issue 11 section 3 / issue 12): checked at config load and cdk synth, not at collect.
+  ['query: unknown operation', variant((d) => (d.specs[0].query = { and: [{ operation: 'LIKE', field_name: 'hashtag_name', field_values: ['climate'] }] })), '$.specs[0].query.and[0].operation', /unknown operation "LIKE"; use one of EQ, IN/],
+  ['query: unknown field', variant((d) => (d.specs[0].query = { and: [{ operation: 'EQ', field_name: 'likes', field_values: ['1'] }] })), '$.specs[0].query.and[0].field_name', /unknown field_name "likes"/],
+  ['query: empty values', variant((d) => (d.specs[0].query = { and: [{ operation: 'IN', field_name: 'region_code', field_values: [] }] })), '$.specs[0].query.and[0].field_values', /at least one value/],
+  ['query: a number value', variant((d) => (d.specs[0].query = { and: [{ operation: 'EQ', field_name: 'video_id', field_values: [7320768196569599275] }] })), '$.specs[0].query.and[0].field_values[0]', /must be strings/],
+  ['query: EQ with two values', variant((d) => (d.specs[0].query = { and: [{ operation: 'EQ', field_name: 'region_code', field_values: ['DE', 'FR'] }] })), '$.specs[0].query.and[0].field_values', /EQ takes exactly one value.*use IN/],
+  ['query: no conditions', variant((d) => (d.specs[0].query = { and: [] })), '$.specs[0].query', /at least one of "and", "or", "not" must hold a condition/],
+  ['query: lower-case region', variant((d) => (d.specs[0].query = { and: [{ operation: 'IN', field_name: 'region_code', field_values: ['de'] }] })), '$.specs[0].query.and[0].field_values[0]', /2 upper-case letters/],
+  ['query: impossible date', variant((d) => (d.specs[0].query = { and: [{ operation: 'GTE', field_name: 'create_date', field_values: ['20260230'] }] })), '$.specs[0].query.and[0].field_values[0]', /YYYYMMDD/],
+  ['query: unknown key', variant((d) => (d.specs[0].query = { all: [{ operation: 'EQ', field_name: 'region_code', field_values: ['DE'] }] })), '$.specs[0].query', /unknown field\(s\) "all"/],
+  ['query: # in a hashtag', variant((d) => (d.specs[0].query = { and: [{ operation: 'EQ', field_name: 'hashtag_name', field_values: ['#climate'] }] })), '$.specs[0].query.and[0].field_values[0]', /without the leading "#": use "climate"/],
   ['policy refresh interval zero', variant((d) => (d.policies = { 'tiktok-research': { version: 2, refreshWithinDays: 0 } })), '$.policies.tiktok-research.refreshWithinDays', />=1|too small/i],
 ];

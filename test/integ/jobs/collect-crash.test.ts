@@ -132,7 +132,7 @@ async function expectCountsAddUp(
   expect(registeredByCrashed + rerunNew).toBe(items.length);
   expect(crashed.reportedNew).toBeLessThanOrEqual(registeredByCrashed);
   expect((await fx.ctx.ledger.getRun(rerun.runId))?.counts).toMatchObject({ newRecords: rerunNew });
-  const finished = (await fx.ctx.audit.byChain(rerun.runId)).events.find((e) => e.action === 'run.finished');
+  const finished = (await fx.ctx.audit.byChain(rerun.runId, { limit: 1000 })).events.find((e) => e.action === 'run.finished');
   expect(finished?.counts).toMatchObject({ newRecords: rerunNew });
 }
 
