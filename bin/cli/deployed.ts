@@ -104,7 +104,8 @@ export interface DeployedStack {
   readonly outputs: StackOutputs;
   /**
    * Invoke a job function and wait for its answer, parsed with `schema` (losslessly: 64-bit ids stay exact). A
-   * job's BadInputError comes back as one (exit 2); any other failure is a DeployedJobError naming the function.
+   * job's BadInputError or DeploymentConfigurationError (missing credentials) comes back as bad input (exit 2); any
+   * other failure is a DeployedJobError naming the function.
    */
   invoke<S extends z.ZodType>(job: string, payload: Record<string, unknown>, schema: S): Promise<z.infer<S>>;
   /** Start an execution of the refresh sweep (every shard, one worker each). */
@@ -160,6 +161,9 @@ export function openDeployedStack(outputs: StackOutputs, options: { notice?: (te
         const failure = FunctionErrorSchema.safeParse(answer ?? {});
         const { errorType, errorMessage } = failure.success ? failure.data : { errorType: out.FunctionError, errorMessage: '' };
         if (errorType === 'BadInputError') throw new BadInputError(`${job}: ${errorMessage}`);
+        // The stack's own configuration (a source secret still holding its placeholder, missing credentials): bad
+        // input the lab fixes, not a compliance violation (exit 2, not 1).
+        if (errorType === 'DeploymentConfigurationError') throw new BadInputError(`${job}: the stack's configuration: ${errorMessage}`);
         throw new DeployedJobError(`${job} failed in ${functionName}: ${errorType}: ${errorMessage} (details in the log group /aws/lambda/${functionName})`);
       }
       const parsed = schema.safeParse(answer);

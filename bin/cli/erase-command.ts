@@ -17,6 +17,7 @@ const EraseAnswerSchema = answerSchema<EraseReport>({ runId: z.string(), kind: z
 export function eraseText(r: EraseReport): string {
   return [
     `erasure ${r.runId}: ${r.kind} ${r.recordHash} (keyed hash)${r.wasStored ? '' : ' — not stored; tombstoned so it is never collected'}`,
+    ...(r.recordKey ? [`  history    steward audit --record ${r.recordKey}`] : []),
     `  purged     ${r.purged} record(s), ${r.cascaded} by cascade, ${r.versionsRemoved} object version(s) removed${r.alreadyPurged ? `; ${r.alreadyPurged} purged before` : ''}`,
     `  by kind    ${countsText(r.byKind)}`,
   ].join('\n');

@@ -42,7 +42,7 @@ const ID_OF_KIND: Readonly<Record<RecordKind, { pattern: RegExp; what: string }>
   video: { pattern: /^\d{1,20}$/, what: 'a number such as 7320768196569599275' },
   comment: { pattern: /^\d{1,20}$/, what: 'a number such as 7320768196569599275' },
   ad: { pattern: /^\d{1,20}$/, what: 'a number such as 1790342520917058' },
-  user: { pattern: /^[0-9a-f]{32}$/, what: 'the keyed hash of the username (32 hex digits, as `steward erase --user` prints it)' },
+  user: { pattern: /^[0-9a-f]{32}$/, what: 'the keyed hash of the username (32 hex digits): the key `steward erase --user` prints as tiktok:user:ID' },
 };
 
 /** A record key a person typed: `parseRecordKey`, and an id of the form its kind has. */
@@ -53,10 +53,10 @@ export function parseTypedRecordKey(key: string): RecordRef {
   return ref;
 }
 
-/** Where the record's content lives in the object store: one object per record. */
 /** Prefix of every record object in the data bucket (constructs scope access trails and grants by it). */
 export const RECORDS_PREFIX = 'records/';
 
+/** Where the record's content lives in the object store: one object per record. */
 export function objectKeyOf(ref: RecordRef): string {
   return `${RECORDS_PREFIX}${ref.platform}/${ref.kind}/${ref.id}.json`;
 }

@@ -19,6 +19,11 @@ export interface EraseReport {
   readonly kind: RecordKind;
   /** Keyed hash of the target: what the audit log knows it by. */
   readonly recordHash: string;
+  /**
+   * The target's record key, for `steward audit --record KEY` (an account's id is the keyed hash of its username,
+   * never the name).
+   */
+  readonly recordKey: RecordKey;
   /** The target had an active record. */
   readonly wasStored: boolean;
   /** Records purged, the target (tombstoned in any case) and cascades included. */
@@ -71,5 +76,5 @@ export async function erase(ctx: JobContext, target: ErasureTarget, options: { p
   const finishedAt = ctx.clock.now().toISOString();
   await chain.append([{ at: finishedAt, action: 'run.finished', actor: ctx.actor, runId, counts }]);
   await ctx.ledger.putRun({ runId, job: 'erase', startedAt, finishedAt, actor: ctx.actor.name, status: 'finished', counts });
-  return { runId, kind, recordHash, wasStored: before?.status === 'active', ...counts, byKind: report.byKind };
+  return { runId, kind, recordHash, recordKey: key, wasStored: before?.status === 'active', ...counts, byKind: report.byKind };
 }

@@ -143,6 +143,11 @@ describe('steward --local on a workstation (a source\'s baseUrl, env-var credent
     expect(graceErases.code).toBe(0);
     const events = (parseJson(byGrace.out) as { events: Array<{ action: string; actor: { name: string } }> }).events;
     expect(events.map((e) => [e.action, e.actor.name])).toContainEqual(['erasure.requested', 'grace']);
+    // The account's key as erase prints it (its id is the keyed hash of the username) finds its history.
+    const { recordKey } = parseJson(graceErases.out) as { recordKey: string };
+    expect(recordKey).toMatch(/^tiktok:user:[0-9a-f]{32}$/);
+    const history = await steward()(['audit', '--record', recordKey], { json: true });
+    expect((parseJson(history.out) as { events: Array<{ action: string }> }).events.map((e) => e.action)).toEqual(['erasure.requested', 'record.purged']);
   }, 60_000);
 
   it('--emulator needs --local, and an emulator state says "synthetic data (emulator)" once per text output', async () => {
@@ -151,7 +156,7 @@ describe('steward --local on a workstation (a source\'s baseUrl, env-var credent
     // Act
     const deployed = captureIo();
     const deployedCode = await runCli(['--config', config, '--emulator', 'quota', 'plan'], deployed);
-    const collected = await localCli({ config, stateDir: emulatorState })(['collect'], { now: T0 });
+    const collected = await localCli({ config, stateDir: emulatorState })(['quota', 'plan'], { now: T0 });
     const json = await localCli({ config, stateDir: emulatorState })(['quota', 'plan'], { now: T0, json: true });
     // Assess
     expect([deployedCode, deployed.err]).toEqual([2, expect.stringMatching(/--emulator .*add --local/)]);

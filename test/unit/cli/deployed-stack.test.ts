@@ -41,10 +41,17 @@ describe('openDeployedStack().invoke', () => {
     expect((error as Error).message).toBe('report: the event is invalid:\n  - $.horizonDays: too big');
   });
 
-  it('names the function and its log group when a job fails', async () => {
+  it('turns missing credentials (DeploymentConfigurationError) into bad input (exit 2), not a violation', async () => {
     lambda.on(InvokeCommand).resolves(failure('DeploymentConfigurationError', 'the secret still holds the placeholder'));
+    const error = await stack.invoke('report', {}, z.unknown()).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(BadInputError);
+    expect((error as Error).message).toBe("report: the stack's configuration: the secret still holds the placeholder");
+  });
+
+  it('names the function and its log group when a job fails', async () => {
+    lambda.on(InvokeCommand).resolves(failure('TypeError', 'x is undefined'));
     await expect(stack.invoke('report', {}, z.unknown())).rejects.toThrow(
-      new DeployedJobError('report failed in Steward-x-report: DeploymentConfigurationError: the secret still holds the placeholder (details in the log group /aws/lambda/Steward-x-report)'),
+      new DeployedJobError('report failed in Steward-x-report: TypeError: x is undefined (details in the log group /aws/lambda/Steward-x-report)'),
     );
   });
 
