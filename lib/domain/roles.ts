@@ -6,9 +6,12 @@
  * | --- | --- | --- |
  * | read (audit, report, certify, verify, quota plan) | yes | yes |
  * | erase (an erasure request, filed in the member's name) | yes | yes |
- * | collect, refresh, purge (the schedules' routine work, run by hand) | yes | yes |
+ * | collect, refresh, purge (the schedules' routine work, run by hand) | yes | no |
  * | export (create an analysis dataset, pull a copy, release it) | yes | yes |
  * | expire, purge release / dismiss (decisions the terms leave to the PI) | yes | no |
+ *
+ * Deployed, the schedules do the routine work: member roles may invoke the functions of read, erase, expire and
+ * purge release/dismiss only, each as this table allows (lib/infra/lab-access.ts).
  *
  * The same table decides the deployed member roles (lib/infra/lab-access.ts) and the local CLI checks.
  *
@@ -31,7 +34,7 @@ export type MemberAction = (typeof MEMBER_ACTIONS)[number];
 /** The actions each role may take (the table above). */
 export const ROLE_ACTIONS: Readonly<Record<MemberRole, ReadonlySet<MemberAction>>> = {
   pi: new Set(MEMBER_ACTIONS),
-  researcher: new Set<MemberAction>(['read', 'erase', 'collect', 'refresh', 'purge', 'export']),
+  researcher: new Set<MemberAction>(['read', 'erase', 'export']),
 };
 
 /** Whether `member` may take `action`. */

@@ -1,8 +1,9 @@
 /**
- * Lab access: one read-only role per lab member who has an IAM principal in the config, and the access trail
- * (CloudTrail data events on the record objects) that shows which researcher read what. Members may also invoke
- * the jobs that only read (audit queries, reports, certificates, the quota plan), which is how `steward audit`,
- * `report`, `certify` and `quota plan` run against the stack with a member's credentials.
+ * Lab access: one role per lab member who has an IAM principal in the config, and the access trail (CloudTrail
+ * data events on the record objects) that shows which researcher read what. A member's role reads records, the
+ * ledger and the audit log and writes nothing itself; it may invoke the job functions of the actions the member's
+ * role allows (lib/domain/roles.ts `mayAct`): every member the read-only jobs (audit queries, reports, certificates,
+ * the quota plan) and erase, the PI also expire and the purge function (release / dismiss of purge holds).
  */
 import * as cloudtrail from 'aws-cdk-lib/aws-cloudtrail';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -10,6 +11,7 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Duration, Stack } from 'aws-cdk-lib';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
+import { MEMBER_ACTIONS, mayAct, type MemberAction } from '../domain/roles';
 import { LOG_PREFIXES, RECORDS_PREFIX, type DataVault } from './data-vault';
 import { pascalCase } from './naming';
 import { acknowledgeRecordObjects, vaultStatements, type VaultAccess } from './vault-access';
@@ -33,8 +35,8 @@ export interface LabAccessProps {
   /** Members read the HMAC key to look records up in the audit log by id. */
   readonly hashKey: secretsmanager.ISecret;
   readonly members: readonly LabMember[];
-  /** Job functions that only read, which members may invoke. */
-  readonly readOnlyJobs?: readonly lambda.IFunction[];
+  /** The job functions that carry out each member action; a member may invoke those of the actions its role allows. */
+  readonly memberJobs?: Readonly<Partial<Record<MemberAction, readonly lambda.IFunction[]>>>;
   /** @default Duration.hours(1) */
   readonly maxSessionDuration?: Duration;
 }
@@ -53,17 +55,18 @@ export class LabAccess extends Construct {
     const roles = new Map<string, iam.Role>();
     for (const member of props.members) {
       if (!member.iamPrincipalArn) continue;
+      const invocable = [...new Set(MEMBER_ACTIONS.filter((action) => mayAct(member, action)).flatMap((action) => props.memberJobs?.[action] ?? []))];
       const role = new iam.Role(this, `Member${pascalCase(member.name)}`, {
         assumedBy: new iam.ArnPrincipal(member.iamPrincipalArn),
-        description: `Steward ${props.projectId}: read-only access for ${member.role} ${member.name}`,
+        description: `Steward ${props.projectId}: access for ${member.role} ${member.name}`,
         maxSessionDuration: props.maxSessionDuration ?? Duration.hours(1),
       });
       const policy = new iam.Policy(this, `Member${pascalCase(member.name)}ReadOnly`, {
         statements: [
           ...vaultStatements(vault, MEMBER_ACCESS),
           new iam.PolicyStatement({ sid: 'ReadHashKey', actions: ['secretsmanager:GetSecretValue'], resources: [props.hashKey.secretArn] }),
-          ...(props.readOnlyJobs?.length
-            ? [new iam.PolicyStatement({ sid: 'InvokeReadOnlyJobs', actions: ['lambda:InvokeFunction'], resources: props.readOnlyJobs.map((f) => f.functionArn) })]
+          ...(invocable.length > 0
+            ? [new iam.PolicyStatement({ sid: 'InvokeMemberJobs', actions: ['lambda:InvokeFunction'], resources: invocable.map((f) => f.functionArn) })]
             : []),
           new iam.PolicyStatement({
             sid: 'DecryptHashKey',

@@ -9,6 +9,7 @@ import type { ProjectConfig } from '../config/schema';
 import { STACK_OUTPUTS } from '../config/deployed';
 import { DataVault, dataVaultProblems } from './data-vault';
 import { JOB_NAMES, Jobs, type JobName } from './jobs';
+import type { MemberAction } from '../domain/roles';
 import { LabAccess } from './lab-access';
 import { Monitoring } from './monitoring';
 import { ProjectSecrets, type SourceSecretSpec } from './project-secrets';
@@ -64,6 +65,19 @@ const FIXED_SCHEDULES: readonly { job: JobName; name: string; expression: string
 
 /** Jobs that write nothing (beyond their own logs): lab members may run them with their read-only roles. */
 export const MEMBER_JOBS: readonly JobName[] = ['audit-query', 'report', 'certify', 'quota-plan', 'calendar'];
+
+/**
+ * The job functions that carry out what a member may do deployed (who may: lib/domain/roles.ts). The routine work
+ * (collect, refresh, purge) is the schedules': no member action maps to it; release and dismiss of purge holds
+ * run in the purge function.
+ */
+export const JOBS_OF_MEMBER_ACTION: Readonly<Partial<Record<MemberAction, readonly JobName[]>>> = {
+  read: MEMBER_JOBS,
+  erase: ['erase'],
+  expire: ['expire'],
+  'purge.release': ['purge'],
+  'purge.dismiss': ['purge'],
+};
 
 export class StewardStack extends Stack {
   public readonly vault: DataVault;
@@ -134,7 +148,9 @@ export class StewardStack extends Stack {
       vault: this.vault,
       hashKey: this.secrets.hashKey,
       members: config.members,
-      readOnlyJobs: MEMBER_JOBS.filter((job) => jobNames.includes(job)).map((job) => this.jobs.get(job).fn),
+      memberJobs: Object.fromEntries(
+        Object.entries(JOBS_OF_MEMBER_ACTION).map(([action, jobs]) => [action, jobs.filter((job) => jobNames.includes(job)).map((job) => this.jobs.get(job).fn)]),
+      ),
     });
 
     const output = (key: keyof typeof STACK_OUTPUTS, value: string, description: string) =>

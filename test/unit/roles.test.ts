@@ -9,9 +9,9 @@ describe('roles: who may do what', () => {
   it.each([
     ['read', true, true],
     ['erase', true, true],
-    ['collect', true, true],
-    ['refresh', true, true],
-    ['purge', true, true],
+    ['collect', true, false],
+    ['refresh', true, false],
+    ['purge', true, false],
     ['export', true, true],
     ['expire', true, false],
     ['purge.release', true, false],
