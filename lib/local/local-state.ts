@@ -8,7 +8,7 @@
  *   API, another emulator seed or world, another base URL or client key) is refused, naming both.
  */
 import { randomBytes } from 'node:crypto';
-import { statSync } from 'node:fs';
+import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as z from 'zod';
@@ -90,6 +90,46 @@ export function checkStateDir(stateDir: string): void {
     return; // absent: created on open
   }
   if (isFile) throw new BadInputError(`--state-dir ${stateDir}: is a file, not a directory; give a directory (created if missing), e.g. --state-dir .steward`);
+}
+
+/** DynamoDB Local's database in a state dir (an SQLite file). */
+export const LEDGER_FILE = join('dynamodb', 'shared-local-instance.db');
+
+/**
+ * A ledger database that is truncated or not SQLite is refused before DynamoDB Local starts on it (it would hang
+ * on "database disk image is malformed" and fail after its start timeout). Checks the SQLite header: the magic
+ * string, and the file size against the page count the header records.
+ */
+export function checkLedgerFile(stateDir: string): void {
+  const file = join(stateDir, LEDGER_FILE);
+  let size: number;
+  try {
+    size = statSync(file).size;
+  } catch {
+    return; // no ledger yet
+  }
+  if (size === 0) return; // an empty file is an empty database to SQLite
+  const header = Buffer.alloc(100);
+  const fd = openSync(file, 'r');
+  let read: number;
+  try {
+    read = readSync(fd, header, 0, 100, 0);
+  } finally {
+    closeSync(fd);
+  }
+  const fix = `restore ${join(stateDir, 'dynamodb')} from a backup, or start over in a new --state-dir`;
+  if (read < 100 || header.toString('latin1', 0, 16) !== 'SQLite format 3\u0000') {
+    throw new BadInputError(`${file}: the local ledger database is damaged (not an SQLite database); ${fix}`);
+  }
+  const rawPageSize = header.readUInt16BE(16);
+  const pageSize = rawPageSize === 1 ? 65_536 : rawPageSize;
+  const pages = header.readUInt32BE(28);
+  // The in-header page count is valid when "version-valid-for" equals the change counter (SQLite file format).
+  const countValid = header.readUInt32BE(92) === header.readUInt32BE(24);
+  const expected = countValid ? pages * pageSize : undefined;
+  if ((expected !== undefined && size < expected) || size % pageSize !== 0) {
+    throw new BadInputError(`${file}: the local ledger database is truncated (${size} bytes${expected !== undefined ? ` of ${expected}` : ''}); ${fix}`);
+  }
 }
 
 /** Whether the state dir holds a ledger or stored objects (a state file must then exist and match it). */

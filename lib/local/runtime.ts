@@ -18,7 +18,7 @@ import { ensureTables } from '../store/bootstrap';
 import { tableNames, type TableNames } from '../store/tables';
 import { wireJobContext } from '../wiring/job-context';
 import { makeLocalDynamoClients, makeLocalS3Client } from './aws-clients';
-import { checkIdentities, checkStateDir, identitiesFor, loadState, saveState, workstationCredentials, type PlatformChoice } from './local-state';
+import { checkIdentities, checkLedgerFile, checkStateDir, identitiesFor, loadState, saveState, workstationCredentials, type PlatformChoice } from './local-state';
 import { startLocalServices, type LocalServices, type LocalServicesOptions } from './services';
 
 /** The emulator's seed when none is given (the same as `steward emulator`'s). */
@@ -74,6 +74,7 @@ export async function openLocalRuntime(options: LocalRuntimeOptions): Promise<Lo
   const clock = new ShiftedClock(options.now);
   // Everything that can refuse (state file, credentials, platform identity) is checked before the first write.
   const loaded = await loadState(stateDir, clock.now());
+  checkLedgerFile(stateDir);
   const platform: PlatformChoice =
     options.platform === 'emulator'
       ? { kind: 'emulator', seed: options.emulator?.seed ?? DEFAULT_SEED }

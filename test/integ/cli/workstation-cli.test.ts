@@ -195,4 +195,25 @@ describe('a state dir that cannot be trusted is refused (exit 2, says what to do
     expect([run.code, run.err]).toEqual([2, expect.stringMatching(/local-state\.json is damaged: is not valid JSON \(truncated\?\).*restore it from a backup/s)]);
     expect(readFileSync(join(dir, 'local-state.json'), 'utf8')).toMatch(/"sec$/);
   });
+
+  it.each([
+    ['truncated', 5000, /shared-local-instance\.db: the local ledger database is truncated \(5000 bytes of 36864\); restore .*dynamodb from a backup/],
+    ['not SQLite', 0, /shared-local-instance\.db: the local ledger database is damaged \(not an SQLite database\)/],
+  ] as const)('a %s DynamoDB Local file, before DynamoDB Local starts on it', async (what, size, message) => {
+    const dir = join(workDir, `state-db-${what.replace(' ', '-')}`);
+    mkdirSync(join(dir, 'dynamodb'), { recursive: true });
+    writeFileSync(join(dir, 'local-state.json'), JSON.stringify({ worldAnchor: '2026-03-01T00:00:00.000Z', secret: 'a'.repeat(64), platforms: {} }));
+    // An SQLite header that records 9 pages of 4096 bytes (change counter = version-valid-for), cut short.
+    const header = Buffer.alloc(100);
+    header.write('SQLite format 3\u0000', 0, 'latin1');
+    header.writeUInt16BE(4096, 16);
+    header.writeUInt32BE(1, 24);
+    header.writeUInt32BE(9, 28);
+    header.writeUInt32BE(1, 92);
+    const db = size > 0 ? Buffer.concat([header, Buffer.alloc(size - 100)]) : Buffer.from('x'.repeat(200));
+    writeFileSync(join(dir, 'dynamodb', 'shared-local-instance.db'), db);
+    const run = await cli(dir)(['report'], { now: T0 });
+    expect([run.code, run.err]).toEqual([2, expect.stringMatching(message)]);
+    expect(JSON.parse(readFileSync(join(dir, 'local-state.json'), 'utf8')).platforms).toEqual({});
+  });
 });
