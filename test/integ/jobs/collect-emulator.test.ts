@@ -101,7 +101,7 @@ describe('collect against the emulator and the local services', () => {
     for (const run of second) {
       expect(run.specs[0]).toMatchObject({ newRecords: 0 });
     }
-  });
+  }, 180_000);
 
   it('writes plain JSON objects that any S3 client can read, with exact ids', async () => {
     const w = await world();
