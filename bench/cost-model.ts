@@ -12,18 +12,18 @@
  */
 import { CreateBucketCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
-import { effectivePolicies, parseProjectConfig } from '../lib/config/load';
+import { parseProjectConfig } from '../lib/config/load';
 import { MS_PER_DAY, ManualClock } from '../lib/domain/clock';
 import { hmacHasher } from '../lib/domain/hashing';
 import { startEmulator } from '../lib/emulator';
 import { collect } from '../lib/jobs/collect';
-import type { JobContext } from '../lib/jobs/context';
+import { wireJobContext } from '../lib/wiring/job-context';
 import { refresh } from '../lib/jobs/refresh';
 import { tiktokSources } from '../lib/jobs/tiktok-sources';
 import { FAST_START_JVM_OPTIONS } from '../lib/local/dynamodb-local';
 import { makeLocalDynamoClients, makeLocalS3Client, startLocalServices } from '../lib/local';
 import { CommercialContentClient, ResearchApiClient } from '../lib/platforms/tiktok';
-import { CapacityMeter, ensureTables, makeAwsStores, tableNames, type CapacityReport } from '../lib/store';
+import { CapacityMeter, ensureTables, tableNames, type CapacityReport } from '../lib/store';
 import { AUDIT_TABLE, LEDGER_TABLE } from '../lib/store/tables';
 import type { BenchResult, Benchmark } from './harness';
 
@@ -104,8 +104,7 @@ export async function measureCostModel(): Promise<CostModel> {
       'cost model config',
     );
     const hasher = hmacHasher('steward-cost-model-secret-0123456789');
-    const stores = makeAwsStores({ s3, dynamo, bucket, ledgerTable: names.ledger, auditTable: names.audit, hasher, versioning: 'auto', clock, onUnversionedFallback: () => {} });
-    const ctx: JobContext = { clock, config, policies: effectivePolicies(config), ...stores, hasher, actor: { type: 'schedule', name: 'schedule' }, collectorVersion: 'cost-model' };
+    const { ctx, stores } = wireJobContext({ config, clock, s3, dynamo, bucket, ledgerTable: names.ledger, auditTable: names.audit, hasher, versioning: 'auto', onUnversionedFallback: () => {}, collectorVersion: 'cost-model' });
     const clientOptions = { ...CLIENT, baseUrl: emulator.url, clock, sleep: async () => {} };
     const research = new ResearchApiClient(clientOptions);
     const commercial = new CommercialContentClient(clientOptions);

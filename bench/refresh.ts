@@ -43,6 +43,7 @@ import { startEmulator, type RunningEmulator, type WorldOptions } from '../lib/e
 import { REGIONS } from '../lib/emulator/vocabulary';
 import { collect } from '../lib/jobs/collect';
 import { mapLimit, type JobContext } from '../lib/jobs/context';
+import { wireJobContext } from '../lib/wiring/job-context';
 import { dueRecords, sweepShards } from '../lib/jobs/due';
 import { quotaPlan } from '../lib/jobs/quota-plan';
 import { refresh, type RefreshClients, type RefreshReport } from '../lib/jobs/refresh';
@@ -217,9 +218,8 @@ export async function measureRefresh(services: LocalServices): Promise<BenchResu
     meter.attach(s3);
     const puts = recordPutKeys(s3);
     const hasher = hmacHasher(SECRET);
-    const stores = makeAwsStores({ s3, dynamo, bucket, ledgerTable: names.ledger, auditTable: names.audit, hasher, versioning: 'auto', clock, onUnversionedFallback: () => {} });
     const config = benchConfig(emulator.url);
-    const ctx: JobContext = { clock, config, policies: effectivePolicies(config), ...stores, hasher, actor: { type: 'schedule', name: 'schedule' }, collectorVersion: 'bench' };
+    const { ctx, stores } = wireJobContext({ config, clock, s3, dynamo, bucket, ledgerTable: names.ledger, auditTable: names.audit, hasher, versioning: 'auto', onUnversionedFallback: () => {}, collectorVersion: 'bench' });
 
     // 1. Collect the corpus through the collect job and the research client.
     let t0 = performance.now();
