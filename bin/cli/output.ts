@@ -13,14 +13,17 @@ export interface CommandResult {
 export interface CliIo {
   readonly stdout: (text: string) => void;
   readonly stderr: (text: string) => void;
-  /** Whether stdout is a terminal (progress bars only then). */
+  /** Whether stdout is a terminal (tables and colours only then). */
   readonly isTty: boolean;
+  /** Whether stderr is a terminal (progress lines only then); default: isTty. */
+  readonly stderrIsTty?: boolean;
 }
 
 export const processIo: CliIo = {
   stdout: (text) => process.stdout.write(text.endsWith('\n') ? text : `${text}\n`),
   stderr: (text) => process.stderr.write(text.endsWith('\n') ? text : `${text}\n`),
   isTty: Boolean(process.stdout.isTTY),
+  stderrIsTty: Boolean(process.stderr.isTTY),
 };
 
 export function printResult(io: CliIo, result: CommandResult, json: boolean): void {

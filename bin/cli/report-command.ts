@@ -3,7 +3,7 @@ import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import * as z from 'zod';
 import { EXIT_OK, EXIT_VIOLATION } from '../../lib/domain/errors';
-import type { JobContext } from '../../lib/jobs/context';
+import type { JobContext, ProgressSink } from '../../lib/jobs/context';
 import { complianceReport, type ComplianceReport } from '../../lib/jobs/report';
 import { renderReport, REPORT_FORMATS, type ReportFormat } from '../../lib/jobs/report-render';
 import { action } from './action';
@@ -12,6 +12,7 @@ import { parseOptions } from './options';
 import type { CliIo, CommandResult } from './output';
 import { answerSchema } from './deployed';
 import { onTarget } from './runtime';
+import { withJobProgress } from './job-progress';
 
 const ReportOptionsSchema = z
   .object({
@@ -32,8 +33,8 @@ export function reportSummary(r: ComplianceReport): string {
 const ReportAnswerSchema = answerSchema<ComplianceReport>({ ok: z.boolean(), generatedAt: z.string(), project: z.looseObject({ id: z.string() }) });
 
 /** The command's work on a job context (tests call this directly). */
-export async function runReport(ctx: JobContext, options: { format: ReportFormat; out?: string }): Promise<CommandResult> {
-  return presentReport(await complianceReport(ctx), options);
+export async function runReport(ctx: JobContext, options: { format: ReportFormat; out?: string }, progress?: ProgressSink): Promise<CommandResult> {
+  return presentReport(await complianceReport(ctx, progress ? { progress } : {}), options);
 }
 
 /** Render a report as asked, to the terminal or to `--out`; exit 1 when anything is overdue. */
@@ -57,7 +58,7 @@ export function registerReportCommand(program: Command, io: CliIo, setExit: (cod
       action(io, setExit, async (raw: unknown, context) => {
         const options = parseOptions(ReportOptionsSchema, raw);
         return onTarget(context, {
-          local: (runtime) => runReport(runtime.ctx, options),
+          local: (runtime) => withJobProgress(io, context.globals.json, 'report', (sink) => runReport(runtime.ctx, options, sink)),
           // The report function answers the JSON report; it is rendered here, so every format works deployed too.
           deployed: async (stack) => presentReport(await stack.invoke('report', {}, ReportAnswerSchema), options),
         });

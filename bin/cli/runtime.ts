@@ -79,7 +79,9 @@ export async function onTarget({ globals, io }: CommandContext, work: TargetWork
   }
   const actor = act ? actingMember(globals, config, act) : readingActor(globals, config);
   // Loaded on first use: `--help`, `--version`, bad input and deployed runs never load the embedded services.
-  const { openLocalRuntime } = await import('../../lib/local/runtime');
+  // (a require, not import(): under the tsx fallback of bin/launch.cjs an import() of a .ts path finds no loader)
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { openLocalRuntime } = require('../../lib/local/runtime') as typeof import('../../lib/local/runtime');
   const runtime = await openLocalRuntime({
     config,
     stateDir: globals.stateDir,

@@ -8,7 +8,7 @@ import * as z from 'zod';
 import { BadInputError, EXIT_OK, EXIT_VIOLATION } from '../../lib/domain/errors';
 import { parseJson } from '../../lib/domain/json';
 import { checkCertificate, parseCertificate, type CertificateCheck, type DeletionCertificate } from '../../lib/jobs/certify';
-import type { JobContext } from '../../lib/jobs/context';
+import type { JobContext, ProgressSink } from '../../lib/jobs/context';
 import { verify, type VerifyReport } from '../../lib/jobs/verify';
 import type { DeployedStack } from './deployed';
 import { action } from './action';
@@ -16,6 +16,7 @@ import { parseOptions } from './options';
 import type { CliIo, CommandResult } from './output';
 import { answerSchema } from './deployed';
 import { onTarget } from './runtime';
+import { withJobProgress } from './job-progress';
 
 const VerifyOptionsSchema = z.object({ certificate: z.string().min(1).optional() }).strict();
 
@@ -85,9 +86,9 @@ const presentCheck = (certificate: CertificateFile, check: CertificateCheck): Co
 const presentVerify = (report: VerifyAnswer): CommandResult => ({ exitCode: report.ok ? EXIT_OK : EXIT_VIOLATION, json: report, text: verifyText(report) });
 
 /** The command's work on a job context (tests call this directly). */
-export async function runVerify(ctx: JobContext, options: { certificate?: CertificateFile }): Promise<CommandResult> {
+export async function runVerify(ctx: JobContext, options: { certificate?: CertificateFile }, progress?: ProgressSink): Promise<CommandResult> {
   if (options.certificate) return presentCheck(options.certificate, await checkCertificate(ctx, options.certificate.cert));
-  return presentVerify(await verify(ctx));
+  return presentVerify(await verify(ctx, progress ? { progress } : {}));
 }
 
 const CheckAnswerSchema = answerSchema<CertificateCheck>({ ok: z.boolean(), checkedAt: z.string(), purges: z.number(), problems: z.array(z.string()) });
@@ -109,7 +110,7 @@ export function registerVerifyCommand(program: Command, io: CliIo, setExit: (cod
         const options = parseOptions(VerifyOptionsSchema, raw);
         const certificate = options.certificate ? { certificate: { file: options.certificate, cert: await readCertificate(options.certificate) } } : {};
         return onTarget(context, {
-          local: (runtime) => runVerify(runtime.ctx, certificate),
+          local: (runtime) => withJobProgress(io, context.globals.json, 'verify', (sink) => runVerify(runtime.ctx, certificate, sink)),
           deployed: (stack) => runVerifyDeployed(stack, certificate),
         });
       }),

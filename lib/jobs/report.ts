@@ -27,7 +27,7 @@ import type { Policy, PolicyId } from '../domain/policy';
 import { PURGE_REASONS, RECORD_KINDS, recordKeyOf, type ActiveRecord, type PurgeReason, type RecordKind, type Tombstone } from '../domain/records';
 import { policyIdForApi } from '../config/load';
 import { RECORDS_PER_REQUEST, SweepCost } from '../domain/quota-plan';
-import type { JobContext } from './context';
+import type { JobContext, ProgressSink } from './context';
 import { allActiveRecords, eventsOf, readAuditLog } from './audit-read';
 import { attritionFigures, attritionSubjects, type AttritionReport } from './attrition';
 
@@ -132,6 +132,8 @@ export interface ComplianceReport {
 }
 
 export interface ReportOptions {
+  /** Phases as they start (the CLI draws them on a terminal). */
+  readonly progress?: ProgressSink;
   /** Days of obligations shown from today. @default the longest refresh interval of the policies (at most 60) */
   readonly horizonDays?: number;
   /** Past days of quota use shown. @default 14 */
@@ -175,9 +177,12 @@ export async function complianceReport(ctx: JobContext, options: ReportOptions =
   const historyDays = options.historyDays ?? 14;
   const overdueListLimit = options.overdueListLimit ?? 1000;
 
+  options.progress?.({ job: 'report', phase: 'reading the audit log', done: 0 });
   const snapshot = await readAuditLog(ctx.audit);
   const events = eventsOf(snapshot);
+  options.progress?.({ job: 'report', phase: 'reading the ledger', done: 0, counts: { events: events.length } });
   const active = await allActiveRecords(ledger);
+  options.progress?.({ job: 'report', phase: 'summing up', done: active.length, counts: { events: events.length } });
 
   // Tombstones, found through their purge events.
   const purgedHashes = [...new Set(events.filter((e) => e.action === 'record.purged' && e.recordHash).map((e) => e.recordHash!))];

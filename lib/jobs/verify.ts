@@ -72,13 +72,16 @@ export async function verify(ctx: JobContext, options: VerifyOptions = {}): Prom
   const now = clock.now();
   const violations: Violation[] = [];
 
+  const progress = options.progress;
   // 1. The audit log.
+  progress?.({ job: 'verify', phase: 'reading the audit log', done: 0 });
   const snapshot = await readAuditLog(ctx.audit);
   for (const message of verifyAuditLog(snapshot)) violations.push({ kind: 'audit-log', message });
   const events = eventsOf(snapshot);
   options.progress?.({ job: 'verify', phase: 'audit', done: events.length });
 
   // 4. Obligations, while reading the active records.
+  progress?.({ job: 'verify', phase: 'reading the ledger', done: 0, counts: { events: events.length } });
   const active = await allActiveRecords(ledger);
   const activeByHash = new Map<string, ActiveRecord>();
   for (const record of active) {
@@ -127,9 +130,18 @@ export async function verify(ctx: JobContext, options: VerifyOptions = {}): Prom
     }
   }
 
-  // 2. Ledger against storage.
+  // 2. Ledger against storage: two listings, of about one object per active record each (the total an ETA uses).
+  const listed = { done: 0, total: 2 * active.length };
+  const tick = () => {
+    listed.done += 1;
+    if (listed.done % 500 === 0) progress?.({ job: 'verify', phase: 'listing storage', ...listed });
+  };
+  progress?.({ job: 'verify', phase: 'listing storage', ...listed });
   const current = new Set<string>();
-  for await (const key of objects.list(RECORDS_PREFIX)) current.add(key);
+  for await (const key of objects.list(RECORDS_PREFIX)) {
+    current.add(key);
+    tick();
+  }
   const activeKeys = new Set(active.map((r) => r.objectKey));
   for (const record of active) {
     if (current.has(record.objectKey) || record.purgePending) continue;
@@ -140,6 +152,7 @@ export async function verify(ctx: JobContext, options: VerifyOptions = {}): Prom
   let versionCount = 0;
   const unknown: Array<{ key: string; versions: number; hash?: string }> = [];
   for await (const { key, versions } of objects.listVersionedKeys(RECORDS_PREFIX)) {
+    tick();
     objectCount += 1;
     versionCount += versions;
     if (activeKeys.has(key)) continue;

@@ -3,6 +3,7 @@
  * changed since must never run (the TypeScript runs instead), while a file rewritten with the same content (a
  * checkout) keeps it. And `--version` answers on every command.
  */
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, utimesSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
@@ -79,4 +80,23 @@ describe('--version', () => {
     expect(io.out.trim()).toBe(packageJson.version);
     expect(STEWARD_VERSION).toBe(packageJson.version);
   });
+});
+
+describe('the TypeScript fallback (tsx)', () => {
+  it('loads the lazily required local runtime: a --state-dir that is a file is exit 2 from inside it', () => {
+    // Prepare: STEWARD_NO_DIST=1 is what a launcher does when dist/ is stale
+    const dir = mkdtempSync(join(tmpdir(), 'steward-fallback-'));
+    const notADir = join(dir, 'state');
+    writeFileSync(notADir, 'x');
+    // Act
+    const run = spawnSync(
+      process.execPath,
+      [join(__dirname, '../../../bin/steward.cjs'), '--config', join(__dirname, '../../../examples/steward.config.json'), '--local', '--emulator', '--state-dir', notADir, 'quota', 'plan'],
+      { encoding: 'utf8', env: { ...process.env, STEWARD_NO_DIST: '1' } },
+    );
+    // Assess: the message of lib/local (reached through the lazy require), not a module-loading failure
+    expect(run.stderr).not.toMatch(/Cannot find module/);
+    expect(run.stderr).toMatch(/--state-dir/);
+    expect(run.status).toBe(2);
+  }, 60_000);
 });
