@@ -3,12 +3,14 @@
  * scripts, no external fonts, stylesheets or images, nothing fetched: it opens the same offline, in an archive or
  * attached to an e-mail). Charts:
  * - per source: API requests per day, used (quota book, past days) and needed by refresh deadlines (coming days),
- *   against the configured daily quota; log scale, so a few requests and a quota of thousands are both visible;
+ *   against the configured daily quota, on a linear axis over the whole project (a log axis made a few requests
+ *   look close to a quota of thousands);
  * - purges per day, stacked by reason.
  */
 import { PURGE_REASONS, RECORD_KINDS, type PurgeReason } from '../domain/records';
 import type { ComplianceReport, SourceObligations } from './report';
 import { attritionHtml, attritionMarkdown } from './attrition-render';
+import { membersHtml, membersMarkdown, timelineHtml, timelineMarkdown } from './report-pi-render';
 
 export const REPORT_FORMATS = ['md', 'html', 'json'] as const;
 export type ReportFormat = (typeof REPORT_FORMATS)[number];
@@ -35,7 +37,8 @@ export function renderReportMarkdown(r: ComplianceReport): string {
   out.push(`Project \`${r.project.id}\`, ends ${r.project.endDate}. Generated ${r.generatedAt}.`);
   out.push(r.auditHead ? `Audit log seal head: #${r.auditHead.seq} \`${r.auditHead.hash}\` (keep this report: it pins the log).` : 'Audit log: no seals yet.');
   out.push('');
-  out.push(r.ok ? '**Status: compliant** — nothing is overdue.' : `**Status: NOT compliant** — ${r.overdue.count} overdue obligation(s).`);
+  if (r.badge) out.push(`**Status: ${r.badge.text}**`);
+  else out.push(r.ok ? '**Status: compliant** — nothing is overdue.' : `**Status: NOT compliant** — ${r.overdue.count} overdue obligation(s).`);
   out.push('', '## Records by status', '');
   out.push(
     mdTable(
@@ -68,6 +71,7 @@ export function renderReportMarkdown(r: ComplianceReport): string {
     out.push('', 'Per day:', '');
     out.push(mdTable(['day', ...PURGE_REASONS, 'total'], r.purges.perDay.map((d) => [d.day, ...PURGE_REASONS.map((reason) => d.byReason[reason]), d.total])));
   }
+  if (r.timeline) out.push('', timelineMarkdown(r.timeline));
   if (r.attrition) out.push('', attritionMarkdown(r.attrition));
   out.push('', `## Obligations per day against the quota (next ${r.obligations.horizonDays} days)`);
   for (const s of r.obligations.sources) {
@@ -99,6 +103,7 @@ export function renderReportMarkdown(r: ComplianceReport): string {
     out.push(`${r.pulledCopies.stale.length} copy(ies) to replace, ${r.pulledCopies.overdue} overdue:`, '');
     for (const line of r.pulledCopies.stale) out.push(`- ${line}`);
   }
+  if (r.members) out.push('', membersMarkdown(r.members));
   out.push('', '## Policies', '');
   out.push(mdTable(['policy', 'version', 'refresh within', 'purge within', 'source'], r.policies.map((p) => [p.id, p.version, `${p.refreshWithinDays} days`, `${p.purgeWithinHours} h`, p.source])));
   out.push('', 'Records appear only as keyed hashes (HMAC with the project secret); this report holds no content.', '');
@@ -232,13 +237,13 @@ export function quotaChart(s: SourceObligations, index: number): string {
   return barChartSvg({
     id: `quota-${index}`,
     title: `Source ${s.source}: API requests per day against the quota`,
-    subtitle: `used (past days) and needed by refresh deadlines (coming days); log scale; quota ${s.dailyRequests}/day`,
+    subtitle: `used (past days, the whole project) and needed by refresh deadlines (coming days); linear scale; quota ${s.dailyRequests}/day`,
     labels,
     series: [
       { name: 'requests used', color: '#5b8def', values: used },
       { name: 'requests needed', color: '#f28e2b', values: needed },
     ],
-    scale: 'log',
+    scale: 'linear',
     line: { value: s.dailyRequests, label: `quota ${fmt(s.dailyRequests)}`, color: '#c0392b' },
     marker: { index: past - 1, label: 'today' },
     empty: 'no requests used or due in this period',
@@ -287,6 +292,8 @@ table { border-collapse: collapse; margin: .6rem 0; font-size: .9rem; } th, td {
 thead th { background: #f5f5f5; } .chart { display: block; margin: 1rem 0; max-width: 100%; height: auto; border: 1px solid #eee; }
 .chart .ct { font-size: 14px; font-weight: 600; fill: #222; } .chart .cs { font-size: 11px; fill: #666; } .chart .ax { font-size: 10px; fill: #555; }
 details { margin: .5rem 0; }
+.perday { max-height: 24rem; overflow: auto; border: 1px solid #eee; margin: .5rem 0; }
+@media print { body { margin: 0; max-width: none; } .perday { max-height: none; overflow: visible; border: 0; } .chart { break-inside: avoid; } h2, h3 { break-after: avoid; } thead { display: table-header-group; } }
 `;
 
 export function renderReportHtml(r: ComplianceReport): string {
@@ -297,7 +304,8 @@ export function renderReportHtml(r: ComplianceReport): string {
   b.push(`<h1>Compliance report: ${escapeXml(r.project.title)}</h1>`);
   b.push(`<p class="meta">Project <code>${escapeXml(r.project.id)}</code>, ends ${escapeXml(r.project.endDate)}. Generated ${escapeXml(r.generatedAt)}.<br>`);
   b.push(r.auditHead ? `Audit log seal head #${r.auditHead.seq} <code>${r.auditHead.hash}</code>: keep this report, it pins the log.</p>` : 'Audit log: no seals yet.</p>');
-  b.push(r.ok ? '<p class="status ok">Compliant: nothing is overdue.</p>' : `<p class="status bad">Not compliant: ${r.overdue.count} overdue obligation(s).</p>`);
+  if (r.badge) b.push(`<p class="status ${r.badge.compliant ? 'ok' : 'bad'}">${escapeXml(r.badge.text)}</p>`);
+  else b.push(r.ok ? '<p class="status ok">Compliant: nothing is overdue.</p>' : `<p class="status bad">Not compliant: ${r.overdue.count} overdue obligation(s).</p>`);
 
   b.push('<h2>Records by status</h2>');
   b.push(
@@ -323,15 +331,16 @@ export function renderReportHtml(r: ComplianceReport): string {
   );
   b.push(`<p>On time: ${pct(r.refreshes.onTime, r.refreshes.onTime + r.refreshes.late)}.${r.refreshes.unknown ? ` ${r.refreshes.unknown} refresh(es) not classified (no collection in the log).` : ''}</p>`);
   if (r.refreshes.lateItems.length > 0) {
-    b.push('<details><summary>Late refreshes</summary>');
+    b.push('<h3>Late refreshes</h3><div class="perday">');
     b.push(htmlTable(['record hash', 'kind', 'refreshed', 'deadline', 'hours late', 'event'], [...r.refreshes.lateItems].reverse().map((l) => [l.recordHash, l.kind, l.at, l.deadline, l.hoursLate, l.event])));
-    b.push('</details>');
+    b.push('</div>');
   }
 
   b.push('<h2>Purges</h2>');
   b.push(purgeChart(r));
   b.push(htmlTable(['reason', 'records'], [...PURGE_REASONS.map((reason) => [reason, r.purges.byReason[reason]] as [string, number]), ['total', r.purges.total]]));
 
+  if (r.timeline) b.push(timelineHtml(r.timeline));
   if (r.attrition) b.push(attritionHtml(r.attrition));
   b.push(`<h2>Obligations per day against the quota</h2>`);
   b.push(`<p>Refresh deadlines of the active records over the next ${r.obligations.horizonDays} days, as API requests, against each source's daily quota.</p>`);
@@ -341,14 +350,14 @@ export function renderReportHtml(r: ComplianceReport): string {
       `<p>Active: ${RECORD_KINDS.map((k) => `${s.active[k]} ${kindLabel[k]}`).join(', ')}. Overdue refreshes: ${s.overdueRecords}. Days whose refreshes need more than the quota: ${s.daysOverQuota}.</p>`,
     );
     b.push(quotaChart(s, i));
-    b.push('<details><summary>Per day</summary>');
+    b.push('<div class="perday">');
     b.push(
       htmlTable(
         ['day', ...RECORD_KINDS.map((k) => `${kindLabel[k]} due`), 'requests needed', 'quota', 'expiring'],
         s.days.map((d) => [d.day, ...RECORD_KINDS.map((k) => d.due[k]), d.requests, s.dailyRequests, d.expiring]),
       ),
     );
-    b.push('</details>');
+    b.push('</div>');
   });
 
   b.push('<h2>Overdue</h2>');
@@ -364,6 +373,7 @@ export function renderReportHtml(r: ComplianceReport): string {
     b.push(`<p>${r.pulledCopies.stale.length} copy(ies) to replace, ${r.pulledCopies.overdue} overdue:</p>`);
     b.push(`<ul>${r.pulledCopies.stale.map((line) => `<li>${escapeXml(line)}</li>`).join('')}</ul>`);
   }
+  if (r.members) b.push(membersHtml(r.members));
   b.push('<h2>Policies</h2>');
   b.push(htmlTable(['policy', 'version', 'refresh within', 'purge within', 'source'], r.policies.map((p) => [p.id, p.version, `${p.refreshWithinDays} days`, `${p.purgeWithinHours} h`, p.source])));
   b.push('<p class="meta">Records appear only as keyed hashes (HMAC with the project secret); this report holds no content.</p>');

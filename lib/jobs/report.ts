@@ -30,6 +30,7 @@ import { RECORDS_PER_REQUEST, SweepCost } from '../domain/quota-plan';
 import type { JobContext, ProgressSink } from './context';
 import { allActiveRecords, eventsOf, readAuditLog } from './audit-read';
 import { attritionFigures, attritionSubjects, type AttritionReport } from './attrition';
+import { complianceBadge, corpusTimeline, memberActivity, type ComplianceBadge, type MemberActivity, type TimelineDay } from './report-pi';
 
 export type KindCounts = Record<RecordKind, number>;
 export type ReasonCounts = Record<PurgeReason, number>;
@@ -127,6 +128,12 @@ export interface ComplianceReport {
    * (`staleCopyText`); overdue once the purge window passed. Absent in reports made before exports existed.
    */
   readonly pulledCopies?: { readonly stale: readonly string[]; readonly overdue: number };
+  /** Compliant only when nothing is overdue and every refresh was on time; else the share on time, in words. */
+  readonly badge: ComplianceBadge;
+  /** The corpus per UTC day over the whole project (from the audit log). */
+  readonly timeline: readonly TimelineDay[];
+  /** Who did what: per member, their actions from the audit log. */
+  readonly members: readonly MemberActivity[];
   /** False when anything is overdue, a pulled copy included (the CLI exits 1). */
   readonly ok: boolean;
 }
@@ -136,7 +143,7 @@ export interface ReportOptions {
   readonly progress?: ProgressSink;
   /** Days of obligations shown from today. @default the longest refresh interval of the policies (at most 60) */
   readonly horizonDays?: number;
-  /** Past days of quota use shown. @default 14 */
+  /** Past days of quota use shown. @default the whole project so far (from the first audit event; 14 to 731) */
   readonly historyDays?: number;
   /** Overdue items listed (all are counted). @default 1000 */
   readonly overdueListLimit?: number;
@@ -174,13 +181,15 @@ export async function complianceReport(ctx: JobContext, options: ReportOptions =
   const today = utcDayKey(now);
   const policies = ctx.policies;
   const horizonDays = options.horizonDays ?? Math.min(60, Math.max(...Object.values(policies).map((p) => p.refreshWithinDays)));
-  const historyDays = options.historyDays ?? 14;
   const overdueListLimit = options.overdueListLimit ?? 1000;
 
   options.progress?.({ job: 'report', phase: 'reading the audit log', done: 0 });
   const snapshot = await readAuditLog(ctx.audit);
   const events = eventsOf(snapshot);
   options.progress?.({ job: 'report', phase: 'reading the ledger', done: 0, counts: { events: events.length } });
+  // Quota use over the whole project by default: from the day of the first event (at least 14 days, at most 2 years).
+  const projectDays = events.length === 0 ? 0 : Math.round((Date.parse(`${today}T00:00:00Z`) - Date.parse(`${dayOf(events[0]!.at)}T00:00:00Z`)) / MS_PER_DAY);
+  const historyDays = options.historyDays ?? Math.min(731, Math.max(14, projectDays));
   const active = await allActiveRecords(ledger);
   options.progress?.({ job: 'report', phase: 'summing up', done: active.length, counts: { events: events.length } });
 
@@ -195,6 +204,8 @@ export async function complianceReport(ctx: JobContext, options: ReportOptions =
   for (const t of tombstones) tombstonedByKind[t.kind] += 1;
 
   const head = snapshot.seals[snapshot.seals.length - 1];
+  const refreshes = refreshTimeliness(events, policies);
+  const standing = withPulledCopies(overdueFigures(active, now, ctx, overdueListLimit, hasher), await staleCopies(ctx, exportStoreOf(ctx)));
   return {
     kind: 'steward.compliance-report',
     version: 1,
@@ -210,11 +221,14 @@ export async function complianceReport(ctx: JobContext, options: ReportOptions =
       tombstoned: tombstones.length,
       tombstonedByKind,
     },
-    refreshes: refreshTimeliness(events, policies),
+    refreshes,
     purges: purgeFigures(tombstones),
     obligations: { horizonDays, sources: await obligationsBySource(ctx, active, today, horizonDays, historyDays) },
     attrition: attritionFigures(attritionSubjects(events, active)),
-    ...withPulledCopies(overdueFigures(active, now, ctx, overdueListLimit, hasher), await staleCopies(ctx, exportStoreOf(ctx))),
+    ...standing,
+    badge: complianceBadge({ overdue: standing.overdue.count + (standing.pulledCopies?.overdue ?? 0), onTime: refreshes.onTime, late: refreshes.late, unknown: refreshes.unknown }),
+    timeline: corpusTimeline(events, today),
+    members: memberActivity(events),
   };
 }
 

@@ -154,7 +154,7 @@ describe('compliance report', () => {
 
       // Assess
       expect(now.exitCode).toBe(EXIT_OK);
-      expect(now.text).toMatch(/\*\*Status: compliant\*\*/);
+      expect(now.text).toMatch(/\*\*Status: Compliant: nothing is overdue and every refresh was on time/);
       expect(later.exitCode).toBe(EXIT_VIOLATION);
       expect(JSON.parse(later.text)).toMatchObject({ ok: false, overdue: { count: 2 } });
     } finally {
@@ -168,13 +168,36 @@ describe('compliance report', () => {
     expect(html).not.toMatch(/https?:\/\//i);
     expect(html).not.toMatch(/<script|<link|<img|<iframe|@import|url\(|\bsrc=|\bhref=/i);
     const svgs = html.match(/<svg[\s\S]*?<\/svg>/g) ?? [];
-    expect(svgs.length).toBe(2 + report.obligations.sources.length); // purges, survival, one quota chart per source
+    expect(svgs.length).toBe(3 + report.obligations.sources.length); // timeline, purges, survival, one quota chart per source
     const purges = svgs.find((s) => s.includes('id="purges"'))!;
     expect(purges.match(/<rect class="bar"/g)).toHaveLength(3); // 2 reasons on day 13, 1 on day 18
     const quota = svgs.find((s) => s.includes('Source research:'))!;
     expect(quota).toMatch(/<line class="quota"/);
     expect(quota.match(/<rect class="bar"/g)!.length).toBeGreaterThan(1);
     expect(html).toContain('Not compliant');
+    // Per-day tables scroll on screen and print in full: none hides in a collapsed block.
+    expect(html).not.toContain('<details');
+    expect(html).toMatch(/@media print \{.*\.perday \{ max-height: none; overflow: visible;/);
+  });
+
+  it('says compliant only when every refresh was on time: else the share on time, in words', () => {
+    expect(report.badge).toMatchObject({ compliant: false, onTimeShare: 2 / 3 });
+    expect(report.badge.text).toMatch(/^Not compliant: 66\.7 % of refreshes were on time \(2 of 3\); \d+ obligation\(s\) overdue\.$/);
+    expect(renderReport(report, 'md')).toContain(`**Status: ${report.badge.text}**`);
+  });
+
+  it('draws the corpus over the whole project from the audit log: collected, refreshed, purged by reason, active per kind', () => {
+    const days = report.timeline;
+    expect(days[0]!.day).toBe('2026-03-01');
+    expect(days[days.length - 1]!.day).toBe(report.generatedAt.slice(0, 10));
+    expect(days).toHaveLength(18);
+    const total = (o: Record<string, number>) => Object.values(o).reduce((a, b) => a + b, 0);
+    expect(total(days[0]!.collected)).toBe(13);
+    expect(days.find((d) => d.day === '2026-03-13')).toMatchObject({ purgedByReason: { unavailable: 1, erasure: 1 }, purged: { video: 1, comment: 1 } });
+    expect(total(days.find((d) => d.day === '2026-03-11')!.refreshed)).toBe(2);
+    expect(days[days.length - 1]!.active).toEqual(report.records.activeByKind);
+    // The quota axis covers the whole project too.
+    expect(report.obligations.sources[0]!.history[0]!.day).toBe('2026-03-01');
   });
 
   it('renders Markdown and JSON with the same figures', () => {
