@@ -40,7 +40,7 @@ profile="$(mktemp -d)"
 trap 'rm -rf "$profile"' EXIT
 chromium --headless --no-sandbox --disable-gpu --disable-background-networking \
   --disable-extensions --no-first-run --hide-scrollbars --user-data-dir="$profile" \
-  --window-size=1200,3000 --screenshot="$out" "file://$report" >/dev/null 2>&1
+  --window-size=1200,7000 --screenshot="$out" "file://$report" >/dev/null 2>&1
 
 [[ -s "$out" ]] || { echo "render-report: chromium wrote no screenshot" >&2; exit 1; }
 echo "render-report: $report -> $out"

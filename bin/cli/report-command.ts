@@ -25,7 +25,7 @@ export function reportSummary(r: ComplianceReport): string {
   return [
     `report ${r.project.id} at ${r.generatedAt}: ${r.records.active} active, ${r.records.tombstoned} purged, ${r.records.pendingPurge} pending purge(s)`,
     `  refreshes ${r.refreshes.onTime} on time, ${r.refreshes.late} late; purges ${Object.entries(r.purges.byReason).map(([k, v]) => `${k} ${v}`).join(', ')}`,
-    r.ok ? '  compliant: nothing is overdue' : `  NOT compliant: ${r.overdue.count} overdue obligation(s)${r.pulledCopies?.overdue ? `, ${r.pulledCopies.overdue} overdue pulled cop(ies)` : ''}`,
+    r.badge ? `  ${r.badge.text}${r.pulledCopies?.overdue ? ` (${r.pulledCopies.overdue} overdue pulled cop(ies))` : ''}` : r.ok ? '  compliant: nothing is overdue' : `  NOT compliant: ${r.overdue.count} overdue obligation(s)${r.pulledCopies?.overdue ? `, ${r.pulledCopies.overdue} overdue pulled cop(ies)` : ''}`,
     ...(r.pulledCopies?.stale ?? []).map((line) => `  pulled copy: ${line}`),
   ].join('\n');
 }

@@ -292,7 +292,7 @@ table { border-collapse: collapse; margin: .6rem 0; font-size: .9rem; } th, td {
 thead th { background: #f5f5f5; } .chart { display: block; margin: 1rem 0; max-width: 100%; height: auto; border: 1px solid #eee; }
 .chart .ct { font-size: 14px; font-weight: 600; fill: #222; } .chart .cs { font-size: 11px; fill: #666; } .chart .ax { font-size: 10px; fill: #555; }
 details { margin: .5rem 0; }
-.perday { max-height: 24rem; overflow: auto; border: 1px solid #eee; margin: .5rem 0; }
+.perday { max-height: 24rem; overflow: auto; border: 1px solid #eee; margin: .5rem 0; } .perday td:first-child { white-space: nowrap; }
 @media print { body { margin: 0; max-width: none; } .perday { max-height: none; overflow: visible; border: 0; } .chart { break-inside: avoid; } h2, h3 { break-after: avoid; } thead { display: table-header-group; } }
 `;
 

@@ -124,7 +124,7 @@ describe('steward without --local: the deployed stack', () => {
     const out = join(dir, 'report.html');
     const result = await steward('report', '--format', 'html', '--out', out);
     expect(result.code).toBe(0);
-    expect(result.out).toMatch(/compliant: nothing is overdue/);
+    expect(result.out).toMatch(/Compliant: nothing is overdue and every refresh was on time/);
     const html = readFileSync(out, 'utf8');
     expect(html).toMatch(/^<!doctype html>/i);
     expect(html).toContain('<svg');
