@@ -5,7 +5,7 @@
  */
 import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import * as z from 'zod';
-import { PLACEHOLDER_CLIENT_KEY } from '../../lib/config/deployed';
+import { functionEnvOf, PLACEHOLDER_CLIENT_KEY } from '../../lib/config/deployed';
 import type { Spec } from '../../lib/config/schema';
 import { systemClock, utcDayKey, type Clock } from '../../lib/domain/clock';
 import { hmacHasher } from '../../lib/domain/hashing';
@@ -20,6 +20,7 @@ import { wireJobContext } from '../../lib/wiring/job-context';
 import packageJson from '../../package.json';
 import { dynamo, s3, secretsManager } from './clients';
 import type { DeployedEnv } from './env';
+import { exportRebuilderOf } from './export-rebuilder';
 import { logger } from './powertools';
 
 /** Provenance: which code collected a record. */
@@ -74,7 +75,7 @@ async function sourceCredentials(source: string, secretArn: string): Promise<z.i
 async function build(env: DeployedEnv, clock: Clock): Promise<Deployment> {
   const { config } = env;
   const hasher = hmacHasher(await secretString(env.hashKeySecretArn));
-  const { ctx, stores } = wireJobContext({
+  const { ctx: wired, stores } = wireJobContext({
     config,
     clock,
     s3,
@@ -89,6 +90,9 @@ async function build(env: DeployedEnv, clock: Clock): Promise<Deployment> {
     onUnversionedFallback: (info) => logger.warn('the bucket has no versioning: purges fall back to a plain delete', info),
     collectorVersion: COLLECTOR_VERSION,
   });
+  // Jobs that purge hand the exports to rebuild to the export function (it may read records; they may not).
+  const exportFunction = process.env[functionEnvOf('export')];
+  const ctx: JobContext = exportFunction ? { ...wired, exportRebuilder: exportRebuilderOf(exportFunction) } : wired;
 
   // One token per source for the life of the environment; credentials are fetched once.
   const auths = new Map<string, ClientCredentialsAuth>();

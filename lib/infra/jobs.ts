@@ -57,17 +57,19 @@ export const JOB_DEFINITIONS = {
     description: 'Completes pending purges (every object version, children first, tombstone) and deletes orphaned objects of crashed collects',
     access: { objects: ['purge'], ledger: 'delete', audit: 'append' },
     tiktok: false,
+    invokes: ['export'],
     timeout: Duration.minutes(15),
   },
   'refresh-shard': {
     description: 'Refreshes the due records of one due-index shard before their deadline; purges records confirmed gone',
     access: { objects: ['put', 'read', 'purge'], ledger: 'delete', audit: 'append' },
     tiktok: true,
+    invokes: ['export'],
     timeout: Duration.minutes(15),
   },
   verify: {
     description: 'Compliance check: audit log chains and seals, ledger vs storage vs audit log, overdue obligations (publishes OverdueObligations)',
-    access: { objects: ['list', 'list-versions'], ledger: 'read', audit: 'read' },
+    access: { objects: ['list', 'list-versions'], exports: 'read', ledger: 'read', audit: 'read' },
     tiktok: false,
     timeout: Duration.minutes(15),
     memorySize: 2048,
@@ -76,6 +78,7 @@ export const JOB_DEFINITIONS = {
     description: 'Expiry: purges records past their retention or the project end; then schedules the content key for deletion (crypto-shredding)',
     access: { objects: ['purge'], ledger: 'delete', audit: 'append' },
     tiktok: false,
+    invokes: ['export'],
     scheduleContentKeyDeletion: true,
     timeout: Duration.minutes(15),
   },
@@ -83,6 +86,7 @@ export const JOB_DEFINITIONS = {
     description: 'Erasure request: purges a user, video or comment and everything that belongs to it; tombstones the target',
     access: { objects: ['purge'], ledger: 'delete', audit: 'append' },
     tiktok: false,
+    invokes: ['export'],
     timeout: Duration.minutes(15),
   },
   'quota-plan': {
@@ -99,7 +103,7 @@ export const JOB_DEFINITIONS = {
   },
   report: {
     description: 'Compliance report: refreshes on time and late, purges, obligations ahead, quota use, overdue (JSON)',
-    access: { objects: [], ledger: 'read', audit: 'read' },
+    access: { objects: [], exports: 'read', ledger: 'read', audit: 'read' },
     tiktok: false,
     timeout: Duration.minutes(15),
     memorySize: 2048,
@@ -112,10 +116,18 @@ export const JOB_DEFINITIONS = {
   },
   certify: {
     description: 'Proof-of-deletion certificate for named records or a time range: purge events, tombstones, versions left',
-    access: { objects: ['list-versions'], ledger: 'read', audit: 'read' },
+    access: { objects: ['list-versions'], exports: 'read', ledger: 'read', audit: 'read' },
     tiktok: false,
     timeout: Duration.minutes(15),
     memorySize: 2048,
+  },
+  export: {
+    description: 'Analysis exports: creates versions (Parquet, CSV, JSONL) under exports/, records pulls and releases, rebuilds exports without purged records for the jobs that purge',
+    // Reads records to build rows; writes and deletes only under exports/. Its runs and audit events are its own.
+    access: { objects: ['read'], exports: 'write', ledger: 'write', audit: 'append' },
+    tiktok: false,
+    timeout: Duration.minutes(15),
+    memorySize: 3008,
   },
 } as const satisfies Record<string, JobDefinition>;
 

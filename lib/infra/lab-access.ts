@@ -1,9 +1,10 @@
 /**
  * Lab access: one role per lab member who has an IAM principal in the config, and the access trail (CloudTrail
- * data events on the record objects) that shows which researcher read what. A member's role reads records, the
- * ledger and the audit log and writes nothing itself; it may invoke the job functions of the actions the member's
- * role allows (lib/domain/roles.ts `mayAct`): every member the read-only jobs (audit queries, reports, certificates,
- * the quota plan) and erase, the PI also expire and the purge function (release / dismiss of purge holds).
+ * data events on record objects and exports) that shows which researcher read what. A member's role reads exports,
+ * the ledger and the audit log, never record objects, and writes nothing itself; it may invoke the job functions
+ * of the actions the member's role allows (lib/domain/roles.ts `mayAct`): every member the read-only jobs (audit
+ * queries, reports, certificates, the quota plan), erase and the export function (create, list, pull, release),
+ * the PI also expire and the purge function (release / dismiss of purge holds).
  */
 import * as cloudtrail from 'aws-cdk-lib/aws-cloudtrail';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -12,6 +13,7 @@ import { Duration, Stack } from 'aws-cdk-lib';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { MEMBER_ACTIONS, mayAct, type MemberAction } from '../domain/roles';
+import { EXPORTS_PREFIX } from '../domain/exports';
 import { LOG_PREFIXES, RECORDS_PREFIX, type DataVault } from './data-vault';
 import { pascalCase } from './naming';
 import { acknowledgeRecordObjects, vaultStatements, type VaultAccess } from './vault-access';
@@ -19,8 +21,11 @@ import { acknowledgeRecordObjects, vaultStatements, type VaultAccess } from './v
 /** The platform allows at most this many researchers per project (a PI and 9 collaborators). */
 export const MAX_MEMBERS = 10;
 
-/** What a member may do: read records, the ledger and the audit log; write nothing. */
-export const MEMBER_ACCESS: VaultAccess = { objects: ['read', 'list'], ledger: 'read', audit: 'read' };
+/**
+ * What a member may do with their own credentials: read exports (what they pull), the ledger and the audit log;
+ * never `records/`, and write nothing. Creating, pulling and releasing exports goes through the export function.
+ */
+export const MEMBER_ACCESS: VaultAccess = { objects: [], exports: 'read', ledger: 'read', audit: 'read' };
 
 export interface LabMember {
   readonly name: string;
@@ -92,7 +97,8 @@ export class LabAccess extends Construct {
       managementEvents: cloudtrail.ReadWriteType.NONE,
       enableFileValidation: true,
     });
-    this.trail.addS3EventSelector([{ bucket: vault.bucket, objectPrefix: RECORDS_PREFIX }], {
+    // Reads of exports too: every part a member pulls is logged, beside the `export.pulled` event.
+    this.trail.addS3EventSelector([{ bucket: vault.bucket, objectPrefix: RECORDS_PREFIX }, { bucket: vault.bucket, objectPrefix: EXPORTS_PREFIX }], {
       readWriteType: cloudtrail.ReadWriteType.READ_ONLY,
       includeManagementEvents: false,
     });

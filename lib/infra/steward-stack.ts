@@ -64,7 +64,7 @@ const FIXED_SCHEDULES: readonly { job: JobName; name: string; expression: string
 ];
 
 /** Jobs that write nothing (beyond their own logs): lab members may run them with their read-only roles. */
-export const MEMBER_JOBS: readonly JobName[] = ['audit-query', 'report', 'certify', 'quota-plan', 'calendar'];
+export const MEMBER_JOBS: readonly JobName[] = ['audit-query', 'report', 'certify', 'quota-plan', 'calendar', 'export'];
 
 /**
  * The job functions that carry out what a member may do deployed (who may: lib/domain/roles.ts). The routine work

@@ -8,6 +8,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type { CfnElement } from 'aws-cdk-lib';
 import type { IConstruct } from 'constructs';
 import { AUDIT_TABLE, LEDGER_TABLE, type TableDefinition } from '../store/tables';
+import { EXPORTS_PREFIX } from '../domain/exports';
 import { RECORDS_PREFIX, type DataVault } from './data-vault';
 
 /** What a principal may do with record objects (`list-versions`: see every version, read none). */
@@ -17,8 +18,15 @@ export type LedgerRight = 'read' | 'write' | 'delete';
 /** The audit log is append-only: nobody gets delete, and updates only touch the chain registry. */
 export type AuditRight = 'read' | 'append';
 
+/**
+ * Analysis exports (`exports/` prefix): `read` lists and reads parts, manifests and copy records; `write` also
+ * writes them and deletes every version of a replaced part. Never any right on `records/`.
+ */
+export type ExportRight = 'read' | 'write';
+
 export interface VaultAccess {
   readonly objects: readonly ObjectRight[];
+  readonly exports?: ExportRight;
   readonly ledger?: LedgerRight;
   readonly audit?: AuditRight;
 }
@@ -56,7 +64,19 @@ export function vaultStatements(vault: DataVault, access: VaultAccess): iam.Poli
   if (objects.has('purge')) {
     add('DeleteRecordVersions', ['s3:DeleteObject', 's3:DeleteObjectVersion'], [records]);
   }
-  const contentKmsActions = [...(objects.has('read') ? KMS_READ : []), ...(objects.has('put') ? KMS_WRITE : [])];
+  if (access.exports) {
+    const exportObjects = vault.bucket.arnForObjects(`${EXPORTS_PREFIX}*`);
+    add('ListExports', ['s3:ListBucket'], [vault.bucket.bucketArn], { StringLike: { 's3:prefix': [`${EXPORTS_PREFIX}*`] } });
+    add('ReadExports', ['s3:GetObject'], [exportObjects]);
+    if (access.exports === 'write') {
+      add('WriteExports', ['s3:PutObject', 's3:DeleteObject', 's3:DeleteObjectVersion'], [exportObjects]);
+      add('ListExportVersions', ['s3:ListBucketVersions'], [vault.bucket.bucketArn], { StringLike: { 's3:prefix': [`${EXPORTS_PREFIX}*`] } });
+    }
+  }
+  // Exports are encrypted with the content key too: reading one decrypts, writing one encrypts.
+  const readsContent = objects.has('read') || access.exports !== undefined;
+  const writesContent = objects.has('put') || access.exports === 'write';
+  const contentKmsActions = [...(readsContent ? KMS_READ : []), ...(writesContent ? KMS_WRITE : [])];
   if (contentKmsActions.length > 0) add('UseContentKey', contentKmsActions, [vault.contentKey.keyArn]);
 
   // The ledger and the audit log share the evidence key.
@@ -94,6 +114,12 @@ export function arnFinding(element: IConstruct, suffix: string): string {
  * policy can list them in advance. Scope is the `records/` prefix and exactly the actions of `access`.
  */
 export function acknowledgeRecordObjects(scope: IConstruct, vault: DataVault, access: VaultAccess): void {
+  if (access.exports) {
+    Validations.of(scope).acknowledge({
+      id: `AwsSolutions::AwsSolutions-IAM5[${arnFinding(vault.bucket, `/${EXPORTS_PREFIX}*`)}]`,
+      reason: `Export parts, manifests and copy records are named by spec, version and bucket; access is limited to the ${EXPORTS_PREFIX} prefix (${access.exports}; asserted in test/infra).`,
+    });
+  }
   const objectActions = access.objects.filter((right) => right !== 'list' && right !== 'list-versions');
   if (objectActions.length === 0) return;
   Validations.of(scope).acknowledge({

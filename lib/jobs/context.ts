@@ -26,7 +26,22 @@ export interface JobContext {
    * Default: 30 minutes (twice the Lambda limit); 0 where one command runs at a time (the `--local` runtime).
    */
   readonly abandonedRunAfterMs?: number;
+  /**
+   * Rebuilds the exports holding records a purge just removed. Absent: the purge rebuilds them itself
+   * (lib/jobs/export). Deployed purgers set it to invoke the export function, which may read what they may not.
+   */
+  readonly exportRebuilder?: ExportRebuilder;
 }
+
+/** Rebuild every export holding one of `keys` without it; answers counts (lib/jobs/export `RebuildReport`). */
+export type ExportRebuilder = (keys: ReadonlySet<string>, origin: { readonly runId: string }) => Promise<{
+  exportsRebuilt: number;
+  partsRewritten: number;
+  rowsRewritten: number;
+  rowsRemoved: number;
+  filesDeleted: number;
+  staleCopies: number;
+}>;
 
 /** Progress of a long job, for a progress bar or structured logs. Never carries content. */
 export interface ProgressEvent {

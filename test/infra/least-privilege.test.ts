@@ -87,6 +87,24 @@ describe('purger', () => {
   });
 });
 
+describe('export function', () => {
+  const statements = jobRole('export');
+
+  it('reads records and writes, reads and deletes only under exports/', () => {
+    const writes = statements.filter((s) => s.Action.some((a) => /^s3:(Put|Delete)Object/.test(a)));
+    expect(writes.length).toBeGreaterThan(0);
+    for (const s of writes) expect(JSON.stringify(s.Resource)).toMatch(/\/exports\/\*/);
+    const reads = statements.filter((s) => s.Action.includes('s3:GetObject'));
+    expect(reads.map((s) => JSON.stringify(s.Resource).match(/\/(records|exports)\/\*/)?.[1]).sort()).toEqual(['exports', 'records']);
+  });
+
+  it('cannot delete records, the ledger\'s items or schedule key deletions', () => {
+    for (const s of statements.filter((st) => st.Action.includes('s3:DeleteObjectVersion'))) expect(JSON.stringify(s.Resource)).not.toMatch(/records/);
+    expect(canDo(statements, 'dynamodb:DeleteItem')).toBe(false);
+    expect(canDo(statements, 'kms:ScheduleKeyDeletion')).toBe(false);
+  });
+});
+
 describe('read-only jobs: compliance check, audit query, report, certificate', () => {
   it('the compliance check lists objects and their versions', () => {
     expect(canDo(jobRole('verify'), 's3:ListBucket')).toBe(true);
@@ -94,9 +112,11 @@ describe('read-only jobs: compliance check, audit query, report, certificate', (
     expect(canDo(jobRole('certify'), 's3:ListBucketVersions')).toBe(true);
   });
 
-  it.each(['verify', 'audit-query', 'report', 'certify', 'calendar'])('%s reads no object content and writes nothing', (job) => {
+  it.each(['verify', 'audit-query', 'report', 'certify', 'calendar'])('%s reads no record content and writes nothing', (job) => {
     const statements = jobRole(job);
-    for (const action of ['s3:GetObject', ...WRITES, 'dynamodb:BatchWriteItem']) expect([action, canDo(statements, action)]).toEqual([action, false]);
+    for (const action of WRITES) expect([action, canDo(statements, action)]).toEqual([action, false]);
+    // verify, report and certify read exports (manifests, parts to check their hashes), never records/.
+    for (const s of statements.filter((st) => st.Action.includes('s3:GetObject'))) expect(JSON.stringify(s.Resource)).toMatch(/\/exports\/\*/);
   });
 });
 
@@ -125,8 +145,16 @@ describe('collector to purger', () => {
     expect(invokes[0]!.Resource).toEqual([{ 'Fn::GetAtt': [logicalId(stack, stack.jobs.get('purge').fn), 'Arn'] }]);
   });
 
+  it('the jobs that purge may invoke the export function (rebuilds without the purged records), exactly that one', () => {
+    for (const job of ['purge', 'refresh-shard', 'expire', 'erase']) {
+      const invokes = jobRole(job).filter((s) => s.Action.includes('lambda:InvokeFunction'));
+      expect([job, invokes.map((s) => s.Resource)]).toEqual([job, [[{ 'Fn::GetAtt': [logicalId(stack, stack.jobs.get('export').fn), 'Arn'] }]]]);
+    }
+  });
+
   it('no other job may invoke a function', () => {
-    for (const job of [...stack.jobs.functions.keys()].filter((j) => j !== 'collect')) expect(canDo(jobRole(job), 'lambda:InvokeFunction')).toBe(false);
+    const invokers = ['collect', 'purge', 'refresh-shard', 'expire', 'erase'];
+    for (const job of [...stack.jobs.functions.keys()].filter((j) => !invokers.includes(j))) expect([job, canDo(jobRole(job), 'lambda:InvokeFunction')]).toEqual([job, false]);
   });
 });
 
@@ -140,9 +168,9 @@ describe('every job role', () => {
     }
   });
 
-  it.each(roles)('%s: object access is limited to the records/ prefix', (_job, statements) => {
+  it.each(roles)('%s: object access is limited to the records/ and exports/ prefixes', (_job, statements) => {
     const objectStatements = statements.filter((s) => s.Action.some((a) => /^s3:(Get|Put|Delete)Object/.test(a)));
-    for (const s of objectStatements) expect(JSON.stringify(s.Resource)).toMatch(/\/records\/\*/);
+    for (const s of objectStatements) expect(JSON.stringify(s.Resource)).toMatch(/\/(records|exports)\/\*/);
   });
 });
 
@@ -156,11 +184,24 @@ describe('member roles', () => {
     expect(role.Properties.MaxSessionDuration).toBe(3600);
   });
 
-  it.each(['ada', 'linus'])('%s can read records, the ledger, the audit log and the hash key', (name) => {
+  it.each(['ada', 'linus'])('%s can read exports, the ledger, the audit log and the hash key', (name) => {
     const statements = memberRole(name);
     for (const action of ['s3:GetObject', 's3:ListBucket', 'dynamodb:Query', 'dynamodb:GetItem', 'kms:Decrypt', 'secretsmanager:GetSecretValue']) {
       expect(canDo(statements, action)).toBe(true);
     }
+  });
+
+  it.each(['ada', 'linus'])('%s reads objects under exports/ only, never records/ (allowed and denied)', (name) => {
+    const statements = memberRole(name);
+    const objectReads = statements.filter((s) => s.Action.includes('s3:GetObject'));
+    expect(objectReads.length).toBeGreaterThan(0);
+    for (const s of objectReads) {
+      expect(JSON.stringify(s.Resource)).toMatch(/\/exports\/\*/);
+      expect(JSON.stringify(s.Resource)).not.toMatch(/records/);
+    }
+    const listing = statements.filter((s) => s.Action.includes('s3:ListBucket'));
+    expect(listing.map((s) => s.Condition)).toEqual([{ StringLike: { 's3:prefix': ['exports/*'] } }]);
+    expect(JSON.stringify(statements)).not.toMatch(/records\//);
   });
 
   it.each(['ada', 'linus'])('%s cannot write anything', (name) => {

@@ -394,7 +394,7 @@ describe('Monitoring', () => {
 });
 
 describe('LabAccess: access trail', () => {
-  it('records every read of a record object, and nothing else, into the log bucket', () => {
+  it('records every read of a record object or an export (pulls), and nothing else, into the log bucket', () => {
     template.hasResourceProperties('AWS::CloudTrail::Trail', {
       IsLogging: true,
       IsMultiRegionTrail: false,
@@ -405,7 +405,13 @@ describe('LabAccess: access trail', () => {
       EventSelectors: [
         {
           DataResources: [
-            { Type: 'AWS::S3::Object', Values: [{ 'Fn::Join': ['', [{ 'Fn::GetAtt': [logicalId(stack, stack.vault.bucket), 'Arn'] }, '/records/']] }] },
+            {
+              Type: 'AWS::S3::Object',
+              Values: [
+                { 'Fn::Join': ['', [{ 'Fn::GetAtt': [logicalId(stack, stack.vault.bucket), 'Arn'] }, '/records/']] },
+                { 'Fn::Join': ['', [{ 'Fn::GetAtt': [logicalId(stack, stack.vault.bucket), 'Arn'] }, '/exports/']] },
+              ],
+            },
           ],
           IncludeManagementEvents: false,
           ReadWriteType: 'ReadOnly',

@@ -27,6 +27,7 @@ import type { AuditChainWriter } from '../../store/ports';
 import { ExportVersionTakenError, type ExportStore } from '../../store/export-store';
 import { mapLimit, newRunId, type JobContext } from '../context';
 import { dueRecords, sweepShards } from '../due';
+import { startRun } from '../runs';
 import { columnsOf, fieldsOfKind, rowOf, type Row } from './columns';
 import { CONTENT_TYPES, encodePart } from './writers';
 
@@ -128,9 +129,8 @@ function policyVersionsOf(records: Iterable<{ policyId: string; policyVersion: n
 async function openRun(ctx: JobContext, job: string): Promise<{ runId: string; chain: AuditChainWriter; finish: (counts: Record<string, number>) => Promise<void> }> {
   const now = ctx.clock.now();
   const runId = newRunId(job, now);
-  const chain = await ctx.audit.chain(runId);
   const startedAt = now.toISOString();
-  await ctx.ledger.putRun({ runId, job, startedAt, actor: ctx.actor.name, status: 'running', counts: {} });
+  const chain = await startRun(ctx, job, runId, startedAt);
   await chain.append([{ at: startedAt, action: 'run.started', actor: ctx.actor, runId }]);
   return {
     runId,

@@ -25,5 +25,6 @@ export function exportStoreOf(ctx: Pick<JobContext, 'objects'>): ExportStore {
  */
 export async function rebuildExportsAfterPurge(ctx: JobContext, purged: ReadonlySet<RecordKey>, chain: AuditChainWriter, runId?: string): Promise<RebuildReport> {
   if (purged.size === 0) return emptyRebuildReport();
+  if (ctx.exportRebuilder) return ctx.exportRebuilder(purged, { runId: runId ?? chain.chainId });
   return rebuildExportsWithout(ctx, exportStoreOf(ctx), purged, chain, runId === undefined ? {} : { runId });
 }

@@ -1,0 +1,117 @@
+/**
+ * Export handler: analysis datasets in the vault's `exports/` prefix (lib/jobs/export).
+ *
+ * - `create` (a member, or a schedule for a standing export), `list`, `show`, `release`: as `steward export ...`.
+ * - `pull`: records the copy as held by the member (`export.pulled`) and answers the manifest with the part keys;
+ *   the CLI then reads the parts with the member's role, which may read `exports/` and never `records/`.
+ * - `rebuild`: invoked by the jobs that purge (purge, refresh-shard, expire, erase) with the keys they purged: every
+ *   export holding one is rebuilt without it. This function reads record objects; the purgers never do.
+ *
+ * Logs counts and export names only (spec names, versions, copy ids), never content or record ids.
+ */
+import { randomBytes } from 'node:crypto';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { BadInputError } from '../lib/domain/errors';
+import * as z from 'zod';
+import { EXPORT_FORMATS } from '../lib/domain/exports';
+import { parseRecordKey } from '../lib/domain/records';
+import {
+  checkRelease,
+  createExport,
+  exportStoreOf,
+  listExports,
+  rebuildExportsWithout,
+  recordPull,
+  releaseCopy,
+  resolveExport,
+  showExport,
+} from '../lib/jobs/export';
+import type { JobContext } from '../lib/jobs/context';
+import { startRun } from '../lib/jobs/runs';
+import { deployment } from './shared/deployment';
+import { jobHandler, schedulerFields } from './shared/handler';
+import { logger, metrics } from './shared/powertools';
+
+const Member = z.string().regex(/^[a-z][a-z0-9-]{0,63}$/, { message: 'name the lab member who acts (lowercase), e.g. "grace"' });
+const Name = z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}(@v\d{1,6})?$/, { message: 'an export name (a spec name), optionally NAME@vN' });
+const Format = z.enum(EXPORT_FORMATS);
+
+export const ExportEventSchema = z.discriminatedUnion('action', [
+  z
+    .object({
+      action: z.literal('create'),
+      spec: z.string().min(1),
+      format: Format.optional(),
+      fields: z.array(z.string().min(1)).min(1).optional(),
+      /** Absent for a scheduled (standing) export. */
+      member: Member.optional(),
+      ...schedulerFields,
+    })
+    .strict(),
+  z.object({ action: z.literal('list') }).strict(),
+  z.object({ action: z.literal('show'), name: Name }).strict(),
+  z.object({ action: z.literal('pull'), name: Name, format: Format.optional(), member: Member }).strict(),
+  z.object({ action: z.literal('release'), name: Name, copy: z.string().regex(/^[a-z0-9-]{1,64}$/), member: Member }).strict(),
+  z
+    .object({
+      action: z.literal('rebuild'),
+      keys: z.array(z.string().refine((k) => { try { parseRecordKey(k); return true; } catch { return false; } }, { message: 'a record key PLATFORM:KIND:ID' })).min(1).max(20_000),
+      /** The purge run whose records these are. */
+      purgeRunId: z.string().min(1).max(64),
+    })
+    .strict(),
+]);
+export type ExportEvent = z.infer<typeof ExportEventSchema>;
+
+/** The context of a member's request: the member acts (and must be one of the config). */
+function asMember(ctx: JobContext, member: string): JobContext {
+  if (!ctx.config.members.some((m) => m.name === member)) throw new BadInputError(`member: "${member}" is not a member of this project (members: ${ctx.config.members.map((m) => m.name).join(', ')})`);
+  return { ...ctx, actor: { type: 'researcher', name: member } };
+}
+
+export const handler = jobHandler(ExportEventSchema, async (event) => {
+  const { ctx } = await deployment();
+  const store = exportStoreOf(ctx);
+  switch (event.action) {
+    case 'create': {
+      const acting = event.member ? asMember(ctx, event.member) : ctx;
+      const summary = await createExport(acting, store, { spec: event.spec, ...(event.format ? { format: event.format } : {}), ...(event.fields ? { fields: event.fields } : {}) });
+      metrics.addMetric('ExportRows', MetricUnit.Count, summary.rows);
+      logger.info('export created', { name: summary.name, format: summary.format, version: summary.version, rows: summary.rows, parts: summary.parts, runId: summary.runId });
+      return summary;
+    }
+    case 'list':
+      return listExports(ctx, store);
+    case 'show':
+      return showExport(ctx, store, event.name.replace(/@v\d+$/, ''));
+    case 'pull': {
+      const acting = asMember(ctx, event.member);
+      const manifest = await resolveExport(store, event.name, event.format);
+      const pulled = await recordPull(acting, store, manifest);
+      logger.info('export pulled', { name: manifest.name, format: manifest.format, version: manifest.version, copyId: pulled.copyId, member: event.member, rows: manifest.rowCount });
+      return { copyId: pulled.copyId, runId: pulled.runId, manifest };
+    }
+    case 'release': {
+      const acting = asMember(ctx, event.member);
+      await checkRelease(acting, store, event.name, event.copy);
+      const report = await releaseCopy(acting, store, event.name, event.copy);
+      logger.info('export copy released', { name: report.name, version: report.version, copyId: report.copyId, member: report.member });
+      return report;
+    }
+    case 'rebuild': {
+      // A run of its own, named after the purge run it serves (its events name that run as their cause).
+      const at = ctx.clock.now().toISOString();
+      const runId = `${event.purgeRunId.slice(0, 40)}-exports-${randomBytes(3).toString('hex')}`;
+      const chain = await startRun(ctx, 'export-rebuild', runId, at);
+      await chain.append([{ at, action: 'run.started', actor: ctx.actor, runId, evidence: { purgeRun: event.purgeRunId } }]);
+      const report = await rebuildExportsWithout(ctx, store, new Set(event.keys), chain, { runId });
+      const counts = { ...report, keys: event.keys.length };
+      const finishedAt = ctx.clock.now().toISOString();
+      await chain.append([{ at: finishedAt, action: 'run.finished', actor: ctx.actor, runId, counts }]);
+      await ctx.ledger.putRun({ runId, job: 'export-rebuild', startedAt: at, finishedAt, actor: ctx.actor.name, status: 'finished', counts });
+      metrics.addMetric('ExportRowsRemoved', MetricUnit.Count, report.rowsRemoved);
+      logger.info('exports rebuilt', { purgeRunId: event.purgeRunId, ...counts });
+      return report;
+    }
+  }
+});

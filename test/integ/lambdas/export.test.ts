@@ -1,0 +1,108 @@
+/**
+ * The export function in-process, on local DynamoDB/S3: a member creates an export, lists it, pulls it (the copy is
+ * recorded, the answer names the part keys the member's role may read); an erasure in the erase function hands
+ * the rebuild to the export function (a Lambda invoke, mocked to run the handler here), which rewrites the export
+ * without the record and notes the purge on the pulled copy; a release by another member fails, by the holder
+ * succeeds; a malformed event names the field.
+ */
+import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { mockClient } from 'aws-sdk-client-mock';
+import { functionEnvOf, JOB_ENV } from '../../../lib/config/deployed';
+import { ManualClock } from '../../../lib/domain/clock';
+import { hmacHasher } from '../../../lib/domain/hashing';
+import { partHolding } from '../../../lib/domain/exports';
+import { exportStoreOf, staleCopies } from '../../../lib/jobs/export';
+import type { JobContext } from '../../../lib/jobs/context';
+import { wireJobContext } from '../../../lib/wiring/job-context';
+import { collectExportWorld } from '../../support/export-world';
+import { TEST_SECRET } from '../../support/job-context';
+import { testDynamoClients, testS3Client } from '../../support/local-aws';
+import { videoKey } from '../../support/compliance-world';
+import { deployedFixture, lambdaContext, type DeployedFixture } from './support';
+
+type Handler = (event: unknown, context: unknown) => Promise<any>;
+const EXPORT_FUNCTION = 'steward-test-export';
+
+describe('export function', () => {
+  let fx: DeployedFixture;
+  let ctx: JobContext;
+  let exportHandler: Handler;
+  let erase: Handler;
+  const lambda = mockClient(LambdaClient);
+  const invoked: string[] = [];
+
+  beforeAll(async () => {
+    fx = await deployedFixture('export', {
+      env: { [functionEnvOf('export')]: EXPORT_FUNCTION, [JOB_ENV.s3Versioning]: 'auto' },
+      change: (doc) => {
+        doc.members = [
+          { name: 'ada', role: 'pi' },
+          { name: 'grace', role: 'researcher' },
+        ];
+        doc.specs.push({ name: 'climate-comments', source: 'research', kind: 'comment', parentSpec: 'climate-videos', schedule: 'rate(1 day)' });
+      },
+    });
+    exportHandler = (require('../../../lambdas/export') as { handler: Handler }).handler;
+    erase = (require('../../../lambdas/erase') as { handler: Handler }).handler;
+    lambda.on(InvokeCommand).callsFake(async (input: { FunctionName: string; Payload: Uint8Array }) => {
+      expect(input.FunctionName).toBe(EXPORT_FUNCTION);
+      const payload = JSON.parse(Buffer.from(input.Payload).toString('utf8'));
+      invoked.push(payload.action);
+      const result = await exportHandler(payload, lambdaContext(EXPORT_FUNCTION));
+      return { StatusCode: 200, Payload: Buffer.from(JSON.stringify(result)) };
+    });
+    // Records written through the same adapters the functions use.
+    const { client } = testDynamoClients();
+    ctx = wireJobContext({
+      config: fx.config,
+      clock: new ManualClock(new Date().toISOString()),
+      s3: testS3Client(),
+      dynamo: client,
+      bucket: fx.bucket,
+      ledgerTable: fx.tables.ledger,
+      auditTable: fx.tables.audit,
+      hasher: hmacHasher(TEST_SECRET),
+      versioning: 'auto',
+      onUnversionedFallback: () => {},
+      collectorVersion: 'test',
+    }).ctx;
+    await collectExportWorld(ctx, 6);
+  });
+  afterAll(async () => {
+    lambda.restore();
+    await fx?.close();
+  });
+
+  it('refuses a malformed event, naming the field', async () => {
+    await expect(exportHandler({ action: 'create' }, lambdaContext(EXPORT_FUNCTION))).rejects.toThrow(/spec/);
+    await expect(exportHandler({ action: 'pull', name: 'climate-videos', member: 'grace', to: '/tmp' }, lambdaContext(EXPORT_FUNCTION))).rejects.toThrow(/to/);
+  });
+
+  it('creates, lists and pulls for a member; an erasure hands the rebuild to the export function', async () => {
+    // Act
+    const created = await exportHandler({ action: 'create', spec: 'climate-videos', member: 'grace' }, lambdaContext(EXPORT_FUNCTION));
+    const listed = await exportHandler({ action: 'list' }, lambdaContext(EXPORT_FUNCTION));
+    const pulled = await exportHandler({ action: 'pull', name: 'climate-videos', member: 'grace' }, lambdaContext(EXPORT_FUNCTION));
+    const erased = await erase({ video: videoKey(2).split(':')[2], requestedBy: 'ada' }, lambdaContext('steward-test-erase'));
+
+    // Assess
+    expect(created).toMatchObject({ label: 'climate-videos@v1', rows: 6 });
+    expect(listed.map((l: { current: { label: string } }) => l.current.label)).toEqual(['climate-videos@v1']);
+    expect(pulled).toMatchObject({ copyId: expect.stringMatching(/^c\d{8}-[0-9a-f]{8}$/), manifest: { version: 1, parts: [{ key: expect.stringMatching(/^exports\/data\/kind=video\//) }] } });
+    expect(erased).toMatchObject({ purged: 3 });
+    expect(invoked).toEqual(['rebuild']);
+    const store = exportStoreOf(ctx);
+    const current = await store.getManifest('climate-videos', 'parquet', 2);
+    expect(current).toMatchObject({ reason: 'rebuild', rowCount: 5 });
+    expect(partHolding(current!, videoKey(2))).toBeUndefined();
+    expect(await store.getPart(pulled.manifest.parts[0].key)).toBeUndefined();
+    expect((await staleCopies(ctx, store)).map((s) => [s.copy.copyId, s.copy.member, s.purgedSince])).toEqual([[pulled.copyId, 'grace', 1]]);
+  });
+
+  it('only the holder releases a copy', async () => {
+    const copyId = (await staleCopies(ctx, exportStoreOf(ctx)))[0]!.copy.copyId;
+    await expect(exportHandler({ action: 'release', name: 'climate-videos', copy: copyId, member: 'ada' }, lambdaContext(EXPORT_FUNCTION))).rejects.toThrow(/pulled by grace, not ada/);
+    await expect(exportHandler({ action: 'release', name: 'climate-videos', copy: copyId, member: 'grace' }, lambdaContext(EXPORT_FUNCTION))).resolves.toMatchObject({ alreadyReleased: false });
+    expect(await staleCopies(ctx, exportStoreOf(ctx))).toEqual([]);
+  });
+});
