@@ -36,6 +36,7 @@ export const StackOutputsSchema = z.looseObject({
   [STACK_OUTPUTS.region]: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, { message: 'must be an AWS region such as eu-central-1' }),
   [STACK_OUTPUTS.functionNames]: jsonRecordOutput,
   [STACK_OUTPUTS.refreshStateMachineArn]: z.string().startsWith('arn:', { message: 'must be a state machine ARN' }).optional(),
+  [STACK_OUTPUTS.bucket]: z.string().min(3).optional(),
 });
 
 export interface StackOutputs {
@@ -44,6 +45,8 @@ export interface StackOutputs {
   /** Function name by job, e.g. `{ "collect": "Steward-x-JobsCollect..." }`. */
   readonly functionNames: Readonly<Record<string, string>>;
   readonly refreshStateMachineArn?: string;
+  /** The data bucket: `export pull` reads its `exports/` parts with the member's role. */
+  readonly bucket?: string;
 }
 
 /**
@@ -80,6 +83,7 @@ export function parseStackOutputs(text: string, file: string, config: ProjectCon
     region: outputs[STACK_OUTPUTS.region],
     functionNames: outputs[STACK_OUTPUTS.functionNames],
     ...(outputs[STACK_OUTPUTS.refreshStateMachineArn] ? { refreshStateMachineArn: outputs[STACK_OUTPUTS.refreshStateMachineArn] } : {}),
+    ...(outputs[STACK_OUTPUTS.bucket] ? { bucket: outputs[STACK_OUTPUTS.bucket] } : {}),
   };
 }
 

@@ -7,7 +7,7 @@ import { dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import * as z from 'zod';
 import { BadInputError } from '../../lib/domain/errors';
-import { EXPORT_FORMATS, staleCopyText, type CopyStanding } from '../../lib/domain/exports';
+import { EXPORT_FORMATS, staleCopyText, type CopyStanding, type ExportManifest } from '../../lib/domain/exports';
 import {
   checkExportInput,
   checkRelease,
@@ -26,8 +26,10 @@ import {
 } from '../../lib/jobs/export';
 import { action } from './action';
 import { parseOptions } from './options';
-import type { CliIo } from './output';
-import { onTarget } from './runtime';
+import { ExportManifestSchema } from '../../lib/store/export-store';
+import { answerSchema } from './deployed';
+import type { CliIo, CommandResult } from './output';
+import { actingMember, onTarget } from './runtime';
 
 const FormatSchema = z.enum(EXPORT_FORMATS, { message: `must be one of ${EXPORT_FORMATS.join(', ')}` });
 const CreateOptionsSchema = z
@@ -102,6 +104,45 @@ export function exportShowText(details: readonly ExportDetail[]): string {
     .join('\n');
 }
 
+const SummaryAnswer = answerSchema<ExportSummary>({ label: z.string(), rows: z.number(), version: z.number() });
+const PullAnswer = z.looseObject({ copyId: z.string(), manifest: ExportManifestSchema });
+const ReleaseAnswer = z.looseObject({ copyId: z.string(), name: z.string(), version: z.number(), member: z.string() });
+
+const releaseText = (r: ReleaseReport) => `copy ${r.copyId} of ${r.name}@v${r.version} released by ${r.member}${r.alreadyReleased ? ' (released before)' : ''}`;
+
+/** Write a pulled copy: every part, the manifest and COPY.txt (the copy id). */
+async function writeCopy(target: string, copyId: string, manifest: ExportManifest, member: string, files: AsyncIterable<{ path: string; body: Buffer }>): Promise<CommandResult> {
+  const written: string[] = [];
+  for await (const file of files) {
+    const path = join(target, file.path);
+    await mkdir(dirname(path), { recursive: true });
+    await writeFile(path, file.body);
+    written.push(file.path);
+  }
+  await writeFile(join(target, 'COPY.txt'), `${copyId}\n`);
+  const json = { copyId, name: manifest.name, version: manifest.version, format: manifest.format, rows: manifest.rowCount, to: target, files: written };
+  const text = [
+    `pulled ${manifest.name}@v${manifest.version} (${manifest.format}, ${manifest.rowCount} row(s)) to ${target}`,
+    `copy id ${copyId}: held by ${member} until released (steward export release ${manifest.name} --copy ${copyId})`,
+  ].join('\n');
+  return { exitCode: 0, json, text };
+}
+
+/** The parts of a deployed export, read from the data bucket with the caller's credentials (a member role). */
+async function* s3CopyFiles(region: string, bucket: string, manifest: ExportManifest): AsyncGenerator<{ path: string; body: Buffer }> {
+  const { S3Client, GetObjectCommand } = await import('@aws-sdk/client-s3');
+  const s3 = new S3Client({ region });
+  try {
+    for (const part of manifest.parts) {
+      const out = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: part.key }));
+      yield { path: part.key.split('/').slice(-2).join('/'), body: Buffer.from(await out.Body!.transformToByteArray()) };
+    }
+    yield { path: 'manifest.json', body: Buffer.from(JSON.stringify(manifest, null, 2)) };
+  } finally {
+    s3.destroy();
+  }
+}
+
 export function registerExportCommand(program: Command, io: CliIo, setExit: (code: number) => void): void {
   const exportCommand = program.command('export').description('analysis datasets of a spec (Parquet, CSV, JSONL) with lineage; pulled copies tracked until released');
 
@@ -124,6 +165,8 @@ export function registerExportCommand(program: Command, io: CliIo, setExit: (cod
           context,
           {
             local: async (runtime) => present(await createExport(runtime.ctx, exportStoreOf(runtime.ctx), input)),
+            deployed: async (stack, config) =>
+              present(await stack.invoke('export', { action: 'create', ...input, member: actingMember(context.globals, config, 'export').name }, SummaryAnswer)),
           },
           { validate: (config) => checkExportInput({ config }, input), act: 'export' },
         );
@@ -140,6 +183,10 @@ export function registerExportCommand(program: Command, io: CliIo, setExit: (cod
             const list = await listExports(runtime.ctx, exportStoreOf(runtime.ctx));
             return { exitCode: 0, json: list, text: exportListText(list) };
           },
+          deployed: async (stack) => {
+            const list = (await stack.invoke('export', { action: 'list' }, z.array(z.looseObject({})))) as unknown as ExportListing[];
+            return { exitCode: 0, json: list, text: exportListText(list) };
+          },
         }),
       ),
     );
@@ -154,6 +201,12 @@ export function registerExportCommand(program: Command, io: CliIo, setExit: (cod
         return onTarget(context, {
           local: async (runtime) => {
             const details = (await showExport(runtime.ctx, exportStoreOf(runtime.ctx), name.replace(/@v\d+$/, ''))).filter((d) => !options.format || d.format === options.format);
+            if (details.length === 0) throw new BadInputError(`NAME: no export named "${name}" (steward export list shows them)`);
+            return { exitCode: 0, json: details, text: exportShowText(details) };
+          },
+          deployed: async (stack) => {
+            const all = (await stack.invoke('export', { action: 'show', name }, z.array(z.looseObject({})))) as unknown as ExportDetail[];
+            const details = all.filter((d) => !options.format || d.format === options.format);
             if (details.length === 0) throw new BadInputError(`NAME: no export named "${name}" (steward export list shows them)`);
             return { exitCode: 0, json: details, text: exportShowText(details) };
           },
@@ -176,20 +229,15 @@ export function registerExportCommand(program: Command, io: CliIo, setExit: (cod
             const store = exportStoreOf(runtime.ctx);
             const manifest = await resolveExport(store, name, options.format);
             const pulled = await recordPull(runtime.ctx, store, manifest);
-            const files: string[] = [];
-            for await (const file of copyFiles(store, manifest)) {
-              const path = join(target, file.path);
-              await mkdir(dirname(path), { recursive: true });
-              await writeFile(path, file.body);
-              files.push(file.path);
-            }
-            await writeFile(join(target, 'COPY.txt'), `${pulled.copyId}\n`);
-            const json = { copyId: pulled.copyId, name: manifest.name, version: manifest.version, format: manifest.format, rows: manifest.rowCount, to: target, files };
-            const text = [
-              `pulled ${manifest.name}@v${manifest.version} (${manifest.format}, ${manifest.rowCount} row(s)) to ${target}`,
-              `copy id ${pulled.copyId}: held by ${runtime.ctx.actor.name} until released (steward export release ${manifest.name} --copy ${pulled.copyId})`,
-            ].join('\n');
-            return { exitCode: 0, json, text };
+            return writeCopy(target, pulled.copyId, manifest, runtime.ctx.actor.name, copyFiles(store, manifest));
+          },
+          // The function records the pull; the parts are read with the member's own role (exports/ only).
+          deployed: async (stack, config) => {
+            const member = actingMember(context.globals, config, 'export').name;
+            const bucket = stack.outputs.bucket;
+            if (!bucket) throw new BadInputError(`--outputs: the stack's outputs have no ${'DataBucketName'}; deploy this version of Steward, then write the outputs again`);
+            const answer = (await stack.invoke('export', { action: 'pull', name, member, ...(options.format ? { format: options.format } : {}) }, PullAnswer)) as { copyId: string; manifest: ExportManifest };
+            return writeCopy(target, answer.copyId, answer.manifest, member, s3CopyFiles(stack.outputs.region, bucket, answer.manifest));
           },
         }, { act: 'export' });
       })(rawOptions, command),
@@ -207,7 +255,12 @@ export function registerExportCommand(program: Command, io: CliIo, setExit: (cod
             const store = exportStoreOf(runtime.ctx);
             await checkRelease(runtime.ctx, store, name, options.copy);
             const r: ReleaseReport = await releaseCopy(runtime.ctx, store, name, options.copy);
-            return { exitCode: 0, json: r, text: `copy ${r.copyId} of ${r.name}@v${r.version} released by ${r.member}${r.alreadyReleased ? ' (released before)' : ''}` };
+            return { exitCode: 0, json: r, text: releaseText(r) };
+          },
+          deployed: async (stack, config) => {
+            const member = actingMember(context.globals, config, 'export').name;
+            const r = (await stack.invoke('export', { action: 'release', name, copy: options.copy, member }, ReleaseAnswer)) as unknown as ReleaseReport;
+            return { exitCode: 0, json: r, text: releaseText(r) };
           },
         }, { act: 'export' });
       })(rawOptions, command),

@@ -21,7 +21,7 @@ import { destroyTestClients, testS3Client } from '../../support/local-aws';
 import { deployedFixture, lambdaContext, type DeployedFixture } from '../lambdas/support';
 
 type Handler = (event: unknown, context: unknown) => Promise<unknown>;
-const JOBS = ['collect', 'purge', 'refresh-shard', 'verify', 'audit-query', 'report', 'certify', 'expire', 'erase', 'quota-plan'] as const;
+const JOBS = ['collect', 'purge', 'refresh-shard', 'verify', 'audit-query', 'report', 'certify', 'expire', 'erase', 'quota-plan', 'export'] as const;
 const functionName = (job: string) => `Steward-test-project-${job}`;
 const STATE_MACHINE = 'arn:aws:states:eu-central-1:123456789012:stateMachine:steward-test-project-refresh';
 const FAR_FUTURE = new Date('2099-01-01T00:00:00Z');
@@ -99,6 +99,23 @@ describe('steward without --local: the deployed stack', () => {
     expect(invoked.filter((i) => i.job === 'collect').map((i) => i.event)).toEqual([{ spec: 'climate-videos' }, { spec: 'climate-videos' }]);
     const unchanged = Number(/(\d+) unchanged/.exec(again.out)![1]) + Number(/(\d+) changed/.exec(again.out)![1]);
     expect(unchanged).toBe((await activeVideos()).length);
+  });
+
+  it('export create, list and pull run through the export function; pull reads the parts from the bucket as the member', async () => {
+    const created = await steward('--json', '--as', 'ada', 'export', 'create', '--spec', 'climate-videos', '--format', 'jsonl');
+    expect(created.code).toBe(0);
+    expect(created.json()).toMatchObject({ label: 'climate-videos@v1', format: 'jsonl' });
+    expect(invoked.filter((i) => i.job === 'export').map((i) => i.event)).toEqual([{ action: 'create', spec: 'climate-videos', format: 'jsonl', member: 'ada' }]);
+    const listed = await steward('export', 'list');
+    expect(listed.out).toMatch(/^climate-videos@v1 \(jsonl, video\)/);
+    const to = join(dir, 'pulled');
+    const pulled = await steward('--json', '--as', 'ada', 'export', 'pull', 'climate-videos', '--to', to);
+    expect(pulled.code).toBe(0);
+    const copy = pulled.json();
+    expect(readFileSync(join(to, 'COPY.txt'), 'utf8').trim()).toBe(copy.copyId);
+    const lines = readFileSync(join(to, copy.files[0]), 'utf8').trim().split('\n');
+    expect(lines).toHaveLength(created.json().rows);
+    expect(JSON.parse(lines[0]!).id).toMatch(/^\d+$/);
   });
 
   it('audit --record answers the history of one record, by its keyed hash', async () => {
