@@ -10,7 +10,7 @@
  * | export (create an analysis dataset, pull a copy, release it) | yes | yes |
  * | expire, purge release / dismiss (decisions the terms leave to the PI) | yes | no |
  *
- * Deployed, the schedules do the routine work: member roles may invoke the functions of read, erase, expire and
+ * Deployed, the schedules do the routine work: member roles may invoke the functions of read, erase, export, expire and
  * purge release/dismiss only, each as this table allows (lib/infra/lab-access.ts).
  *
  * The same table decides the deployed member roles (lib/infra/lab-access.ts) and the local CLI checks.

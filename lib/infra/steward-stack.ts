@@ -64,7 +64,7 @@ const FIXED_SCHEDULES: readonly { job: JobName; name: string; expression: string
 ];
 
 /** Jobs that write nothing (beyond their own logs): lab members may run them with their read-only roles. */
-export const MEMBER_JOBS: readonly JobName[] = ['audit-query', 'report', 'certify', 'quota-plan', 'calendar', 'export'];
+export const MEMBER_JOBS: readonly JobName[] = ['audit-query', 'report', 'certify', 'quota-plan', 'calendar'];
 
 /**
  * The job functions that carry out what a member may do deployed (who may: lib/domain/roles.ts). The routine work
@@ -74,6 +74,7 @@ export const MEMBER_JOBS: readonly JobName[] = ['audit-query', 'report', 'certif
 export const JOBS_OF_MEMBER_ACTION: Readonly<Partial<Record<MemberAction, readonly JobName[]>>> = {
   read: MEMBER_JOBS,
   erase: ['erase'],
+  export: ['export'],
   expire: ['expire'],
   'purge.release': ['purge'],
   'purge.dismiss': ['purge'],
@@ -156,7 +157,7 @@ export class StewardStack extends Stack {
     const output = (key: keyof typeof STACK_OUTPUTS, value: string, description: string) =>
       new CfnOutput(this, STACK_OUTPUTS[key], { value, description });
     output('region', this.region, 'Region of the deployment');
-    output('bucket', this.vault.bucket.bucketName, 'Data bucket (one object per record under records/)');
+    output('bucket', this.vault.bucket.bucketName, 'Data bucket (one object per record under records/, analysis exports under exports/)');
     output('ledgerTable', this.vault.ledgerTable.tableName, 'Ledger table');
     output('auditTable', this.vault.auditTable.tableName, 'Audit log table');
     output('contentKeyArn', this.vault.contentKey.keyArn, 'KMS key of the data bucket (its deletion at project end crypto-shreds any copy a purge missed)');

@@ -213,8 +213,8 @@ describe('member roles', () => {
   // Roles differ (lib/domain/roles.ts): the PI may expire, release/dismiss purge holds (the purge function) and
   // erase; a researcher may erase and read. The routine jobs are the schedules': no member may invoke them.
   it.each([
-    ['ada', 'pi', [...MEMBER_JOBS, 'erase', 'expire', 'purge'], ['collect', 'refresh-shard', 'verify']],
-    ['linus', 'researcher', [...MEMBER_JOBS, 'erase'], ['collect', 'refresh-shard', 'verify', 'expire', 'purge']],
+    ['ada', 'pi', [...MEMBER_JOBS, 'erase', 'export', 'expire', 'purge'], ['collect', 'refresh-shard', 'verify']],
+    ['linus', 'researcher', [...MEMBER_JOBS, 'erase', 'export'], ['collect', 'refresh-shard', 'verify', 'expire', 'purge']],
   ])('%s (%s) may invoke exactly the jobs of the role', (name, _role, allowed, denied) => {
     const invoke = memberRole(name).filter((s) => s.Action.includes('lambda:InvokeFunction'));
     expect(invoke).toHaveLength(1);
@@ -234,7 +234,7 @@ describe('member roles', () => {
       stack.vault.contentKey,
       stack.vault.evidenceKey,
       stack.secrets.hashKey,
-      ...[...MEMBER_JOBS, 'erase', 'expire', 'purge'].map((job) => stack.jobs.get(job as never).fn),
+      ...[...MEMBER_JOBS, 'erase', 'export', 'expire', 'purge'].map((job) => stack.jobs.get(job as never).fn),
     ].map((c) => logicalId(stack, c));
     for (const s of memberRole(name)) {
       for (const resource of s.Resource) expect(project.some((id) => JSON.stringify(resource).includes(id))).toBe(true);
