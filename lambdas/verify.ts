@@ -22,6 +22,8 @@ export const VerifyEventSchema = z
     ...schedulerFields,
     /** Answer the whole report, violations included (the caller may read the objects they name). */
     details: z.boolean().optional(),
+    /** Stored objects hashed against the ledger: `full`, or a random sample of this many (default 200). */
+    content: z.union([z.literal('full'), z.number().int().min(0).max(1_000_000_000)]).optional(),
     /** A certificate written by `steward certify`, to re-check against the log as it is now. */
     certificate: z.unknown().optional(),
   })
@@ -34,11 +36,11 @@ export const handler = jobHandler(VerifyEventSchema, async (event) => {
     logger.info('deletion certificate re-checked', { ok: check.ok, purges: check.purges, problems: check.problems.length });
     return check;
   }
-  const report = await verify(ctx);
+  const report = await verify(ctx, event.content === undefined ? {} : { content: event.content });
   const byKind = Object.fromEntries(VIOLATION_KINDS.map((kind) => [kind, report.violations.filter((v) => v.kind === kind).length]));
   metrics.addMetric(METRICS.overdueObligations, MetricUnit.Count, byKind.overdue ?? 0);
   metrics.addMetric('ComplianceViolations', MetricUnit.Count, report.violations.length);
-  const summary = { ok: report.ok, checkedAt: report.checkedAt, audit: report.audit, ledger: report.ledger, storage: report.storage, violations: byKind };
+  const summary = { ok: report.ok, checkedAt: report.checkedAt, audit: report.audit, ledger: report.ledger, storage: report.storage, content: report.content, violations: byKind };
   if (report.ok) logger.info('compliance check passed', { scheduledTime: event.scheduledTime, ...summary });
   else logger.error('compliance check found violations', { scheduledTime: event.scheduledTime, ...summary });
   if (!event.details) return summary;

@@ -1,5 +1,5 @@
 /**
- * `steward verify [--certificate FILE]`: recompute the audit log (chains, seal log, registry) and cross-check ledger,
+ * `steward verify [--content full|N] [--certificate FILE]`: recompute the audit log (chains, seal log, registry) and cross-check ledger,
  * storage and obligations; or re-check a deletion certificate against the log. Exit 1 with the list of violations.
  */
 import { readFile } from 'node:fs/promises';
@@ -9,7 +9,7 @@ import { BadInputError, EXIT_OK, EXIT_VIOLATION } from '../../lib/domain/errors'
 import { parseJson } from '../../lib/domain/json';
 import { checkCertificate, parseCertificate, type CertificateCheck, type DeletionCertificate } from '../../lib/jobs/certify';
 import type { JobContext, ProgressSink } from '../../lib/jobs/context';
-import { verify, type VerifyReport } from '../../lib/jobs/verify';
+import { DEFAULT_CONTENT_SAMPLE, verify, type VerifyReport } from '../../lib/jobs/verify';
 import type { DeployedStack } from './deployed';
 import { action } from './action';
 import { parseOptions } from './options';
@@ -18,7 +18,13 @@ import { answerSchema } from './deployed';
 import { onTarget } from './runtime';
 import { withJobProgress } from './job-progress';
 
-const VerifyOptionsSchema = z.object({ certificate: z.string().min(1).optional() }).strict();
+/** `--content full` or a sample size: how many stored objects are hashed against the ledger. */
+export const ContentOptionSchema = z
+  .string()
+  .regex(/^(full|\d{1,9})$/, { message: 'use "full" (hash every object) or a sample size (a whole number, e.g. 500)' })
+  .transform((v) => (v === 'full' ? ('full' as const) : Number(v)));
+
+const VerifyOptionsSchema = z.object({ certificate: z.string().min(1).optional(), content: ContentOptionSchema.optional() }).strict();
 
 /** Violations of one kind a terminal shows. */
 const LISTED_PER_KIND = 20;
@@ -35,7 +41,14 @@ export function verifyText(r: VerifyAnswer): string {
   if (r.exports && r.exports.exports > 0) lines.push(`        ${r.exports.exports} export(s), ${r.exports.rows} row(s)`);
   // A pulled copy holding purged records is its holder's obligation: listed until released (overdue ones also fail).
   for (const stale of r.exports?.staleCopies ?? []) lines.push(`  pulled copy: ${stale}`);
-  if (r.ok) lines.push('OK: the audit log is intact, ledger and storage agree, nothing is overdue.');
+  if (r.content) {
+    lines.push(
+      r.content.mode === 'full'
+        ? `        content: hashed all ${r.content.checked} stored object(s) of ${r.content.of} active record(s) against the ledger (full pass)`
+        : `        content: hashed a random sample of ${r.content.checked} of ${r.content.of} active record(s)' objects against the ledger (--content full checks every one, --content N samples N)`,
+    );
+  }
+  if (r.ok) lines.push('OK: the audit log is intact, the ledger agrees with it and with storage, nothing is overdue.');
   else {
     lines.push(`${r.violations.length + (r.omittedViolations ?? 0)} violation(s):`);
     // Thousands of overdue records would bury the rest: a few of each kind on a terminal, every one with --json.
@@ -86,18 +99,18 @@ const presentCheck = (certificate: CertificateFile, check: CertificateCheck): Co
 const presentVerify = (report: VerifyAnswer): CommandResult => ({ exitCode: report.ok ? EXIT_OK : EXIT_VIOLATION, json: report, text: verifyText(report) });
 
 /** The command's work on a job context (tests call this directly). */
-export async function runVerify(ctx: JobContext, options: { certificate?: CertificateFile }, progress?: ProgressSink): Promise<CommandResult> {
+export async function runVerify(ctx: JobContext, options: { certificate?: CertificateFile; content?: 'full' | number }, progress?: ProgressSink): Promise<CommandResult> {
   if (options.certificate) return presentCheck(options.certificate, await checkCertificate(ctx, options.certificate.cert));
-  return presentVerify(await verify(ctx, progress ? { progress } : {}));
+  return presentVerify(await verify(ctx, { ...(progress ? { progress } : {}), ...(options.content === undefined ? {} : { content: options.content }) }));
 }
 
 const CheckAnswerSchema = answerSchema<CertificateCheck>({ ok: z.boolean(), checkedAt: z.string(), purges: z.number(), problems: z.array(z.string()) });
 const VerifyAnswerSchema = answerSchema<VerifyAnswer>({ ok: z.boolean(), checkedAt: z.string(), violations: z.array(z.looseObject({ kind: z.string(), message: z.string() })) });
 
 /** The same on the deployed stack: the compliance-check function, asked for the violations themselves. */
-async function runVerifyDeployed(stack: DeployedStack, options: { certificate?: CertificateFile }): Promise<CommandResult> {
+async function runVerifyDeployed(stack: DeployedStack, options: { certificate?: CertificateFile; content?: 'full' | number }): Promise<CommandResult> {
   if (options.certificate) return presentCheck(options.certificate, await stack.invoke('verify', { certificate: options.certificate.cert }, CheckAnswerSchema));
-  return presentVerify(await stack.invoke('verify', { details: true }, VerifyAnswerSchema));
+  return presentVerify(await stack.invoke('verify', { details: true, ...(options.content === undefined ? {} : { content: options.content }) }, VerifyAnswerSchema));
 }
 
 export function registerVerifyCommand(program: Command, io: CliIo, setExit: (code: number) => void): void {
@@ -105,13 +118,15 @@ export function registerVerifyCommand(program: Command, io: CliIo, setExit: (cod
     .command('verify')
     .description('recompute the audit log and cross-check ledger, storage and obligations (exit 1 with the violations); --certificate re-checks a deletion certificate')
     .option('--certificate <file>', 'a certificate written by `steward certify`: re-check it against the log')
+    .option('--content <full|N>', `hash stored objects against the ledger: "full" for every one, or a random sample of N (default ${DEFAULT_CONTENT_SAMPLE})`)
     .action(
       action(io, setExit, async (raw: unknown, context) => {
         const options = parseOptions(VerifyOptionsSchema, raw);
         const certificate = options.certificate ? { certificate: { file: options.certificate, cert: await readCertificate(options.certificate) } } : {};
+        const run = { ...certificate, ...(options.content === undefined ? {} : { content: options.content }) };
         return onTarget(context, {
-          local: (runtime) => withJobProgress(io, context.globals.json, 'verify', (sink) => runVerify(runtime.ctx, certificate, sink)),
-          deployed: (stack) => runVerifyDeployed(stack, certificate),
+          local: (runtime) => withJobProgress(io, context.globals.json, 'verify', (sink) => runVerify(runtime.ctx, run, sink)),
+          deployed: (stack) => runVerifyDeployed(stack, run),
         });
       }),
     );

@@ -1,30 +1,45 @@
 /**
  * Verify: is the audit log intact, and do the ledger and storage agree with it and with each other?
  *
- * 1. The audit log: every chain recomputed (`verifyChain`), every chain held against the seal log, the seal log
- *    recomputed, the registry checked (domain/audit.ts `verifyAuditLog`: edits, deletions, insertions and
- *    reorderings of any event, a whole chain deleted, a seal deleted or edited).
- * 2. Ledger against storage: no object without a ledger item, no active record without its object, no purged
- *    (tombstoned) record with any object version left.
- * 3. Ledger against the audit log: every `record.purged` event has its tombstone, whose `evidenceRef` names a
- *    purge event of the same record; no purged record is active again.
+ * 1. The audit log: the seal log recomputed; every chain (the registry and the seal log name them) recomputed and
+ *    held against the seals that name it (domain/audit.ts `ChainVerifier`: edits, deletions, insertions and
+ *    reorderings of any event, a whole chain deleted, a seal deleted or edited, a registry item removed).
+ * 2. The audit history against the ledger: a record the log shows collected and never purged must have an active
+ *    ledger item (or a tombstone): `record-vanished` otherwise. An active record's refresh deadline may not be later
+ *    than its last collection or refresh in the log plus the policy's `refreshWithinDays`: `deadline-beyond-log`.
+ *    Every `record.purged` event has its tombstone, whose `evidenceRef` names a purge event of the same record, and
+ *    no purged record is active again.
+ * 3. Ledger against storage: no object without a ledger item, no active record without its object, no purged
+ *    (tombstoned) record with any object version left; stored content hashes to the ledger's `contentSha256`
+ *    (`content-mismatch`), for every active record (`content: 'full'`) or a random sample of them (the default).
  * 4. Obligations: no active record past its refresh deadline or expiry, no pending purge past the policy's
  *    `purgeWithinHours` (domain/overdue.ts).
+ * 5. Exports (export.ts `verifyExports`): none holds a purged record, manifests match files, stale pulled copies.
  *
+ * Memory stays bounded by the corpus's keys, never its events: the log is read chain by chain, page by page, and
+ * what is kept per record is one number (when the log last saw it) keyed by its hash, plus one per object key.
  * Nothing is written and nothing is Scanned: chains through the registry and the seal log, active records through
- * the due index, purged records through their audit events, objects through listings. Violations name records by
- * keyed hash (and storage problems by object key, which is what has to be deleted); never content.
+ * the due index, objects through listings. Violations name the record (keyed hash) and its kind, and storage
+ * problems the object key; never content.
  */
-import { type ChainedAuditEvent, verifyAuditLog } from '../domain/audit';
+import { randomInt } from 'node:crypto';
+import { ChainVerifier, type ChainSeal, registryProblems, verifySeals } from '../domain/audit';
+import { MS_PER_DAY } from '../domain/clock';
+import { sha256Hex } from '../domain/hashing';
 import { overdueObligations } from '../domain/overdue';
-import { recordKeyOf, type ActiveRecord } from '../domain/records';
+import type { Policy, PolicyId } from '../domain/policy';
+import { type ActiveRecord, recordKeyOf, RECORD_KINDS, type RecordKind } from '../domain/records';
 import { staleCopyText } from '../domain/exports';
 import type { JobContext, ProgressSink } from './context';
+import { mapLimit } from './context';
 import { exportStoreOf, verifyExports } from './export';
-import { allActiveRecords, eventRef, eventsOf, readAuditLog, recordRefOfObjectKey, RECORDS_PREFIX } from './audit-read';
+import { activeRecords, eventRef, recordRefOfObjectKey, RECORDS_PREFIX } from './audit-read';
 
 export const VIOLATION_KINDS = [
   'audit-log',
+  'record-vanished',
+  'deadline-beyond-log',
+  'content-mismatch',
   'object-without-record',
   'record-without-object',
   'purged-object-left',
@@ -43,7 +58,18 @@ export interface Violation {
   readonly kind: ViolationKind;
   readonly message: string;
   readonly recordHash?: string;
+  /** The record's kind (video, comment, user, ad), where known. */
+  readonly recordKind?: RecordKind;
   readonly objectKey?: string;
+}
+
+/** How much stored content was hashed against the ledger. */
+export interface ContentCheck {
+  readonly mode: 'full' | 'sample';
+  /** Objects hashed. */
+  readonly checked: number;
+  /** Active records there were to check. */
+  readonly of: number;
 }
 
 export interface VerifyReport {
@@ -60,11 +86,32 @@ export interface VerifyReport {
   readonly storage: { readonly objects: number; readonly versions: number };
   /** Exports checked, and the pulled copies holding purged records (their holders' obligations). */
   readonly exports?: { readonly exports: number; readonly rows: number; readonly staleCopies: readonly string[] };
+  readonly content: ContentCheck;
   readonly violations: readonly Violation[];
 }
 
+/** Objects hashed by default: a random sample of this many active records. */
+export const DEFAULT_CONTENT_SAMPLE = 200;
+
 export interface VerifyOptions {
   readonly progress?: ProgressSink;
+  /** `full`: hash every active record's object; a number: that many, chosen at random. @default DEFAULT_CONTENT_SAMPLE */
+  readonly content?: 'full' | number;
+  /** Random integer in [0, n) for the sample. @default crypto.randomInt */
+  readonly randomBelow?: (n: number) => number;
+}
+
+const PAGE = 1000;
+const READ_CONCURRENCY = 16;
+/** Actions after which the platform served the record: its refresh deadline runs from the newest one. */
+const SEEN_ACTIONS: ReadonlySet<string> = new Set(['record.collected', 'record.changed', 'record.refreshed']);
+
+/** A purged record: its kind and the purge events that name it. */
+interface Purged {
+  readonly kind: RecordKind | undefined;
+  readonly refs: string[];
+  readonly firstAt: string;
+  active?: ActiveRecord;
 }
 
 export async function verify(ctx: JobContext, options: VerifyOptions = {}): Promise<VerifyReport> {
@@ -72,131 +119,252 @@ export async function verify(ctx: JobContext, options: VerifyOptions = {}): Prom
   const now = clock.now();
   const violations: Violation[] = [];
 
+  // 1. The audit log, chain by chain; per record, only when the log last saw it (and its kind), or its purges.
+  const seals: ChainSeal[] = [];
+  for await (const seal of ctx.audit.seals()) seals.push(seal);
+  for (const message of verifySeals(seals)) violations.push({ kind: 'audit-log', message });
+  const registered = new Set<string>();
+  for await (const id of ctx.audit.chains()) registered.add(id);
+  const sealsOf = new Map<string, ChainSeal[]>();
+  for (const seal of seals) {
+    const mine = sealsOf.get(seal.chainId);
+    if (mine) mine.push(seal);
+    else sealsOf.set(seal.chainId, [seal]);
+  }
+  const chainIds = [...new Set([...registered, ...sealsOf.keys()])].sort();
+  /** recordHash -> (ms of the newest collect/refresh event) * 8 + kind index. */
+  const lastSeen = new Map<string, number>();
+  const purged = new Map<string, Purged>();
+  let eventCount = 0;
   const progress = options.progress;
-  // 1. The audit log.
-  progress?.({ job: 'verify', phase: 'reading the audit log', done: 0 });
-  const snapshot = await readAuditLog(ctx.audit);
-  for (const message of verifyAuditLog(snapshot)) violations.push({ kind: 'audit-log', message });
-  const events = eventsOf(snapshot);
-  options.progress?.({ job: 'verify', phase: 'audit', done: events.length });
-
-  // 4. Obligations, while reading the active records.
-  progress?.({ job: 'verify', phase: 'reading the ledger', done: 0, counts: { events: events.length } });
-  const active = await allActiveRecords(ledger);
-  const activeByHash = new Map<string, ActiveRecord>();
-  for (const record of active) {
-    const hash = hasher.hash(recordKeyOf(record.ref));
-    activeByHash.set(hash, record);
-    for (const o of overdueObligations(record, now, ctx.policies)) {
-      violations.push({
-        kind: 'overdue',
-        recordHash: hash,
-        message: `${record.ref.kind} ${hash}: ${o.obligation} was due ${o.dueAt} (${o.hoursOverdue} h overdue)`,
-      });
+  progress?.({ job: 'verify', phase: 'reading the audit log', done: 0, total: chainIds.length });
+  for (const [chainIndex, chainId] of chainIds.entries()) {
+    const check = new ChainVerifier(chainId, sealsOf.get(chainId) ?? []);
+    let cursor: string | undefined;
+    do {
+      const page = await ctx.audit.byChain(chainId, { limit: PAGE, ...(cursor ? { cursor } : {}) });
+      for (const event of page.events) {
+        check.push(event);
+        if (event.recordHash === undefined) continue;
+        if (SEEN_ACTIONS.has(event.action)) {
+          const kind = RECORD_KINDS.indexOf(event.kind ?? 'video');
+          const at = Date.parse(event.at);
+          const before = lastSeen.get(event.recordHash);
+          if (before === undefined || Math.floor(before / 8) < at) lastSeen.set(event.recordHash, at * 8 + Math.max(0, kind));
+        } else if (event.action === 'record.purged') {
+          const entry = purged.get(event.recordHash);
+          if (entry) entry.refs.push(eventRef(event));
+          else purged.set(event.recordHash, { kind: event.kind, refs: [eventRef(event)], firstAt: event.at });
+        }
+      }
+      cursor = page.cursor;
+    } while (cursor);
+    eventCount += check.count;
+    if ((chainIndex + 1) % 50 === 0) progress?.({ job: 'verify', phase: 'reading the audit log', done: chainIndex + 1, total: chainIds.length, counts: { events: eventCount } });
+    const { hashProblems, sealProblems } = check.finish();
+    for (const message of [...hashProblems, ...sealProblems, ...registryProblems(chainId, sealsOf.has(chainId), registered.has(chainId), check.count)]) {
+      violations.push({ kind: 'audit-log', message });
     }
   }
-  options.progress?.({ job: 'verify', phase: 'ledger', done: active.length });
+  options.progress?.({ job: 'verify', phase: 'audit', done: eventCount });
 
-  // 3. Ledger against the audit log: purge events and tombstones.
-  const purgeEvents = new Map<string, ChainedAuditEvent[]>();
-  for (const event of events) {
-    if (event.action !== 'record.purged' || event.recordHash === undefined) continue;
-    purgeEvents.set(event.recordHash, [...(purgeEvents.get(event.recordHash) ?? []), event]);
-  }
-  const tombstones = await ledger.getTombstones([...purgeEvents.keys()]);
-  for (const [hash, purges] of purgeEvents) {
-    const tombstone = tombstones.get(hash);
-    const first = purges[0]!;
-    const stillActive = activeByHash.get(hash);
-    if (!tombstone) {
-      // A purge cut short leaves the record pending: the overdue rule covers it once it is late.
-      if (stillActive?.purgePending) continue;
-      violations.push({
-        kind: 'purge-without-tombstone',
-        recordHash: hash,
-        message: `${first.kind ?? 'record'} ${hash}: purged at ${first.at} (${eventRef(first)}) but the ledger holds no tombstone`,
-      });
-      continue;
-    }
-    if (!purges.some((e) => eventRef(e) === tombstone.evidenceRef)) {
-      violations.push({
-        kind: 'tombstone-evidence',
-        recordHash: hash,
-        message: `${tombstone.kind} ${hash}: tombstone evidence ${tombstone.evidenceRef} is not a purge event of this record (purge events: ${purges.map(eventRef).join(', ')})`,
-      });
-    }
-    if (stillActive) {
-      violations.push({ kind: 'purged-record-active', recordHash: hash, message: `${tombstone.kind} ${hash}: tombstoned, yet an active ledger item remains` });
-    }
-  }
-
-  // 2. Ledger against storage: two listings, of about one object per active record each (the total an ETA uses).
-  const listed = { done: 0, total: 2 * active.length };
-  const tick = () => {
-    listed.done += 1;
-    if (listed.done % 500 === 0) progress?.({ job: 'verify', phase: 'listing storage', ...listed });
+  // Storage listing: object key -> versions * 2 + 1 if a current version exists.
+  const stored = new Map<string, number>();
+  let listed = 0;
+  const tick = (phase: string) => {
+    listed += 1;
+    if (listed % 500 === 0) progress?.({ job: 'verify', phase, done: listed });
   };
-  progress?.({ job: 'verify', phase: 'listing storage', ...listed });
-  const current = new Set<string>();
+  progress?.({ job: 'verify', phase: 'listing storage', done: 0 });
   for await (const key of objects.list(RECORDS_PREFIX)) {
-    current.add(key);
-    tick();
-  }
-  const activeKeys = new Set(active.map((r) => r.objectKey));
-  for (const record of active) {
-    if (current.has(record.objectKey) || record.purgePending) continue;
-    const hash = hasher.hash(recordKeyOf(record.ref));
-    violations.push({ kind: 'record-without-object', recordHash: hash, message: `${record.ref.kind} ${hash}: active in the ledger but its object is missing` });
+    stored.set(key, 1);
+    tick('listing storage');
   }
   let objectCount = 0;
   let versionCount = 0;
-  const unknown: Array<{ key: string; versions: number; hash?: string }> = [];
   for await (const { key, versions } of objects.listVersionedKeys(RECORDS_PREFIX)) {
-    tick();
+    tick('listing storage');
     objectCount += 1;
     versionCount += versions;
-    if (activeKeys.has(key)) continue;
-    const ref = recordRefOfObjectKey(key);
-    unknown.push({ key, versions, ...(ref ? { hash: hasher.hash(recordKeyOf(ref)) } : {}) });
+    stored.set(key, versions * 2 + ((stored.get(key) ?? 0) & 1));
   }
-  const purgedLeft = await ledger.getTombstones(unknown.flatMap((u) => (u.hash ? [u.hash] : [])));
-  for (const u of unknown) {
-    const tombstone = u.hash ? purgedLeft.get(u.hash) : undefined;
-    if (tombstone) {
+
+  // 2-4. Active records, streamed: obligations, deadlines against the log, objects, the content sample.
+  const contentMode = options.content ?? DEFAULT_CONTENT_SAMPLE;
+  const randomBelow = options.randomBelow ?? ((n: number) => randomInt(n));
+  const sample: ActiveRecord[] = [];
+  const fullPass: ActiveRecord[] = [];
+  let activeCount = 0;
+  let pendingPurges = 0;
+  let contentChecked = 0;
+  const checkContent = async (records: readonly ActiveRecord[]) => {
+    await mapLimit(records, READ_CONCURRENCY, async (record) => {
+      const object = await objects.get(record.objectKey);
+      if (!object) return; // record-without-object says so
+      contentChecked += 1;
+      const sha = sha256Hex(object.body);
+      if (sha === record.contentSha256) return;
+      const hash = hasher.hash(recordKeyOf(record.ref));
       violations.push({
-        kind: 'purged-object-left',
-        recordHash: u.hash,
-        objectKey: u.key,
-        message: `${tombstone.kind} ${u.hash}: purged (${tombstone.reason}, ${tombstone.evidenceRef}) but storage still holds ${u.versions} version(s) of ${u.key}`,
+        kind: 'content-mismatch',
+        recordHash: hash,
+        recordKind: record.ref.kind,
+        objectKey: record.objectKey,
+        message: `${record.ref.kind} ${hash}: ${record.objectKey} hashes to ${sha.slice(0, 16)}…, the ledger says ${record.contentSha256.slice(0, 16)}… (object rewritten or ledger edited)`,
       });
+    });
+  };
+  progress?.({ job: 'verify', phase: 'reading the ledger', done: 0, counts: { events: eventCount, objects: objectCount } });
+  for await (const record of activeRecords(ledger)) {
+    activeCount += 1;
+    if (activeCount % 500 === 0) progress?.({ job: 'verify', phase: 'reading the ledger', done: activeCount });
+    const kind = record.ref.kind;
+    const hash = hasher.hash(recordKeyOf(record.ref));
+    if (record.purgePending) pendingPurges += 1;
+    for (const o of overdueObligations(record, now, ctx.policies)) {
+      violations.push({ kind: 'overdue', recordHash: hash, recordKind: kind, message: `${kind} ${hash}: ${o.obligation} was due ${o.dueAt} (${o.hoursOverdue} h overdue)` });
+    }
+    const seen = lastSeen.get(hash);
+    lastSeen.delete(hash);
+    const policy = ctx.policies[record.policyId as PolicyId] as Policy | undefined;
+    if (seen !== undefined && policy && !record.purgePending) {
+      const seenAt = Math.floor(seen / 8);
+      const allowed = seenAt + policy.refreshWithinDays * MS_PER_DAY;
+      if (Date.parse(record.refreshDueAt) > allowed) {
+        violations.push({
+          kind: 'deadline-beyond-log',
+          recordHash: hash,
+          recordKind: kind,
+          message: `${kind} ${hash}: the ledger promises a refresh by ${record.refreshDueAt}, but the log last saw it ${new Date(seenAt).toISOString()}, so under ${policy.id} v${policy.version} (${policy.refreshWithinDays} days) it is due by ${new Date(allowed).toISOString()}`,
+        });
+      }
+    }
+    const purge = purged.get(hash);
+    if (purge) purge.active = record;
+    const object = stored.get(record.objectKey);
+    stored.delete(record.objectKey);
+    if (object === undefined || (object & 1) === 0) {
+      if (!record.purgePending) {
+        violations.push({ kind: 'record-without-object', recordHash: hash, recordKind: kind, message: `${kind} ${hash}: active in the ledger but its object is missing` });
+      }
+      continue;
+    }
+    if (record.purgePending) continue;
+    if (contentMode === 'full') {
+      fullPass.push(record);
+      if (fullPass.length >= PAGE) await checkContent(fullPass.splice(0));
+    } else if (sample.length < contentMode) {
+      sample.push(record);
     } else {
+      // Reservoir sampling: every active record is equally likely to be in the sample.
+      const slot = randomBelow(activeCount);
+      if (slot < contentMode) sample[slot] = record;
+    }
+  }
+  await checkContent(contentMode === 'full' ? fullPass : sample);
+  options.progress?.({ job: 'verify', phase: 'ledger', done: activeCount });
+
+  // Records the log shows collected and never purged, with no active item: vanished unless a tombstone remains.
+  const unaccounted = [...lastSeen.keys()].filter((hash) => !purged.has(hash));
+  for (let i = 0; i < unaccounted.length; i += PAGE) {
+    const part = unaccounted.slice(i, i + PAGE);
+    const tombstones = await ledger.getTombstones(part);
+    for (const hash of part) {
+      if (tombstones.has(hash)) continue;
+      const seen = lastSeen.get(hash)!;
+      const kind = RECORD_KINDS[seen % 8] ?? 'video';
       violations.push({
-        kind: 'object-without-record',
-        objectKey: u.key,
-        ...(u.hash ? { recordHash: u.hash } : {}),
-        message: `${u.key}: ${u.versions} object version(s) with no ledger item${u.hash ? '' : ' (not a record key)'}`,
+        kind: 'record-vanished',
+        recordHash: hash,
+        recordKind: kind,
+        message: `${kind} ${hash}: the log shows it collected (last seen ${new Date(Math.floor(seen / 8)).toISOString()}) and never purged, but the ledger holds neither the record nor a tombstone`,
       });
+    }
+  }
+  lastSeen.clear();
+
+  // Purge events against tombstones.
+  let tombstoned = 0;
+  const purgedHashes = [...purged.keys()];
+  for (let i = 0; i < purgedHashes.length; i += PAGE) {
+    const part = purgedHashes.slice(i, i + PAGE);
+    const tombstones = await ledger.getTombstones(part);
+    tombstoned += tombstones.size;
+    for (const hash of part) {
+      const purge = purged.get(hash)!;
+      const tombstone = tombstones.get(hash);
+      const kind = tombstone?.kind ?? purge.kind;
+      if (!tombstone) {
+        // A purge cut short leaves the record pending: the overdue rule covers it once it is late.
+        if (purge.active?.purgePending) continue;
+        violations.push({
+          kind: 'purge-without-tombstone',
+          recordHash: hash,
+          ...(kind ? { recordKind: kind } : {}),
+          message: `${kind ?? 'record'} ${hash}: purged at ${purge.firstAt} (${purge.refs[0]}) but the ledger holds no tombstone`,
+        });
+        continue;
+      }
+      if (!purge.refs.includes(tombstone.evidenceRef)) {
+        violations.push({
+          kind: 'tombstone-evidence',
+          recordHash: hash,
+          recordKind: tombstone.kind,
+          message: `${tombstone.kind} ${hash}: tombstone evidence ${tombstone.evidenceRef} is not a purge event of this record (purge events: ${purge.refs.join(', ')})`,
+        });
+      }
+      if (purge.active) {
+        violations.push({ kind: 'purged-record-active', recordHash: hash, recordKind: tombstone.kind, message: `${tombstone.kind} ${hash}: tombstoned, yet an active ledger item remains` });
+      }
+    }
+  }
+  purged.clear();
+
+  // Objects no active record owns.
+  const unknown = [...stored.entries()];
+  stored.clear();
+  for (let i = 0; i < unknown.length; i += PAGE) {
+    const part = unknown.slice(i, i + PAGE).map(([key, v]) => {
+      const ref = recordRefOfObjectKey(key);
+      return { key, versions: Math.max(1, v >> 1), ref, hash: ref ? hasher.hash(recordKeyOf(ref)) : undefined };
+    });
+    const tombstones = await ledger.getTombstones(part.flatMap((u) => (u.hash ? [u.hash] : [])));
+    for (const u of part) {
+      const tombstone = u.hash ? tombstones.get(u.hash) : undefined;
+      if (tombstone) {
+        violations.push({
+          kind: 'purged-object-left',
+          recordHash: u.hash,
+          recordKind: tombstone.kind,
+          objectKey: u.key,
+          message: `${tombstone.kind} ${u.hash}: purged (${tombstone.reason}, ${tombstone.evidenceRef}) but storage still holds ${u.versions} version(s) of ${u.key}`,
+        });
+      } else {
+        violations.push({
+          kind: 'object-without-record',
+          objectKey: u.key,
+          ...(u.hash ? { recordHash: u.hash } : {}),
+          ...(u.ref ? { recordKind: u.ref.kind } : {}),
+          message: `${u.key}: ${u.versions} object version(s) with no ledger item${u.hash ? '' : ' (not a record key)'}`,
+        });
+      }
     }
   }
   options.progress?.({ job: 'verify', phase: 'storage', done: objectCount });
 
-  // 3. Exports: none holds a purged record, manifests match files, stale pulled copies listed.
+  // 5. Exports: none holds a purged record, manifests match files, stale pulled copies listed.
   const exported = await verifyExports(ctx, exportStoreOf(ctx));
   for (const v of exported.violations) violations.push({ kind: v.kind, message: v.detail });
 
-  const head = snapshot.seals[snapshot.seals.length - 1];
+  const head = seals[seals.length - 1];
   return {
     ok: violations.length === 0,
     checkedAt: now.toISOString(),
-    audit: {
-      chains: snapshot.chains.size,
-      events: events.length,
-      seals: snapshot.seals.length,
-      ...(head ? { head: { seq: head.seq, hash: head.hash } } : {}),
-    },
-    ledger: { active: active.length, tombstoned: tombstones.size, pendingPurges: active.filter((r) => r.purgePending).length },
+    audit: { chains: chainIds.length, events: eventCount, seals: seals.length, ...(head ? { head: { seq: head.seq, hash: head.hash } } : {}) },
+    ledger: { active: activeCount, tombstoned, pendingPurges },
     storage: { objects: objectCount, versions: versionCount },
     exports: { exports: exported.exports, rows: exported.rows, staleCopies: exported.staleCopies.map(staleCopyText) },
+    content: { mode: contentMode === 'full' ? 'full' : 'sample', checked: contentChecked, of: activeCount },
     violations,
   };
 }

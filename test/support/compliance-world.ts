@@ -6,6 +6,7 @@
  */
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { AuditEvent, ChainedAuditEvent } from '../../lib/domain/audit';
+import { sha256Hex } from '../../lib/domain/hashing';
 import { nextActionAt, obligationsFor } from '../../lib/domain/obligations';
 import { objectKeyOf, parseRecordKey, type ActiveRecord, type PurgeReason, type RecordKey } from '../../lib/domain/records';
 import type { JobContext } from '../../lib/jobs/context';
@@ -72,7 +73,7 @@ export async function collectRecords(ctx: JobContext, chain: AuditChainWriter, k
       ref,
       status: 'active',
       objectKey: objectKeyOf(ref),
-      contentSha256: 'a'.repeat(64),
+      contentSha256: sha256Hex(body(key)),
       sizeBytes: body(key).length,
       provenance: {
         runId: chain.chainId,

@@ -220,6 +220,8 @@ describe('the compliance lifecycle through the CLI (--local)', () => {
   it('verify exits 0 while ledger and storage agree, and 1 listing the violation once an object is deleted behind the ledger', async () => {
     // Act
     const fine = await run('verify', ['verify'], { now: LATER });
+    const full = await run('verify --content full', ['verify', '--content', 'full'], { now: LATER });
+    const badContent = await run('verify --content some', ['verify', '--content', 'some'], { now: LATER });
     const hash = await onState(LATER, async ({ ctx }) => {
       await ctx.objects.deleteAllVersions(objectKeyOf(parseRecordKey(kept)));
       return ctx.hasher.hash(kept);
@@ -229,6 +231,9 @@ describe('the compliance lifecycle through the CLI (--local)', () => {
 
     // Assess
     expect({ code: fine.code, out: fine.out }).toEqual({ code: 0, out: expect.stringContaining('OK: the audit log is intact') });
+    expect(fine.out).toMatch(/content: hashed a random sample of \d+ of \d+ active record/);
+    expect({ code: full.code, out: full.out }).toEqual({ code: 0, out: expect.stringMatching(/content: hashed all \d+ stored object\(s\) of \d+ active record\(s\) against the ledger \(full pass\)/) });
+    expect({ code: badContent.code, err: badContent.err }).toEqual({ code: 2, err: expect.stringContaining('--content: use "full"') });
     expect(broken.code).toBe(1);
     expect(broken.out).toMatch(/1 violation\(s\):/);
     expect(broken.out).toContain(`[record-without-object] video ${hash}: active in the ledger but its object is missing`);

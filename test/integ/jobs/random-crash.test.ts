@@ -185,7 +185,7 @@ describe('randomized crash convergence (SIGKILL at random moments, rerun, verify
       if (finished) expect(code).toBe(0);
 
       await rerun(job);
-      const report = await verify(ctx);
+      const report = await verify(ctx, { content: 'full' });
       const open = await ctx.ledger.openRuns();
       const problems = [...report.violations.map((v) => `${v.kind}: ${v.message}`), ...open.map((r) => `run ${r.runId} (${r.job}) still open`)];
       if (problems.length > 0) {

@@ -226,7 +226,8 @@ describe('verify', () => {
     // Assess
     expect(report.ok).toBe(false);
     expect(messages(report)).toContainEqual(expect.stringMatching(expected));
-    expect(report.violations.every((v) => v.kind === 'audit-log')).toBe(true);
+    // Deleting refresh events also shows as deadlines the log no longer allows (`every event of a running chain`).
+    expect(report.violations.every((v) => v.kind === 'audit-log' || v.kind === 'deadline-beyond-log')).toBe(true);
   });
 
   it('cross-checks ledger and storage: orphan object, missing object, purged object left behind, overdue record', async () => {
@@ -284,4 +285,75 @@ describe('verify', () => {
       ]),
     );
   });
+
+  describe('the audit history against the ledger and storage', () => {
+    const ledgerItem = (ctx: LocalJobFixture['ctx'], recordKey: string) => ({ TableName: (ctx.ledger as unknown as { tableName: string }).tableName, Key: { pk: `rec#${recordKey}`, sk: 'rec' } });
+
+    it('a record deleted from the ledger together with its object, without a purge event, is named as vanished', async () => {
+      // Prepare: no orphan object, no missing object left for the storage checks to find
+      const w = await world();
+      const { ctx } = w.fx;
+      await w.doc.send(new DeleteCommand(ledgerItem(ctx, videoKey(3))));
+      await ctx.objects.deleteAllVersions(objectKeyOf(parseRecordKey(videoKey(3))));
+
+      // Act
+      const report = await verify(ctx);
+
+      // Assess
+      expect(report.violations).toEqual([
+        expect.objectContaining({ kind: 'record-vanished', recordHash: ctx.hasher.hash(videoKey(3)), recordKind: 'video', message: expect.stringMatching(/never purged, but the ledger holds neither the record nor a tombstone/) }),
+      ]);
+    });
+
+    it('a refresh deadline pushed later than the log allows is named, with the deadline the log allows', async () => {
+      const w = await world();
+      const { ctx } = w.fx;
+      const pushed = new Date(Date.parse(ctx.clock.now().toISOString()) + 60 * DAY).toISOString();
+      await w.doc.send(new UpdateCommand({ ...ledgerItem(ctx, videoKey(3)), UpdateExpression: 'SET refreshDueAt = :d', ExpressionAttributeValues: { ':d': pushed } }));
+
+      const report = await verify(ctx);
+
+      // videoKey(3) was collected on day 0 and never refreshed: due 15 days after collection.
+      expect(report.violations).toEqual([
+        expect.objectContaining({ kind: 'deadline-beyond-log', recordHash: ctx.hasher.hash(videoKey(3)), recordKind: 'video', message: expect.stringContaining(`promises a refresh by ${pushed}, but the log last saw it 2026-03-01T12:00:00.000Z`) }),
+      ]);
+      expect(report.violations[0]!.message).toContain('due by 2026-03-16T12:00:00.000Z');
+    });
+
+    it('stored content is hashed against the ledger: an edited contentSha256 and a rewritten object are named (full pass)', async () => {
+      const w = await world();
+      const { ctx } = w.fx;
+      await w.doc.send(new UpdateCommand({ ...ledgerItem(ctx, videoKey(1)), UpdateExpression: 'SET contentSha256 = :h', ExpressionAttributeValues: { ':h': 'f'.repeat(64) } }));
+      await ctx.objects.put(objectKeyOf(parseRecordKey(videoKey(2))), '{"rewritten":true}');
+
+      const report = await verify(ctx, { content: 'full' });
+
+      expect(report.content).toEqual({ mode: 'full', checked: 3, of: 3 });
+      expect(report.violations.map((v) => [v.kind, v.recordHash, v.recordKind]).sort()).toEqual(
+        [
+          ['content-mismatch', ctx.hasher.hash(videoKey(1)), 'video'],
+          ['content-mismatch', ctx.hasher.hash(videoKey(2)), 'video'],
+        ].sort(),
+      );
+    });
+
+    it('by default a random sample of the size asked for is hashed, and the report says so', async () => {
+      const w = await world();
+      const { ctx } = w.fx;
+      for (const n of [1, 2, 3]) await ctx.objects.put(objectKeyOf(parseRecordKey(videoKey(n))), `{"rewritten":${n}}`);
+      const mismatches = (r: VerifyReport) => r.violations.filter((v) => v.kind === 'content-mismatch').length;
+
+      const one = await verify(ctx, { content: 1 });
+      const two = await verify(ctx, { content: 2, randomBelow: () => 0 });
+      const byDefault = await verify(ctx);
+
+      expect(one.content).toEqual({ mode: 'sample', checked: 1, of: 3 });
+      expect(mismatches(one)).toBe(1);
+      expect(two.content).toEqual({ mode: 'sample', checked: 2, of: 3 });
+      expect(mismatches(two)).toBe(2);
+      expect(byDefault.content).toEqual({ mode: 'sample', checked: 3, of: 3 });
+      expect(mismatches(byDefault)).toBe(3);
+    });
+  });
 });
+
