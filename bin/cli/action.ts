@@ -15,7 +15,8 @@ export type CommandAction<O> = (options: O, context: CommandContext) => Promise<
 /** Run a command action: parse globals, print the result, map errors to exit codes. */
 export function action<O>(io: CliIo, setExit: (code: number) => void, run: CommandAction<O>) {
   return async (options: O, command: Command): Promise<void> => {
-    let json = false;
+    // Read raw first: a bad global option (say --now) is still answered as JSON when --json was given.
+    let json = (command.optsWithGlobals() as { json?: unknown }).json === true;
     try {
       const globals = parseOptions(GlobalOptionsSchema, command.optsWithGlobals());
       json = globals.json;
@@ -29,10 +30,16 @@ export function action<O>(io: CliIo, setExit: (code: number) => void, run: Comma
   };
 }
 
-function reportError(io: CliIo, error: unknown, json: boolean): void {
+/**
+ * An error as text on stderr and, with --json, also as one JSON document on stdout that scripts can read:
+ * `{"ok": false, "error": {"kind": "bad-input", "message": ..., "path": "--video"}}` (`path`: the option, JSON path
+ * or file at fault, when known).
+ */
+export function reportError(io: CliIo, error: unknown, json: boolean): void {
   const message = error instanceof Error ? error.message : String(error);
   const kind = error instanceof BadInputError ? 'bad-input' : error instanceof StewardError ? error.name : 'error';
-  if (json) io.stdout(JSON.stringify({ ok: false, error: { kind, message } }, null, 2));
-  else io.stderr(`steward: ${message}`);
+  const path = error instanceof BadInputError ? error.path : undefined;
+  io.stderr(`steward: ${message}`);
+  if (json) io.stdout(JSON.stringify({ ok: false, error: { kind, message, ...(path !== undefined ? { path } : {}) } }, null, 2));
 }
 

@@ -12,13 +12,13 @@ import { parseTypedRecordKey } from '../../lib/domain/records';
 import { certify, DeletionCertificateSchema, renderCertificateMarkdown, type CertifyScope, type DeletionCertificate } from '../../lib/jobs/certify';
 import type { JobContext } from '../../lib/jobs/context';
 import { action } from './action';
-import { cliPrefix, parseOptions } from './options';
+import { cliPrefix, OutFileSchema, parseOptions } from './options';
 import type { CliIo, CommandResult } from './output';
 import { onTarget } from './runtime';
 
 
 const CertifyOptionsSchema = z
-  .object({ record: z.array(z.string().min(1)).optional(), since: ISO.optional(), until: ISO.optional(), out: z.string().min(1).optional() })
+  .object({ record: z.array(z.string().min(1)).optional(), since: ISO.optional(), until: ISO.optional(), out: OutFileSchema.optional() })
   .strict();
 
 /** Exactly one scope: named records, or a time range. */

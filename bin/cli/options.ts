@@ -1,4 +1,6 @@
 /** Global options shared by every command, parsed with zod at the edge. */
+import { statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
 import { IsoInstantSchema } from '../../lib/domain/clock';
 import { BadInputError } from '../../lib/domain/errors';
@@ -48,3 +50,25 @@ export function parseOptions<T extends z.ZodType>(schema: T, raw: unknown): z.in
   });
   throw new BadInputError('Invalid command-line options:', problems);
 }
+
+/**
+ * A file the command will write (`--out`): its folder must exist and it must not be a folder itself, checked before
+ * anything runs, so a typo is exit 2 naming the path instead of a raw error after the work is done.
+ */
+export const OutFileSchema = z
+  .string()
+  .min(1)
+  .superRefine((path, ctx) => {
+    const folder = dirname(resolve(path));
+    const kind = (p: string) => {
+      try {
+        return statSync(p).isDirectory() ? 'folder' : 'file';
+      } catch {
+        return undefined;
+      }
+    };
+    const folderKind = kind(folder);
+    if (folderKind === undefined) ctx.addIssue({ code: 'custom', message: `cannot write ${path}: the folder ${folder} does not exist (create it first, or choose a file in an existing folder)` });
+    else if (folderKind !== 'folder') ctx.addIssue({ code: 'custom', message: `cannot write ${path}: ${folder} is a file, not a folder` });
+    else if (kind(path) === 'folder') ctx.addIssue({ code: 'custom', message: `cannot write ${path}: it is a folder; name a file in it` });
+  });

@@ -76,8 +76,14 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     await program.parseAsync(argv as string[], { from: 'user' });
   } catch (error) {
     if (error instanceof CommanderError) {
-      // Help and version are not errors; anything else commander rejects is bad input.
-      return error.exitCode === 0 ? 0 : EXIT_BAD_INPUT;
+      // Help and version are not errors; anything else commander rejects is bad input (commander printed it).
+      if (error.exitCode === 0) return 0;
+      if (argv.includes('--json')) {
+        const message = error.message.replace(/^error: /, '');
+        const option = /'(--?[A-Za-z][\w-]*)'/.exec(message)?.[1];
+        io.stdout(JSON.stringify({ ok: false, error: { kind: 'bad-input', message, ...(option ? { path: option } : {}) } }, null, 2));
+      }
+      return EXIT_BAD_INPUT;
     }
     throw error;
   }

@@ -8,7 +8,7 @@ import { complianceReport, type ComplianceReport } from '../../lib/jobs/report';
 import { renderReport, REPORT_FORMATS, type ReportFormat } from '../../lib/jobs/report-render';
 import { action } from './action';
 import { registerAttritionCommand } from './attrition-command';
-import { parseOptions } from './options';
+import { OutFileSchema, parseOptions } from './options';
 import type { CliIo, CommandResult } from './output';
 import { answerSchema } from './deployed';
 import { onTarget } from './runtime';
@@ -17,7 +17,7 @@ import { withJobProgress } from './job-progress';
 const ReportOptionsSchema = z
   .object({
     format: z.enum(REPORT_FORMATS, { message: `must be one of ${REPORT_FORMATS.join(', ')}` }).default('md'),
-    out: z.string().min(1).optional(),
+    out: OutFileSchema.optional(),
   })
   .strict();
 

@@ -18,10 +18,23 @@ export class BadInputError extends StewardError {
     options?: ErrorOptions,
   ) {
     super(problems.length > 0 ? `${message}\n${problems.map((p) => `  - ${p}`).join('\n')}` : message, options);
+    this.path = pathOfProblem([message, ...problems]);
     // Spelled out, not taken from the class: minified Lambda bundles rename classes, and the CLI recognises a
     // job's bad input by this name in the function's error answer (exit 2).
     this.name = 'BadInputError';
   }
+
+  /** What was wrong, as the user names it: an option (`--video`), a JSON path (`$.specs[0].query`) or a file. */
+  readonly path: string | undefined;
+}
+
+/** The option or JSON path a problem starts with (`--video: ...`, `$.specs[0]: ...`), if any. */
+export function pathOfProblem(lines: readonly string[]): string | undefined {
+  for (const line of lines) {
+    const match = /^\s*(--[a-z][a-z0-9-]*|\$[^\s:]*)(?=[\s:])/.exec(line);
+    if (match) return match[1];
+  }
+  return undefined;
 }
 
 /** A check found records out of compliance (overdue obligation, broken audit chain, orphaned object). */

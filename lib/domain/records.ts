@@ -45,11 +45,20 @@ const ID_OF_KIND: Readonly<Record<RecordKind, { pattern: RegExp; what: string }>
   user: { pattern: /^[0-9a-f]{32}$/, what: 'the keyed hash of the username (32 hex digits): the key `steward erase --user` prints as tiktok:user:ID' },
 };
 
+/** Largest platform id: TikTok's ids are unsigned 64-bit integers. */
+export const MAX_PLATFORM_ID = 2n ** 64n - 1n;
+
+/** A decimal platform id that fits in 64 unsigned bits (`^\d{1,20}$` alone lets 2^64 and more through). */
+export function isPlatformId(id: string): boolean {
+  return /^\d{1,20}$/.test(id) && BigInt(id) <= MAX_PLATFORM_ID;
+}
+
 /** A record key a person typed: `parseRecordKey`, and an id of the form its kind has. */
 export function parseTypedRecordKey(key: string): RecordRef {
   const ref = parseRecordKey(key);
   const id = ID_OF_KIND[ref.kind];
   if (!id.pattern.test(ref.id)) throw new RangeError(`"${key}": a ${ref.kind} id is ${id.what}`);
+  if (ref.kind !== 'user' && !isPlatformId(ref.id)) throw new RangeError(`"${key}": a ${ref.kind} id is an unsigned 64-bit number (at most ${MAX_PLATFORM_ID}), got one of ${ref.id.length} digits above it`);
   return ref;
 }
 

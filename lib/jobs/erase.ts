@@ -6,7 +6,7 @@
  * author was erased (collect.ts).
  */
 import { BadInputError } from '../domain/errors';
-import { parseRecordKey, recordKeyOf, type RecordKey, type RecordKind } from '../domain/records';
+import { isPlatformId, MAX_PLATFORM_ID, parseRecordKey, recordKeyOf, type RecordKey, type RecordKind } from '../domain/records';
 import { newRunId, type JobContext, type ProgressSink } from './context';
 import { purgeRecords, type CountsBy } from './purge';
 import { startRun } from './runs';
@@ -46,6 +46,7 @@ export function parseErasureTarget(target: ErasureTarget): ErasureTarget {
   }
   const [kind, id] = 'video' in target ? (['video', target.video] as const) : (['comment', target.comment] as const);
   if (!PLATFORM_ID.test(id)) throw new BadInputError(`--${kind}: "${id}" is not a TikTok ${kind} id (decimal digits, e.g. 7320768196569599275)`);
+  if (!isPlatformId(id)) throw new BadInputError(`--${kind}: "${id}" is not a TikTok ${kind} id: ids are unsigned 64-bit numbers, at most ${MAX_PLATFORM_ID}`);
   return kind === 'video' ? { video: id } : { comment: id };
 }
 
