@@ -344,6 +344,14 @@ export const benchmark: Benchmark = {
           better: 'lower',
           note: 'informational (no DESIGN.md target): GSI write units of ledger + audit tables',
         },
+        {
+          name: 'ddb_billed_write_units_per_new_record',
+          value: perRecord(first.tableWrite + first.indexWrite),
+          unit: 'WCU/record',
+          target: 4,
+          better: 'lower',
+          note: `what AWS bills: table ${perRecord(first.tableWrite).toFixed(3)} + every index ${perRecord(first.indexWrite).toFixed(3)} write units per new video (ConsumedCapacity, DynamoDB Local)`,
+        },
       ];
     } finally {
       dynamo.destroy();

@@ -23,6 +23,14 @@ export function quotaPlanText(r: QuotaPlanReport): string {
       `    net growth                   ${s.growthPerDay} records/day`,
       `    first missed deadline        ${s.firstMissedDeadline ?? 'none before the project ends'}${s.overdue ? ` (${s.overdue} overdue now)` : ''}`,
     );
+    for (const spec of s.specs ?? []) lines.push(`    spec ${spec.spec.padEnd(24)} ${spec.records} records, ${spec.requestsPerDay} requests/day`);
+    const u = s.unsustainable;
+    if (u) {
+      lines.push(
+        `    UNSUSTAINABLE: ${s.requestsPerDayNeeded} requests/day needed, ${u.overBy} over the quota of ${s.dailyRequests};` +
+          ` spec ${u.spec} costs most (${u.specRequestsPerDay}/day): keep at most ${u.specRecordsThatFit} of its records, or raise the quota`,
+      );
+    }
   }
   return lines.join('\n');
 }

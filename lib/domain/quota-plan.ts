@@ -66,6 +66,8 @@ export interface SweepItem {
   readonly parentKey?: string;
   /** Unix seconds (videos): lookups are grouped by creation window. */
   readonly platformCreatedAt?: number;
+  /** Comments kept of the parent video, due or not: its one listing reads until the last of them is found. */
+  readonly keptWithParent?: number;
 }
 
 /** What one step of the sweep holds, per source: video creation days, parents of comments, accounts and ads. */
@@ -130,7 +132,10 @@ export class SweepCost {
     c[item.kind] = (c[item.kind] ?? 0) + 1;
     this.counts.set(item.source, c);
     const lane = laneOfItem(item);
-    if (lane.lane === 'comment') this.commentsOfParent.set(lane.parent, (this.commentsOfParent.get(lane.parent) ?? 0) + 1);
+    if (lane.lane === 'comment') {
+      const n = (this.commentsOfParent.get(lane.parent) ?? 0) + 1;
+      this.commentsOfParent.set(lane.parent, Math.max(n, item.keptWithParent ?? 0));
+    }
     for (const step of this.groups.add(item).steps) this.steps.push(tally(step));
   }
 

@@ -299,7 +299,7 @@ async function writePage(
     else if (!existing) fresh.push(item);
     else if (existing.status === 'tombstoned') skippedPurged += 1;
     else if (existing.contentSha256 === sha) {
-      updates.push({ kind: 'seen', key, at, ...refreshedDue(existing) });
+      updates.push({ kind: 'seen', key, at, ...refreshedDue(existing), ...placedBy(existing) });
       seen.push(item);
     } else changed.push({ item, sha });
   }
@@ -359,6 +359,7 @@ async function writePage(
       sizeBytes: Buffer.byteLength(item.body),
       ...refreshedDue(existing),
       logId: item.logId ?? page.logId,
+      ...placedBy(existing),
     });
   }
   // New records: ledger, then log (a crash between is repaired from the checkpoint: repairInFlight). Changed
@@ -372,6 +373,11 @@ async function writePage(
   if (events.length > 0) await chain.append(events);
   if (updates.length > 0) await ledger.updateRecords(updates);
   return { newRecords: fresh.length, changed: changed.length, unchanged: seen.length, skippedPurged };
+}
+
+/** A comment's due entry goes to its video's shard (dynamodb-ledger.ts `dueShardKey`). */
+function placedBy(record: ActiveRecord): { parentKey?: string } {
+  return record.ref.kind === 'comment' && record.parentKey !== undefined ? { parentKey: record.parentKey } : {};
 }
 
 function recordEvent(

@@ -9,7 +9,7 @@
  */
 import { MS_PER_DAY, utcDayKey } from '../domain/clock';
 import type { Policy, PolicyId } from '../domain/policy';
-import { planQuota, SweepCost, type KindCounts, type QuotaPlan, type SweepItem } from '../domain/quota-plan';
+import { laneOfItem, planQuota, SWEEP_MARGIN_DAYS, SweepCost, type KindCounts, type QuotaPlan, type SweepItem } from '../domain/quota-plan';
 import type { ActiveRecord, RecordKind } from '../domain/records';
 import { policyIdForApi, projectEnd } from '../config/load';
 import type { ProjectConfig } from '../config/schema';
@@ -77,6 +77,52 @@ export interface SourcePlan extends QuotaPlan {
   readonly activeByKind: KindCounts;
   /** Requests booked today (refresh and collection), from the ledger's quota book. */
   readonly usedToday: number;
+  /** What each spec's records cost to keep fresh, most first. */
+  readonly specs: readonly SpecLoad[];
+  /** When keeping every record fresh needs more than the daily quota: the spec that costs most, and the excess. */
+  readonly unsustainable: Unsustainable | null;
+}
+
+export interface SpecLoad {
+  readonly spec: string;
+  readonly records: number;
+  /** Requests per day its records need to stay fresh (at the measured cost per record of each kind). */
+  readonly requestsPerDay: number;
+}
+
+export interface Unsustainable {
+  /** The spec that costs most. */
+  readonly spec: string;
+  readonly specRequestsPerDay: number;
+  /** Requests per day needed beyond the quota. */
+  readonly overBy: number;
+  /** The spec's records the quota can keep fresh with every other spec kept whole (0 when even none fit). */
+  readonly specRecordsThatFit: number;
+}
+
+/** Requests per day of each spec's records, from the measured cost per record of each kind. */
+export function specLoads(counts: ReadonlyMap<string, KindCounts> | undefined, perRecord: Partial<Record<RecordKind, number>>, cycleDays: number): SpecLoad[] {
+  const out: SpecLoad[] = [];
+  for (const [spec, byKind] of counts ?? []) {
+    let requests = 0;
+    let records = 0;
+    for (const [kind, n] of Object.entries(byKind) as Array<[RecordKind, number]>) {
+      records += n;
+      requests += n * (perRecord[kind] ?? 0);
+    }
+    out.push({ spec, records, requestsPerDay: Math.round((requests / cycleDays) * 100) / 100 });
+  }
+  return out.sort((a, b) => b.requestsPerDay - a.requestsPerDay);
+}
+
+/** Which spec makes the plan unsustainable and by how much; null when the quota suffices. */
+export function unsustainable(specs: readonly SpecLoad[], needed: number, quota: number): Unsustainable | null {
+  if (needed <= quota || specs.length === 0) return null;
+  const worst = specs[0]!;
+  const overBy = Math.round((needed - quota) * 100) / 100;
+  const keep = worst.requestsPerDay - overBy;
+  const specRecordsThatFit = keep <= 0 || worst.requestsPerDay <= 0 ? 0 : Math.floor((worst.records * keep) / worst.requestsPerDay);
+  return { spec: worst.spec, specRequestsPerDay: worst.requestsPerDay, overBy, specRecordsThatFit };
 }
 
 export interface QuotaPlanReport {
@@ -107,6 +153,15 @@ export async function quotaPlan(ctx: JobContext): Promise<QuotaPlanReport> {
   const inc = (counts: KindCounts, kind: RecordKind) => {
     counts[kind] = (counts[kind] ?? 0) + 1;
   };
+  const sweepOf = (dueDay: string) => {
+    let sweep = sweepsByDay.get(dueDay);
+    if (!sweep) sweepsByDay.set(dueDay, (sweep = new SweepCost()));
+    return sweep;
+  };
+  // A video's comments are listed once for all of them, on the earliest deadline among them (the listing moves the
+  // others' deadlines with it): gathered per video here, priced after the walk.
+  const videoComments = new Map<string, { item: SweepItem; dueDay: string; kept: number }>();
+  const bySpec = new Map<string, Map<string, KindCounts>>();
   for await (const page of dueRecords(ctx.ledger, new Date('9999-12-31T00:00:00Z'), sweepShards(ctx.ledger), 1000)) {
     for (const record of page.records) {
       if (record.purgePending) continue;
@@ -116,26 +171,40 @@ export async function quotaPlan(ctx: JobContext): Promise<QuotaPlanReport> {
       if (!t) tallies.set(source, (t = { active: {}, dueByDay: {}, dueToday: {}, recent: {}, overdue: 0 }));
       const kind = record.ref.kind;
       inc(t.active, kind);
+      let specs = bySpec.get(source);
+      if (!specs) bySpec.set(source, (specs = new Map()));
+      const specCounts = specs.get(record.provenance.specName) ?? {};
+      inc(specCounts, kind);
+      specs.set(record.provenance.specName, specCounts);
       const item = sweepItemOf(ctx, record, now);
-      if (item) {
-        const dueDay = record.refreshDueAt.slice(0, 10);
-        let sweep = sweepsByDay.get(dueDay);
-        if (!sweep) sweepsByDay.set(dueDay, (sweep = new SweepCost()));
-        sweep.add(item);
-      }
+      const dueDay = record.refreshDueAt.slice(0, 10);
+      if (item && laneOfItem(item).lane === 'comment') {
+        const seen = videoComments.get(item.parentKey!);
+        if (!seen) videoComments.set(item.parentKey!, { item, dueDay, kept: 1 });
+        else {
+          seen.kept += 1;
+          if (dueDay < seen.dueDay) seen.dueDay = dueDay;
+        }
+      } else if (item) sweepOf(dueDay).add(item);
       if (Date.parse(record.refreshDueAt) <= now.getTime()) t.overdue += 1;
       inc((t.dueByDay[record.refreshDueAt.slice(0, 10)] ??= {}), kind);
       if (Date.parse(record.firstCollectedAt) > growthSince) inc(t.recent, kind);
     }
   }
-  // What is due today, read as the sweeps read it (the due index up to the end of the day).
+  for (const { item, dueDay, kept } of videoComments.values()) {
+    const sweep = sweepOf(dueDay);
+    for (let i = 0; i < kept; i++) sweep.add(item);
+  }
+  // What is due today, read as the sweeps read it (the due index up to the end of the day); a video's listing reads
+  // for all its kept comments.
   for await (const page of dueRecords(ctx.ledger, new Date(endOfToday), sweepShards(ctx.ledger), 1000)) {
     for (const record of page.records) {
       const source = record.purgePending ? undefined : sourceOfRecord(ctx.config, record);
       const t = source === undefined ? undefined : tallies.get(source);
       if (t) inc(t.dueToday, record.ref.kind);
       const item = sweepItemOf(ctx, record, now);
-      if (item) sweepToday.add(item);
+      const kept = item?.parentKey === undefined ? undefined : videoComments.get(item.parentKey)?.kept;
+      if (item) sweepToday.add(kept === undefined ? item : { ...item, keptWithParent: kept });
     }
   }
   const day = utcDayKey(now);
@@ -173,6 +242,7 @@ export async function quotaPlan(ctx: JobContext): Promise<QuotaPlanReport> {
       projectEnd: end,
     });
     const usedToday = (await ctx.ledger.getQuotaUsage(source, day)).requests;
+    const specs = specLoads(bySpec.get(source), perRecordRequests, Math.max(1, policy.refreshWithinDays - SWEEP_MARGIN_DAYS));
     sources.push({
       source,
       policyId: policy.id,
@@ -182,6 +252,8 @@ export async function quotaPlan(ctx: JobContext): Promise<QuotaPlanReport> {
       activeByKind: t.active,
       usedToday,
       ...plan,
+      specs,
+      unsustainable: unsustainable(specs, plan.requestsPerDayNeeded, sourceConfig.dailyRequests),
     });
   }
   return { at: now.toISOString(), projectEnd: end.toISOString(), sources };

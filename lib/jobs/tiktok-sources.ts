@@ -32,6 +32,7 @@ import {
 import type { Ledger, ObjectStore } from '../store/ports';
 import type { SpecSourceBinding } from './collect';
 import { QuotaExhaustedError, type CollectedItem, type SourcePage, type SpecSource } from './sources';
+import { nothingToList } from './comment-collection';
 
 /** Every documented video field once (the docs list `favourites_count` as a second spelling of the same field). */
 export const STORED_VIDEO_FIELDS: readonly VideoField[] = VIDEO_FIELDS.filter((f) => f !== 'favourites_count');
@@ -219,14 +220,16 @@ function commentSource(deps: TikTokSourceDeps, spec: z.infer<typeof CommentSpecS
     pages(state: unknown) {
       return quotaAware(
         walkParents<{ cursor: number; taken: number }>(deps, spec.parentSpec, state as never, (videoKey, inner) =>
-          commentsOf(client, videoKey, spec.maxPerVideo, inner),
+          commentsOf(deps, client, videoKey, spec.maxPerVideo, inner),
         ),
       );
     },
   };
 }
 
-async function* commentsOf(client: ResearchApiClient, videoKey: RecordKey, maxPerVideo: number, from: { cursor: number; taken: number } | undefined) {
+async function* commentsOf(deps: TikTokSourceDeps, client: ResearchApiClient, videoKey: RecordKey, maxPerVideo: number, from: { cursor: number; taken: number } | undefined) {
+  // Nothing new by the video's comment_count and nothing kept near its deadline: no listing (comment-collection.ts).
+  if (!from && (await nothingToList(deps, videoKey, maxPerVideo))) return;
   const videoId = parseRecordKey(videoKey).id;
   let taken = from?.taken ?? 0;
   try {

@@ -134,10 +134,14 @@ describe('steward compliance commands', () => {
           growthPerDay: 0,
           firstMissedDeadline: null,
           overdue: 0,
+          specs: [{ spec: 'climate-videos', records: 100, requestsPerDay: 0.07 }],
+          unsustainable: null,
         },
       ],
     });
     expect(plan).toMatch(/largest compliant corpus\s+1400000 videos/);
     expect(plan).toMatch(/first missed deadline\s+none before the project ends/);
+    expect(plan).toMatch(/spec climate-videos\s+100 records, 0.07 requests\/day/);
+    expect(plan).not.toContain('UNSUSTAINABLE');
   });
 });

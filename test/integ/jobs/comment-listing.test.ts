@@ -6,8 +6,11 @@
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { MS_PER_DAY } from '../../../lib/domain/clock';
 import { listingRequests } from '../../../lib/domain/quota-plan';
-import { parseRecordKey, recordKeyOf, type ActiveRecord } from '../../../lib/domain/records';
+import { objectKeyOf, parseRecordKey, recordKeyOf, type ActiveRecord } from '../../../lib/domain/records';
+import { collect } from '../../../lib/jobs/collect';
 import { refresh, type RefreshClients } from '../../../lib/jobs/refresh';
+import { tiktokSources } from '../../../lib/jobs/tiktok-sources';
+import { parseJson } from '../../../lib/domain/json';
 import type { ResearchApiClient } from '../../../lib/platforms/tiktok';
 import { dueShardOf, type DynamoDbLedger } from '../../../lib/store/dynamodb-ledger';
 import { ledgerKeys } from '../../../lib/store/tables';
@@ -17,6 +20,7 @@ import { activeRecords, collectAll, complianceConfig, complianceWorld, type Comp
 /** Videos and their comments only; up to 1,000 kept comments per video, heavy-tailed counts. */
 const config = complianceConfig((doc) => {
   doc.specs = doc.specs.filter((s: { kind: string }) => s.kind === 'video' || s.kind === 'comment');
+  doc.specs[0].window = { rollingDays: 5 };
   doc.specs[1].maxPerVideo = 1000;
 });
 
@@ -40,7 +44,7 @@ function countingListings(w: ComplianceWorld): RefreshClients & { pagesOf: Map<s
 describe('one listing per video', () => {
   let w: ComplianceWorld;
   beforeAll(async () => {
-    w = await complianceWorld({ config, world: { maxCommentsPerVideo: 1500, commentDeletionShare: 0.02, videoDeletionShare: 0, videoPrivateShare: 0, accountDeletionShare: 0 } });
+    w = await complianceWorld({ config, world: { maxCommentsPerVideo: 250, commentDeletionShare: 0.02, videoDeletionShare: 0, videoPrivateShare: 0, accountDeletionShare: 0 } });
     await collectAll(w);
   }, 120_000);
   afterAll(() => w.close());
@@ -90,5 +94,49 @@ describe('one listing per video', () => {
       const page = await ledger.queryDue(shard, new Date('9999-01-01T00:00:00Z'), { limit: 1000 });
       for (const r of page.records) if (r.ref.kind === 'comment') expect(dueShardOf(r.parentKey!)).toBe(shard);
     }
+  }, 180_000);
+
+  it('daily collection lists only videos with new comments or a kept comment near its deadline, and that listing refreshes them', async () => {
+    // Arrange: the day after the sweep above
+    w.fx.clock.advance(MS_PER_DAY);
+    const kept = async () => {
+      const out = new Map<string, ActiveRecord[]>();
+      for (const r of (await activeRecords(w)).values()) if (r.ref.kind === 'comment') out.set(r.parentKey!, [...(out.get(r.parentKey!) ?? []), r]);
+      return out;
+    };
+    const parents = await kept();
+
+    // Act: the comment spec's daily run
+    const first = countingListings(w);
+    const report = await collect(w.fx.ctx, { specName: 'climate-comments', sourceFor: tiktokSources({ ...w.fx.ctx, research: first.research, commercial: first.commercial }) });
+
+    // Assess: only videos whose comment_count shows more than Steward keeps were listed
+    expect(report.specs[0]!.outcome).toBe('finished');
+    expect(first.calls.length).toBeLessThan(parents.size);
+    for (const id of first.calls) {
+      const stored = parseJson((await w.fx.ctx.objects.get(objectKeyOf({ platform: 'tiktok', kind: 'video', id })))!.body.toString('utf8')) as { comment_count: number };
+      expect(stored.comment_count).toBeGreaterThan((parents.get(`tiktok:video:${id}`) ?? []).length);
+    }
+
+    // Act: two weeks later every kept comment is near its deadline, so the daily collection lists every video
+    w.fx.clock.advance(12 * MS_PER_DAY);
+    const second = countingListings(w);
+    await collect(w.fx.ctx, { specName: 'climate-comments', sourceFor: tiktokSources({ ...w.fx.ctx, research: second.research, commercial: second.commercial }) });
+    const beforeSweep = await kept();
+    const sweep = countingListings(w);
+    await refresh(w.fx.ctx, { clients: sweep });
+
+    // Assess: the collection's listings moved the deadlines, so the sweep lists no video again
+    expect(second.calls.length).toBeGreaterThanOrEqual(parents.size);
+    const now = w.fx.clock.now();
+    for (const list of (await kept()).values()) for (const r of list) if (r.missCount === 0) expect(r.lastRefreshedAt).toBe(now.toISOString());
+    // only videos with a kept comment the platform no longer serves are listed again: an absence needs the sweep's
+    // judgement (a miss or a purge), which collection does not make
+    const at = now;
+    for (const id of sweep.calls) {
+      const vanished = (beforeSweep.get(`tiktok:video:${id}`) ?? []).filter((c) => !w.emulator.world.commentExists(c.ref.id, at));
+      expect(vanished.length).toBeGreaterThan(0);
+    }
+    expect(sweep.calls.length).toBeLessThan(parents.size / 4);
   }, 180_000);
 });
