@@ -132,6 +132,8 @@ interface Corpus {
   /** What the quota plan said today's sweep needs (research source), read just before the sweep. */
   readonly planned: number;
   readonly maxAtMixPlanned: number;
+  /** The source's configured daily requests (the plan's figures scale with it). */
+  readonly dailyRequests: number;
 }
 
 /** Collect every spec, let 13 days pass, plan, sweep once with metered clients. */
@@ -174,7 +176,7 @@ async function collectAndSweep(services: LocalServices, name: string, world: Par
     if (requests !== reported || requests !== server) throw new MeasurementError(`${name}: request counts disagree: client ${requests}, report ${reported}, emulator ${server}`);
     if (report.stopped || report.failed > 0 || report.unprocessed > 0) throw new MeasurementError(`${name}: the sweep did not handle every record: ${JSON.stringify(report)}`);
     log(`${name}: swept ${report.due} due records with ${requests} requests (${Object.entries(tally.byEndpoint).map(([p, n]) => `${n} ${p}`).join(', ')}) (${((performance.now() - t0) / 1000).toFixed(1)} s)`);
-    return { before, report, byEndpoint: tally.byEndpoint, requests, planned: plan.requestsNeededToday, maxAtMixPlanned: plan.maxCompliantCorpusAtMix };
+    return { before, report, byEndpoint: tally.byEndpoint, requests, planned: plan.requestsNeededToday, maxAtMixPlanned: plan.maxCompliantCorpusAtMix, dailyRequests: plan.dailyRequests };
   } finally {
     dynamo.destroy();
     s3.destroy();
@@ -237,7 +239,7 @@ function demoFigures(c: Corpus): BenchResult[] {
       unit: 'records',
       target: 75_000,
       better: 'higher',
-      note: `${QUOTA} requests/day x ${cycleDays} days / ${perRecord.toFixed(4)} measured requests per record (${c.requests} requests for ${handled} records: ${Object.entries(byKind).map(([k, n]) => `${n} ${k}s`).join(', ')}; the demo's research specs and world); the quota plan says ${c.maxAtMixPlanned.toLocaleString('en-US')} at today's mix`,
+      note: `${QUOTA} requests/day x ${cycleDays} days / ${perRecord.toFixed(4)} measured requests per record (${c.requests} requests for ${handled} records: ${Object.entries(byKind).map(([k, n]) => `${n} ${k}s`).join(', ')}; the demo's research specs and world); the quota plan says ${Math.floor(c.maxAtMixPlanned * (QUOTA / c.dailyRequests)).toLocaleString('en-US')} at today's mix and ${QUOTA} requests/day`,
     },
   ];
 }

@@ -2,12 +2,11 @@
  * Compliance-first quota planning: pure arithmetic over what is read from the ledger (see lib/jobs/quota-plan.ts).
  *
  * What a refresh costs is priced in one place, `SweepCost`, which replays the refresh sweep (lib/jobs/refresh.ts)
- * over records in the order the sweep reads them (due-index shard after shard): steps of `SWEEP_STEP` records; per
- * step and source, videos are looked up 100 ids per request within ≤30-day creation windows, comments are re-listed
- * once per parent video present in the step (one request per page of 100, at most 12 pages), accounts cost one
- * `user/info` each and ads one detail lookup each; records checked by batch compliance task gather in steps of
- * 10,000 and cost a few requests per task. A video's comments lie in many shards, so a sweep lists a video's
- * comments once per step that holds some of them, not once per video. Both `steward quota plan` and the compliance
+ * over records in the order the sweep reads them, grouped as the sweep groups them (sweep-groups.ts): videos are
+ * looked up 100 ids per request within fixed 30-day creation windows gathered across the whole sweep; a video's
+ * comments are listed once per sweep for all its kept comments (one request per page of 100, the first ~1,000
+ * served); accounts cost one `user/info` each and ads one detail lookup each; records checked by batch compliance
+ * task gather in steps of 10,000 and cost a few requests per task. Both `steward quota plan` and the compliance
  * report's obligations table price with it.
  *
  * Sweeps run at least daily and take the earliest deadlines first, so with a tight quota a record is refreshed on
@@ -121,6 +120,8 @@ export class SweepCost {
   private readonly steps: StepTally[] = [];
   /** Comments per parent video over the whole sweep: its one listing reads until the last of them is found. */
   private readonly commentsOfParent = new Map<string, number>();
+  /** Kept comments per parent video, due or not, where the caller knows them (`keptWithParent`). */
+  private readonly keptOfParent = new Map<string, number>();
   private readonly counts = new Map<string, KindCounts>();
 
   constructor(stepSize: number = SWEEP_STEP) {
@@ -133,8 +134,8 @@ export class SweepCost {
     this.counts.set(item.source, c);
     const lane = laneOfItem(item);
     if (lane.lane === 'comment') {
-      const n = (this.commentsOfParent.get(lane.parent) ?? 0) + 1;
-      this.commentsOfParent.set(lane.parent, Math.max(n, item.keptWithParent ?? 0));
+      this.commentsOfParent.set(lane.parent, (this.commentsOfParent.get(lane.parent) ?? 0) + 1);
+      if (item.keptWithParent !== undefined) this.keptOfParent.set(lane.parent, Math.max(item.keptWithParent, this.keptOfParent.get(lane.parent) ?? 0));
     }
     for (const step of this.groups.add(item).steps) this.steps.push(tally(step));
   }
@@ -161,7 +162,7 @@ export class SweepCost {
       }
       add('video', videoLookupRequests(s.videoDays) + Math.ceil(s.undated / RECORDS_PER_REQUEST));
       let listings = 0;
-      for (const parent of s.parents) listings += listingRequests(this.commentsOfParent.get(parent) ?? 1);
+      for (const parent of s.parents) listings += listingRequests(Math.max(this.commentsOfParent.get(parent) ?? 1, this.keptOfParent.get(parent) ?? 0));
       add('comment', listings);
       for (const [kind, n] of s.single) add(kind, n);
     }

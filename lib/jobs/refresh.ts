@@ -5,6 +5,8 @@
  * corpus. Due records are handled in steps of `batchSize`: videos are looked up by id, 100 per request, grouped by
  * ≤30-day creation windows (or checked with batch compliance tasks when the policy says so), ads by id, comments by
  * re-listing their video's comments, accounts by `user/info` with the username read from one of their videos.
+ * Steps are grouped across the whole sweep (lib/domain/sweep-groups.ts): videos by creation window, comments by
+ * video, so each video is listed once per sweep for every kept comment it has (comment-listing.ts).
  * Then, per record:
  * - changed content: the object is rewritten, the ledger gets the new hash and due date, `record.changed`;
  * - unchanged content: only the due date moves (no S3 write), `record.refreshed`;
@@ -371,7 +373,9 @@ class Sweep {
         out.set(recordKeyOf(record.ref), failed('no-source'));
         continue;
       }
-      groups.set(source, [...(groups.get(source) ?? []), record]);
+      const group = groups.get(source);
+      if (group) group.push(record);
+      else groups.set(source, [record]);
     }
     return groups;
   }
@@ -510,7 +514,11 @@ class Sweep {
       if (this.policyOf(record).refreshBy === 'existence-check') continue;
       const parent = record.parentKey;
       if (parent === undefined || !parent.startsWith('tiktok:video:')) out.set(recordKeyOf(record.ref), failed('no-parent-video'));
-      else byVideo.set(parent, [...(byVideo.get(parent) ?? []), record]);
+      else {
+        const group = byVideo.get(parent);
+        if (group) group.push(record);
+        else byVideo.set(parent, [record]);
+      }
     }
     // One listing per video: every page until has_more is false, unless every due comment was found earlier.
     await this.inParallel([...byVideo.entries()], async ([videoKey, comments]) => {

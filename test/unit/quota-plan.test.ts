@@ -100,6 +100,10 @@ describe('Class: SweepCost', () => {
     expect(big.requests('research')).toBe(3);
     expect(capped.requests('research')).toBe(10);
     expect(listingRequests(1)).toBe(1);
+    // a listing reads for every kept comment of its video, due or not: 3 due of 250 kept cost 3 pages, counted once
+    const kept = new SweepCost();
+    for (let i = 0; i < 3; i++) kept.add({ source: 'research', kind: 'comment', method: 'lookup', parentKey: video(2), keptWithParent: 250 });
+    expect(kept.requests('research')).toBe(3);
     expect(sweep.requests('ads')).toBe(0);
   });
 

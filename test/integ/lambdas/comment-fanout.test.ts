@@ -22,7 +22,7 @@ describe('deployed fan-out: one listing per video', () => {
     fx = await deployedFixture('refresh-shard', {
       tiktok: true,
       env: { [functionEnvOf('purge')]: 'steward-test-purge' },
-      world: { maxCommentsPerVideo: 400, commentDeletionShare: 0 },
+      world: { maxCommentsPerVideo: 250, commentDeletionShare: 0 },
       change: (doc) => {
         doc.specs.push({ name: 'climate-comments', source: 'research', kind: 'comment', parentSpec: 'climate-videos', maxPerVideo: 1000, schedule: 'rate(1 day)' });
       },
