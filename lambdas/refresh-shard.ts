@@ -11,6 +11,7 @@ import { DynamoDbLease } from '../lib/store/dynamodb-lease';
 import { DUE_SHARDS } from '../lib/store/tables';
 import { deployment } from './shared/deployment';
 import { jobHandler } from './shared/handler';
+import { METRICS } from '../lib/config/deployed';
 import { logger, metrics } from './shared/powertools';
 
 export const RefreshShardEventSchema = z
@@ -52,6 +53,8 @@ export const handler = jobHandler(RefreshShardEventSchema, async (event, context
     metrics.addMetric('FailedRefreshes', MetricUnit.Count, report.failed);
     metrics.addMetric('PurgedRecords', MetricUnit.Count, report.purged + report.cascaded);
     metrics.addMetric('ApiRequests', MetricUnit.Count, requests(report));
+    // the quota ran out before this shard's due records were done: alarms (lib/infra/monitoring.ts)
+    if (report.stopped === 'quota') metrics.addMetric(METRICS.refreshQuotaStops, MetricUnit.Count, Math.max(1, report.unprocessed));
     const { runId, due, unchanged, changed, validated, missed, failed, failures, purged, cascaded, completedPending, skippedExpired, restamped, unprocessed, alongside, stopped, resetsAt } = report;
     const counts = { due, unchanged, changed, validated, missed, failed, failures, purged, cascaded, completedPending, skippedExpired, restamped, unprocessed, alongside };
     logger.info('refresh shard finished', { runId, shard, round, done, stopped, resetsAt, requests: report.requests, ...counts });

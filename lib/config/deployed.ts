@@ -43,6 +43,8 @@ export const METRICS = {
   collect: ['NewRecords', 'ChangedRecords', 'UnchangedRecords', 'ApiRequests'],
   /** Counts a refresh worker publishes. */
   refresh: ['DueRecords', 'RefreshedRecords', 'ChangedRecords', 'MissedRecords', 'FailedRefreshes', 'PurgedRecords', 'ApiRequests'],
+  /** Due records a refresh worker left because the daily API quota ran out (published only then); any alarms. */
+  refreshQuotaStops: 'RefreshQuotaStops',
   /** Counts a purge run publishes. */
   purge: ['PurgedRecords', 'VersionsRemoved'],
 } as const;

@@ -151,6 +151,24 @@ export const ProjectConfigSchema = z
       .strict()
       .default({ objectLock: false, backupRetentionDays: 0 }),
     specs: z.array(SpecSchema).default([]),
+    /** How the stack runs on AWS (cdk deploy); every field has a default that fits a new AWS account. */
+    deployment: z
+      .object({
+        /**
+         * Refresh workers running at once in a sweep (one per due-index shard, 16 shards). A new AWS account may run
+         * only 10 Lambda functions at once in all; the default leaves room for collect, purge and the others.
+         */
+        refreshConcurrency: z
+          .number()
+          .int()
+          .min(1, { message: 'deployment.refreshConcurrency must be 1..16 (one worker per due-index shard at most)' })
+          .max(16, { message: 'deployment.refreshConcurrency must be 1..16 (one worker per due-index shard at most)' })
+          .optional(),
+        /** Extra tags on every resource of the stack (besides steward:project and steward:managed-by). */
+        tags: z.record(z.string().min(1).max(128).regex(/^(?!aws:)[\p{L}\p{Z}\p{N}_.:/=+\-@]+$/u, { message: 'a tag key: letters, digits, spaces and _.:/=+-@, not starting with aws:' }), z.string().max(256)).optional(),
+      })
+      .strict()
+      .optional(),
   })
   .strict()
   .superRefine((config, ctx) => {

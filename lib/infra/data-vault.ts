@@ -108,13 +108,13 @@ export class DataVault extends Construct {
       description: `Steward ${props.projectId}: collected records in the data bucket; schedule deletion at project end to crypto-shred`,
       enableKeyRotation: true,
       // Deleting the key destroys the data; that is a deliberate act at project end, never a side effect of a stack update.
-      removalPolicy: RemovalPolicy.RETAIN,
+      removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
     });
     this.evidenceKey = new kms.Key(this, 'EvidenceKey', {
       alias: `alias/steward/${props.projectId}/evidence`,
       description: `Steward ${props.projectId}: ledger, audit log, secrets and notifications (outlive the content)`,
       enableKeyRotation: true,
-      removalPolicy: RemovalPolicy.RETAIN,
+      removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
     });
 
     this.logBucket = new s3.Bucket(this, 'LogBucket', {
@@ -128,7 +128,7 @@ export class DataVault extends Construct {
         { id: 'expire-access-logs', prefix: LOG_PREFIXES.dataAccess, expiration: props.accessLogRetention ?? Duration.days(90) },
         { id: 'expire-access-trail', prefix: `${LOG_PREFIXES.trail}/`, expiration: props.accessTrailRetention ?? Duration.days(400) },
       ],
-      removalPolicy: RemovalPolicy.RETAIN,
+      removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
     });
 
     this.bucket = new s3.Bucket(this, 'DataBucket', {
@@ -151,7 +151,7 @@ export class DataVault extends Construct {
         },
         { id: 'remove-expired-delete-markers', expiredObjectDeleteMarker: true },
       ],
-      removalPolicy: RemovalPolicy.RETAIN,
+      removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
     });
     // An object encrypted with anything but the content key would escape crypto-shredding: refuse such PUTs.
     const denyPut = (sid: string, conditions: Record<string, unknown>) =>
@@ -204,7 +204,7 @@ function tableFromDefinition(
     pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true, recoveryPeriodInDays },
     deletionProtection: true,
     timeToLiveAttribute: definition.timeToLiveAttribute,
-    removalPolicy: RemovalPolicy.RETAIN,
+    removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
   });
   for (const index of definition.globalSecondaryIndexes) {
     const projection = index.projection;

@@ -15,6 +15,9 @@ import { METRICS, metricDimensions } from '../config/deployed';
 import type { JobFunction } from './job-function';
 import { pascalCase } from './naming';
 
+/** A run over this share of its Lambda time limit alarms. */
+export const NEAR_TIME_LIMIT = 0.9;
+
 export interface MonitoringProps {
   readonly projectId: string;
   /** Encrypts the alarm topic. */
@@ -48,11 +51,11 @@ export class Monitoring extends Construct {
     // CloudWatch publishes alarm notifications into the encrypted topic.
     props.topicKey.grant(new iam.ServicePrincipal('cloudwatch.amazonaws.com'), 'kms:Decrypt', 'kms:GenerateDataKey');
     const notify = new actions.SnsAction(this.topic);
-    const alarm = (id: string, description: string, metric: cloudwatch.IMetric, treatMissingData = cloudwatch.TreatMissingData.NOT_BREACHING) => {
+    const alarm = (id: string, description: string, metric: cloudwatch.IMetric, treatMissingData = cloudwatch.TreatMissingData.NOT_BREACHING, threshold = 1) => {
       const created = new cloudwatch.Alarm(this, id, {
         alarmDescription: description,
         metric,
-        threshold: 1,
+        threshold,
         evaluationPeriods: 1,
         comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
         treatMissingData,
@@ -86,9 +89,30 @@ export class Monitoring extends Construct {
         queue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: cloudwatch.Stats.MAXIMUM }),
       );
     }
+    for (const job of props.jobs) {
+      // Throttled: the account's concurrent executions are used up (a new account has 10 in all).
+      alarm(`${pascalCase(job.job)}Throttles`, `Invocations of Steward job ${job.job} were throttled: raise the account's Lambda concurrency quota or lower deployment.refreshConcurrency`, job.fn.metricThrottles({ period: Duration.minutes(15), statistic: cloudwatch.Stats.SUM }));
+      // Near the time limit: the next larger run would be cut off.
+      const timeout = job.fn.timeout ?? Duration.seconds(3);
+      alarm(
+        `${pascalCase(job.job)}NearTimeLimit`,
+        `A run of Steward job ${job.job} took over ${Math.round(NEAR_TIME_LIMIT * 100)}% of its ${timeout.toHumanString()} limit`,
+        job.fn.metricDuration({ period: Duration.hours(1), statistic: cloudwatch.Stats.MAXIMUM }),
+        cloudwatch.TreatMissingData.NOT_BREACHING,
+        Math.floor(timeout.toMilliseconds() * NEAR_TIME_LIMIT),
+      );
+    }
     for (const [name, machine] of Object.entries(props.stateMachines ?? {})) {
       alarm(`${pascalCase(name)}Failed`, `A ${name} execution failed`, machine.metricFailed({ period: Duration.hours(1) }));
+      alarm(`${pascalCase(name)}TimedOut`, `A ${name} execution ran past its time limit: the rest waits for the next one`, machine.metricTimedOut({ period: Duration.hours(1) }));
+      alarm(`${pascalCase(name)}Aborted`, `A ${name} execution was aborted`, machine.metricAborted({ period: Duration.hours(1) }));
     }
+    // Refresh workers stopped by the daily API quota with due records left: compliance work did not fit the quota.
+    alarm(
+      'RefreshQuotaExhausted',
+      'The daily API quota ran out before every due record was refreshed: see `steward quota plan` (collect less, or ask TikTok for more quota)',
+      new cloudwatch.Metric({ namespace: METRICS.namespace, metricName: METRICS.refreshQuotaStops, dimensionsMap, statistic: cloudwatch.Stats.SUM, period: Duration.hours(1) }),
+    );
 
     this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', { dashboardName: `steward-${props.projectId}`, defaultInterval: Duration.days(7) });
     const counts = (names: readonly string[]) =>

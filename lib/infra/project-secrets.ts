@@ -43,7 +43,7 @@ export class ProjectSecrets extends Construct {
       description: `Steward ${props.projectId}: HMAC key of the audit log's keyed hashes (never rotate: old hashes would stop matching)`,
       encryptionKey: props.encryptionKey,
       generateSecretString: { passwordLength: 64, excludePunctuation: true, includeSpace: false },
-      removalPolicy: RemovalPolicy.RETAIN,
+      removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
     });
     Validations.of(this.hashKey).acknowledge({
       id: 'AwsSolutions::AwsSolutions-SMG4',
@@ -61,7 +61,7 @@ export class ProjectSecrets extends Construct {
           generateStringKey: 'clientSecret',
           excludePunctuation: true,
         },
-        removalPolicy: RemovalPolicy.RETAIN,
+        removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
       });
       Validations.of(secret).acknowledge({
         id: 'AwsSolutions::AwsSolutions-SMG4',

@@ -20,7 +20,7 @@ export interface RefreshFanOutProps {
   readonly shards: number;
   /**
    * Workers running at once. Each worker spends API quota; the quota book in the ledger is shared.
-   * @default shards (all at once)
+   * @default DEFAULT_REFRESH_CONCURRENCY (within a new account's 10 concurrent Lambda executions)
    */
   readonly maxConcurrency?: number;
   /**
@@ -34,6 +34,15 @@ export interface RefreshFanOutProps {
    */
   readonly timeout?: Duration;
 }
+
+/**
+ * Refresh workers at once by default: a new AWS account runs at most 10 Lambda functions at once (all functions of
+ * the account together), and collect, purge and the other jobs need room beside the sweep.
+ */
+export const DEFAULT_REFRESH_CONCURRENCY = 4;
+
+/** Errors of a throttled Lambda invocation, retried by the sweep with backoff (not counted as a failed worker). */
+export const LAMBDA_THROTTLE_ERRORS = ['Lambda.TooManyRequestsException', 'Lambda.EC2ThrottledException'] as const;
 
 export class RefreshFanOut extends Construct {
   public readonly stateMachine: sfn.StateMachine;
@@ -55,6 +64,8 @@ export class RefreshFanOut extends Construct {
       resultPath: '$.result',
       retryOnServiceExceptions: true,
     });
+    // Throttled (the account's concurrency is used up): wait and retry, with jitter, longer than a failure would.
+    refreshShard.addRetry({ errors: [...LAMBDA_THROTTLE_ERRORS], maxAttempts: 6, interval: Duration.seconds(10), backoffRate: 2, maxDelay: Duration.minutes(5), jitterStrategy: sfn.JitterType.FULL });
     refreshShard.addRetry({ errors: ['States.TaskFailed'], maxAttempts: 2, interval: Duration.seconds(30), backoffRate: 2 });
     const nextRound = new sfn.Pass(this, 'HandOff', {
       comment: 'The worker stopped at its deadline: a fresh worker takes the rest of the shard',
@@ -69,7 +80,7 @@ export class RefreshFanOut extends Construct {
     const eachShard = new sfn.Map(this, 'EachShard', {
       itemsPath: '$.shards',
       itemSelector: { 'shard.$': '$$.Map.Item.Value', round: 0 },
-      maxConcurrency: props.maxConcurrency ?? props.shards,
+      maxConcurrency: Math.min(props.maxConcurrency ?? DEFAULT_REFRESH_CONCURRENCY, props.shards),
       resultPath: sfn.JsonPath.DISCARD,
     });
     eachShard.itemProcessor(perShard);

@@ -3,7 +3,7 @@
  * (scheduled time, execution id) so a run can be traced back to its trigger. Invocations the scheduler could not
  * deliver after its retries land in one dead-letter queue.
  */
-import { Duration } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as targets from 'aws-cdk-lib/aws-scheduler-targets';
@@ -55,7 +55,8 @@ export class Schedules extends Construct {
     const duplicates = names.filter((n, i) => names.indexOf(n) !== i);
     if (duplicates.length > 0) throw new Error(`schedule names must be unique; repeated: ${[...new Set(duplicates)].join(', ')}`);
 
-    this.group = new scheduler.ScheduleGroup(this, 'Group', { scheduleGroupName: props.groupName });
+    // Named: deleted if its creation fails, so a failed first deploy can be retried (kept otherwise, as CDK does).
+    this.group = new scheduler.ScheduleGroup(this, 'Group', { scheduleGroupName: props.groupName, removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE });
     this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
       encryption: sqs.QueueEncryption.SQS_MANAGED,
       enforceSSL: true,

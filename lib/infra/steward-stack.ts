@@ -2,7 +2,7 @@
  * One Steward deployment: everything one research project needs, composed from constructs that each do one job.
  * The stack holds no business rules; it maps the validated project config onto the constructs.
  */
-import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Stack, Tags, type StackProps } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { projectEnd } from '../config/load';
 import type { ProjectConfig } from '../config/schema';
@@ -80,6 +80,9 @@ export const JOBS_OF_MEMBER_ACTION: Readonly<Partial<Record<MemberAction, readon
   'purge.dismiss': ['purge'],
 };
 
+/** Tags Steward puts on every resource of a project's stack. */
+export const STEWARD_TAGS = (projectId: string): Record<string, string> => ({ 'steward:project': projectId, 'steward:managed-by': 'steward' });
+
 export class StewardStack extends Stack {
   public readonly vault: DataVault;
   public readonly secrets: ProjectSecrets;
@@ -97,6 +100,8 @@ export class StewardStack extends Stack {
     const problems = deploymentProblems(config);
     if (problems.length > 0) throw new StackConfigurationError(projectId, problems);
     const jobNames = props.jobs ?? JOB_NAMES;
+    // Every taggable resource carries the project (cost allocation, access reviews), plus the lab's own tags.
+    for (const [key, value] of Object.entries({ ...config.deployment?.tags, ...STEWARD_TAGS(projectId) })) Tags.of(this).add(key, value);
 
     this.vault = new DataVault(this, 'DataVault', {
       projectId,
@@ -121,7 +126,11 @@ export class StewardStack extends Stack {
       }
     }
     if (jobNames.includes('refresh-shard')) {
-      this.refresh = new RefreshFanOut(this, 'RefreshSweep', { worker: this.jobs.get('refresh-shard').fn, shards: DUE_SHARDS });
+      this.refresh = new RefreshFanOut(this, 'RefreshSweep', {
+        worker: this.jobs.get('refresh-shard').fn,
+        shards: DUE_SHARDS,
+        ...(config.deployment?.refreshConcurrency ? { maxConcurrency: config.deployment.refreshConcurrency } : {}),
+      });
       invocations.push({
         name: 'refresh-sweep',
         description: 'Refresh sweep: every due-index shard, one worker each',

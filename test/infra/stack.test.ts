@@ -9,6 +9,7 @@ import { JOB_NAMES } from '../../lib/infra/jobs';
 import { StackConfigurationError } from '../../lib/infra/steward-stack';
 import { AUDIT_TABLE, DUE_SHARDS, LEDGER_TABLE, attributeDefinitions, type TableDefinition } from '../../lib/store/tables';
 import { exampleConfig, logicalId, synthStack } from './support';
+import { DEFAULT_REFRESH_CONCURRENCY } from '../../lib/infra/refresh-fanout';
 
 /** The example config, with one spec on a cron schedule. */
 const config = exampleConfig((doc) => {
@@ -26,7 +27,7 @@ describe('DataVault: keys', () => {
     template.resourceCountIs('AWS::KMS::Key', 2);
     for (const id of [contentKeyId, evidenceKeyId]) {
       expect(json.Resources[id]!.Properties.EnableKeyRotation).toBe(true);
-      expect((json.Resources[id] as { DeletionPolicy?: string }).DeletionPolicy).toBe('Retain');
+      expect((json.Resources[id] as { DeletionPolicy?: string }).DeletionPolicy).toBe('RetainExceptOnCreate');
     }
   });
 });
@@ -148,7 +149,7 @@ describe('DataVault: tables', () => {
     expect(resource.Properties.SSESpecification).toEqual({ SSEEnabled: true, SSEType: 'KMS', KMSMasterKeyId: { 'Fn::GetAtt': [key, 'Arn'] } });
     expect(resource.Properties.PointInTimeRecoverySpecification).toEqual({ PointInTimeRecoveryEnabled: true, RecoveryPeriodInDays: 35 });
     expect(resource.Properties.DeletionProtectionEnabled).toBe(true);
-    expect(resource.DeletionPolicy).toBe('Retain');
+    expect(resource.DeletionPolicy).toBe('RetainExceptOnCreate');
   });
 
   it('keeps no AWS Backup plan or vault for content', () => {
@@ -270,7 +271,7 @@ describe('ProjectSecrets', () => {
       expect(secret.Properties.Name).toBe('secretName' in settings.credentials ? settings.credentials.secretName : undefined);
       expect(secret.Properties.KmsKeyId).toEqual({ 'Fn::GetAtt': [logicalId(stack, stack.vault.evidenceKey), 'Arn'] });
       expect(JSON.parse(secret.Properties.GenerateSecretString.SecretStringTemplate)).toEqual({ clientKey: PLACEHOLDER_CLIENT_KEY });
-      expect(secret.DeletionPolicy).toBe('Retain');
+      expect(secret.DeletionPolicy).toBe('RetainExceptOnCreate');
     }
   });
 
@@ -278,7 +279,7 @@ describe('ProjectSecrets', () => {
     const secret = json.Resources[logicalId(stack, stack.secrets.hashKey)] as { Properties: any; DeletionPolicy?: string };
     expect(secret.Properties.Name).toBe('steward/climate-talk/hash-key');
     expect(secret.Properties.GenerateSecretString.PasswordLength).toBe(64);
-    expect(secret.DeletionPolicy).toBe('Retain');
+    expect(secret.DeletionPolicy).toBe('RetainExceptOnCreate');
     template.resourceCountIs('AWS::SecretsManager::RotationSchedule', 0);
   });
 });
@@ -440,10 +441,10 @@ describe('RefreshFanOut', () => {
     return JSON.parse(text) as { StartAt: string; States: Record<string, any>; TimeoutSeconds: number };
   };
 
-  it('maps over every due-index shard, one worker each, all at once', () => {
+  it('maps over every due-index shard, one worker each, a few at once (deployment.refreshConcurrency)', () => {
     const states = definition().States;
     expect(states.Shards.Parameters).toEqual({ 'shards.$': `States.ArrayRange(0, ${DUE_SHARDS - 1}, 1)` });
-    expect(states.EachShard).toMatchObject({ Type: 'Map', ItemsPath: '$.shards', MaxConcurrency: DUE_SHARDS, ItemSelector: { 'shard.$': '$$.Map.Item.Value', round: 0 } });
+    expect(states.EachShard).toMatchObject({ Type: 'Map', ItemsPath: '$.shards', MaxConcurrency: DEFAULT_REFRESH_CONCURRENCY, ItemSelector: { 'shard.$': '$$.Map.Item.Value', round: 0 } });
   });
 
   it('invokes the refresh worker with the shard and hands the rest of a shard to a fresh worker until it is done', () => {
