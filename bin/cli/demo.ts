@@ -214,7 +214,7 @@ async function sweepDaily(runtime: LocalRuntime, io: CliIo, say: (text: string) 
 }
 
 function addReports(a: RefreshReport, b: RefreshReport): RefreshReport {
-  const counts = ['due', 'unchanged', 'changed', 'validated', 'missed', 'failed', 'purged', 'cascaded', 'completedPending', 'skippedExpired', 'restamped', 'unprocessed'] as const;
+  const counts = ['due', 'unchanged', 'changed', 'validated', 'missed', 'failed', 'purged', 'cascaded', 'completedPending', 'skippedExpired', 'restamped', 'unprocessed', 'alongside'] as const;
   const add = (x: Readonly<Record<string, number>>, y: Readonly<Record<string, number>>) => {
     const out = { ...x };
     for (const [k, n] of Object.entries(y)) out[k] = (out[k] ?? 0) + n;

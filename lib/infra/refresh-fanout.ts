@@ -3,7 +3,8 @@
  * parallel. A worker near its Lambda time limit stops starting new work and answers `done: false`; the state
  * machine then invokes a fresh worker for the rest of that shard (a hand-off), up to `maxRounds` times. A lease in
  * the ledger (taken by the worker) keeps two workers, e.g. of overlapping executions, off the same shard. A corpus
- * of millions of records is thereby kept fresh without any single long run.
+ * of millions of records is thereby kept fresh without any single long run. A comment's due entry sits in its
+ * video's shard (lib/store/dynamodb-ledger.ts `dueShardKey`), so one worker lists each video once for all its comments.
  */
 import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
