@@ -7,6 +7,7 @@ import { MS_PER_DAY } from '../../../lib/domain/clock';
 import { objectKeyOf, parseRecordKey, recordKeyOf, type ActiveRecord } from '../../../lib/domain/records';
 import { startEmulator, type RunningEmulator } from '../../../lib/emulator';
 import { collect } from '../../../lib/jobs/collect';
+import { verify } from '../../../lib/jobs/verify';
 import { tiktokSources, userRef } from '../../../lib/jobs/tiktok-sources';
 import { CommercialContentClient, ResearchApiClient } from '../../../lib/platforms/tiktok';
 import { testS3Client } from '../../support/local-aws';
@@ -180,5 +181,8 @@ describe('collect against the emulator and the local services', () => {
     const history = await w.fx.ctx.audit.byRecord(w.fx.ctx.hasher.hash(recordKeyOf(seenAgain[0]!.ref)));
     expect(history.events.map((e) => e.action)).toEqual(['record.collected', expect.stringMatching(/^record\.(refreshed|changed)$/)]);
     expect(history.events[1]).toMatchObject({ evidence: { method: 'collect' } });
+    // The log backs the moved deadline: verify finds nothing wrong.
+    const checked = await verify(w.fx.ctx);
+    expect(checked.violations).toEqual([]);
   });
 });
