@@ -11,6 +11,7 @@ import { registerAuditCommand } from './audit-command';
 import { registerVerifyCommand } from './verify-command';
 import { registerReportCommand } from './report-command';
 import { registerCalendarCommand } from './calendar-command';
+import { registerPublicationCommand } from './publication-command';
 import { registerCertifyCommand } from './certify-command';
 import { registerRefreshCommand } from './refresh-command';
 import { registerPurgeCommand } from './purge-command';
@@ -47,6 +48,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
   registerVerifyCommand(program, io, setExit);
   registerReportCommand(program, io, setExit);
   registerCalendarCommand(program, io, setExit);
+  registerPublicationCommand(program, io, setExit);
   registerCertifyCommand(program, io, setExit);
   registerRefreshCommand(program, io, setExit);
   registerPurgeCommand(program, io, setExit);

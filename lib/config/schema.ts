@@ -136,6 +136,8 @@ export const ProjectConfigSchema = z
         title: z.string().min(1).max(200),
         /** When the approved project ends: everything collected must be gone by then. */
         endDate: isoDate('project.endDate'),
+        /** Days of advance notice the platform gets before a publication (default 30; unverified, see README). */
+        publicationNoticeDays: z.number().int().min(0).max(365).optional(),
       })
       .strict(),
     members: z.array(MemberSchema).min(1).max(10, { message: 'the platform allows at most 10 researchers per project (a PI and 9 collaborators)' }),

@@ -7,6 +7,7 @@
  * - open purge holds (the purge fuse's, when the ledger keeps them): the PI's decision is due within the policy's
  *   purge window from the first held record;
  * - pulled export copies from which records were purged since: to be replaced within the purge window;
+ * - planned publications (steward publication add): the advance notice to the platform is due before each;
  * - the project end and the content key's deletion after it.
  * Counts, sources and dates only.
  */
@@ -20,6 +21,7 @@ import type { ActiveRecord } from '../domain/records';
 import type { JobContext } from './context';
 import { dueRecords, sweepShards } from './due';
 import { exportStoreOf, staleCopies } from './export';
+import { publicationStoreOf } from './publications';
 
 export interface CalendarReport extends Calendar {
   readonly kind: 'steward.calendar';
@@ -36,7 +38,7 @@ export interface CalendarReport extends Calendar {
 export interface CalendarOptions {
   /** Days from today (today included). @default 30 */
   readonly days?: number;
-  /** Planned publications' notices (the publication register, when there is one). */
+  /** Planned publications' notices. @default the planned publications of the register (steward publication) */
   readonly publications?: readonly PublicationItem[];
 }
 
@@ -82,7 +84,9 @@ export async function obligationsCalendar(ctx: JobContext, options: CalendarOpti
     purgedSince: s.purgedSince,
     releaseBy: s.releaseDueAt ?? now.toISOString(),
   }));
-  if (!options.publications) notes.push('publication notices: no publication register yet');
+  const publications =
+    options.publications ??
+    (await publicationStoreOf(ctx).list()).filter((p) => p.status === 'planned').map((p) => ({ id: p.id, title: p.title, noticeBy: p.noticeDueAt }));
 
   const calendar = buildCalendar({
     projectId: config.project.id,
@@ -94,7 +98,7 @@ export async function obligationsCalendar(ctx: JobContext, options: CalendarOpti
     records,
     holds,
     copies,
-    ...(options.publications ? { publications: options.publications } : {}),
+    publications,
   });
   return { kind: 'steward.calendar', version: 1, generatedAt: now.toISOString(), project: { id: config.project.id, title: config.project.title }, ...calendar, recordsRead: records.length, notes };
 }

@@ -37,6 +37,10 @@ describe('steward compliance commands', () => {
     ['report attrition of a spec the config does not name', ['report', 'attrition', '--spec', 'nope'], /--spec: no spec "nope" in the config/],
     ['report attrition with a malformed spec name', ['report', 'attrition', '--spec', 'Not A Name'], /--spec: must be a spec name/],
     ['calendar with a window of no days', ['calendar', '--days', '0'], /--days: must be at least 1/],
+    ['publication add without a title', ['publication', 'add', '--planned-date', '2027-01-01'], /--title: is required/],
+    ['publication add on an impossible date', ['publication', 'add', '--title', 'T', '--planned-date', '2027-02-30'], /--planned-date: is not a real calendar date/],
+    ['publication add with a malformed export', ['publication', 'add', '--title', 'T', '--planned-date', '2027-01-01', '--export', 'x y'], /--export: must be NAME@vN/],
+    ['publication show of a malformed id', ['publication', 'show', 'nope'], /ID: "nope" is not a publication id/],
     ['calendar with a window that is not a number', ['calendar', '--days', 'soon'], /--days: must be a whole number/],
     ['calendar writing into a missing directory', ['calendar', '--ics', '/nonexistent-steward-dir/obligations.ics'], /--ics: the directory \/nonexistent-steward-dir does not exist/],
     ['collect after the project end', ['--now', '2027-07-01T00:00:00Z', 'collect'], /collect: the project ended on 2027-06-30 \(project\.endDate\): no new data may be collected/],
@@ -61,6 +65,19 @@ describe('steward compliance commands', () => {
     expect(code).toBe(2);
     expect(parseJson(io.out)).toMatchObject({ ok: false, error: { kind: 'bad-input', message: expect.stringMatching(/--csv and --json: choose one/) } });
     expect(existsSync(stateDir)).toBe(false);
+  });
+
+  it('plans a publication and lists it with its notice date', async () => {
+    const stateDir = join(workDir, 'state-publication');
+    const steward = (args: string[]) => {
+      const io = captureIo();
+      return runCli(['--config', config, '--local', '--emulator', '--as', 'ada', '--state-dir', stateDir, '--now', '2026-03-01T10:00:00Z', ...args], io).then((code) => ({ code, out: io.out }));
+    };
+    const added = await steward(['publication', 'add', '--title', 'Who vanishes', '--planned-date', '2026-09-01']);
+    expect(added.code).toBe(0);
+    expect(added.out).toMatch(/pub-20260901-who-vanishes: "Who vanishes", planned 2026-09-01 \(planned\)\n  advance notice to the platform due 2026-08-02 \(30 days before\)/);
+    const listed = await steward(['publication', 'list']);
+    expect(listed.out).toMatch(/pub-20260901-who-vanishes  2026-09-01  planned  notice by 2026-08-02/);
   });
 
   it('writes the obligations calendar as an .ics file on the local runtime', async () => {

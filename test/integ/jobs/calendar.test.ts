@@ -97,5 +97,11 @@ describe('obligations calendar', () => {
     const again = new ICAL.Component(ICAL.parse(calendarIcs(await obligationsCalendar(fx.ctx, { days: 31 }))));
     const updated = again.getAllSubcomponents('vevent').map((e) => new ICAL.Event(e)).find((e) => e.uid === refresh.uid)!;
     expect(updated.summary).toBe('Refresh deadline: 4 record(s) of source research');
+    expect(updated.sequence).toBe(refresh.sequence); // the same moment: the same SEQUENCE
+    fx.clock.set(new Date(T0.getTime() + 3_600_000));
+    const later = new ICAL.Component(ICAL.parse(calendarIcs(await obligationsCalendar(fx.ctx, { days: 31 }))));
+    const newer = later.getAllSubcomponents('vevent').map((e) => new ICAL.Event(e)).find((e) => e.uid === refresh.uid)!;
+    expect(newer.sequence).toBe(refresh.sequence + 60);
+    fx.clock.set(T0);
   });
 });
