@@ -109,8 +109,8 @@ export const JOB_DEFINITIONS = {
     memorySize: 2048,
   },
   calendar: {
-    description: 'Obligations calendar: refresh deadlines per source, expiries, purge holds, pulled copies to replace, project end, key deletion (JSON)',
-    access: { objects: [], ledger: 'read' },
+    description: 'Obligations calendar: refresh deadlines per source, expiries, purge holds, pulled copies to replace, publication notices, project end, key deletion (JSON)',
+    access: { objects: [], exports: 'read', ledger: 'read' },
     tiktok: false,
     timeout: Duration.minutes(5),
   },

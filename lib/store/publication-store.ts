@@ -1,12 +1,14 @@
 /**
- * Where planned publications are kept: one JSON object each under `publications/` in the data bucket (encrypted
+ * Where planned publications are kept: one JSON object each under `exports/publications/` in the data bucket (encrypted
  * with the project key like everything there), read back through zod.
  */
+import { EXPORTS_PREFIX } from '../domain/exports';
 import { parseJson } from '../domain/json';
 import { PublicationSchema, type Publication } from '../domain/publications';
 import type { ObjectStore } from './ports';
 
-export const PUBLICATIONS_PREFIX = 'publications/';
+/** Beside the exports they freeze (and within the exports' access grant: the report and calendar functions read them). */
+export const PUBLICATIONS_PREFIX = `${EXPORTS_PREFIX}publications/`;
 
 export interface PublicationStore {
   get(id: string): Promise<Publication | undefined>;
