@@ -33,6 +33,7 @@ import { calendarText, obligationsCalendar, type CalendarReport } from '../../li
 import { calendarIcs } from '../../lib/jobs/calendar-ics';
 import { runVerify } from './verify-command';
 import { SYNTHETIC_NOTICE } from './runtime';
+import { exportAndPull, showRebuildsAndRelease, type DemoExports, type DemoRebuilds } from './demo-exports';
 
 /** The sample project: a 45-day hashtag collection, its comments, and ads in two EU countries. */
 export const SAMPLE_CONFIG = {
@@ -78,6 +79,7 @@ export interface DemoSummary {
   readonly verifyExitCode: number;
   readonly attrition: AttritionReport;
   readonly calendar: CalendarReport;
+  readonly exports: DemoExports & DemoRebuilds;
 }
 
 /** Days the demo lets pass: one more than the research policy's 15-day refresh window. */
@@ -108,6 +110,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
     say(collectText(collected));
     const before = await activeRecords(runtime);
     say(`The ledger holds ${before.length} records, each with its provenance and its refresh deadline; one JSON object per record in S3.`);
+    const exported = await exportAndPull(runtime.ctx, stateDir, say);
 
     step(3, `${DAYS_LATER} days pass: the scheduled refresh sweep`);
     say(`Every record must be re-checked within 15 days; meanwhile the platform deletes or hides some videos. The sweep runs every hour when deployed; here it runs once a day.`);
@@ -122,6 +125,8 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
         `Purged ${purgedUnavailable.length} records the platform no longer serves, on confirmed evidence or with their video: ${purgedVideos.length} video(s) and ${purgedUnavailable.length - purgedVideos.length} comment(s).`,
     );
     if (purgedVideos.length === 0) throw new Error('the refresh purged no video: the emulator deletes and hides some every day, so the sweep missed them');
+    say('Deletion reaches every copy:');
+    const rebuilds = await showRebuildsAndRelease(runtime.ctx, exported, say);
 
     step(4, 'An erasure request: everything of one account');
     const target = before.find((r) => r.ref.kind === 'video' && after.get(recordKeyOf(r.ref))?.status === 'active')!;
@@ -177,6 +182,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
       verifyExitCode: verified.exitCode,
       attrition,
       calendar,
+      exports: { ...exported, ...rebuilds },
     };
   } finally {
     await runtime.close();

@@ -58,6 +58,12 @@ describe('npm run demo (small world)', () => {
     expect(certificate.purges.length).toBeGreaterThanOrEqual(2);
     expect(existsSync(summary.files.certificate.replace(/\.json$/, '.md'))).toBe(true);
     expect(summary.verifyExitCode).toBe(0);
+    // Exports: rebuilt by the purges, grace's pulled copy reported (overdue) until she released it.
+    expect(summary.exports.videosVersion).toBeGreaterThan(summary.exports.videos.version);
+    expect(summary.exports.staleReported).toEqual([expect.stringMatching(/^grace holds climate-videos v1 .* record\(s\) purged since; replace it/)]);
+    expect(summary.exports.overdueBeforeRelease).toBe(1);
+    expect(summary.exports.staleAfterRelease).toBe(0);
+    expect(narration).toMatch(/grace pulls climate-videos@v1 to /);
     expect(narration).toContain('OK: the audit log is intact');
   });
 
