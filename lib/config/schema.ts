@@ -3,6 +3,7 @@
  * all work. Every rule here names the JSON path and the fix, because a research engineer edits this by hand.
  */
 import * as z from 'zod';
+import { EXPORT_FORMATS } from '../domain/exports';
 import { POLICY_IDS, PolicySchema } from '../domain/policy';
 import { videoQuerySchema } from '../platforms/tiktok/query';
 
@@ -75,10 +76,20 @@ const WindowSchema = z.union(
   { message: 'window must be {"start": "YYYY-MM-DD", "end": "YYYY-MM-DD"} or {"rollingDays": N}' },
 );
 
+/** A standing export of the spec: a new version on this schedule (`steward export create` by the schedules). */
+const StandingExportSchema = z
+  .object({
+    schedule: ScheduleSchema,
+    format: z.enum(EXPORT_FORMATS, { message: `format must be one of ${EXPORT_FORMATS.join(', ')}` }).default('parquet'),
+    fields: z.array(z.string().min(1)).min(1).optional(),
+  })
+  .strict();
+
 const specCommon = {
   name: slug('a spec name'),
   source: z.string().min(1),
   schedule: ScheduleSchema,
+  export: StandingExportSchema.optional(),
 };
 
 export const VideoSpecSchema = z

@@ -125,6 +125,21 @@ export class StewardStack extends Stack {
         });
       }
     }
+    if (jobNames.includes('export')) {
+      // Standing exports: a new version of the spec's dataset on its own schedule (config `specs[].export`).
+      const exportFn = this.jobs.get('export').fn;
+      for (const spec of config.specs) {
+        if (!spec.export) continue;
+        invocations.push({
+          name: `export-${spec.name}`,
+          description: `Standing export of spec ${spec.name} (${spec.export.format}) until the project ends`,
+          expression: spec.export.schedule,
+          target: { fn: exportFn },
+          input: { action: 'create', spec: spec.name, format: spec.export.format, ...(spec.export.fields ? { fields: spec.export.fields } : {}) },
+          end: projectEnd(config),
+        });
+      }
+    }
     if (jobNames.includes('refresh-shard')) {
       this.refresh = new RefreshFanOut(this, 'RefreshSweep', {
         worker: this.jobs.get('refresh-shard').fn,
