@@ -48,6 +48,13 @@ export const PolicySchema = z
        */
       missSpacingHours: z.number().int().min(1).max(24 * 7).default(12),
     }),
+    /**
+     * Accounts no kept video names any more (their last collected video went). `purge` (default): Steward collects an
+     * account only as the author of collected videos, so it goes with the last of them (reason `cascade`, rule
+     * `orphaned`: never `unavailable`, the platform may still serve it). `keep`: it stays and is refreshed through
+     * the username in its own stored copy, and goes only on confirmed unavailability, erasure or expiry.
+     */
+    orphanedAccounts: z.enum(['purge', 'keep']).default('purge'),
     /** Purge within this many hours after unavailability is confirmed. */
     purgeWithinHours: z.number().int().min(1).max(24 * 30).default(24),
     atProjectEnd: z.enum(['purge-all']),

@@ -8,10 +8,11 @@
 import { MS_PER_DAY, utcDayKey } from '../domain/clock';
 import type { AuditEvent } from '../domain/audit';
 import { BadInputError } from '../domain/errors';
+import { mergeAnswer } from '../domain/answer-merge';
 import { sha256Hex } from '../domain/hashing';
 import { nextActionAt, obligationsFor } from '../domain/obligations';
 import type { Policy } from '../domain/policy';
-import { objectKeyOf, parseRecordKey, recordKeyOf, type ActiveRecord, type RecordRef } from '../domain/records';
+import { objectKeyOf, parseRecordKey, recordKeyOf, type ActiveRecord, type LedgerRecord, type RecordRef } from '../domain/records';
 import { policyIdForApi, projectEnd } from '../config/load';
 import type { Spec } from '../config/schema';
 import type { AuditChainWriter, Checkpoint, RecordUpdate } from '../store/ports';
@@ -290,7 +291,10 @@ async function writePage(
   };
   let skippedPurged = 0;
   const shaOf = new Map<CollectedItem, string>();
-  for (const item of items) {
+  // A known record's answer that omits fields keeps their stored values (domain/answer-merge.ts).
+  const merged = await mergeWithStored(ctx, items, known);
+  for (const original of items) {
+    const item = merged.get(original) ?? original;
     const key = recordKeyOf(item.ref);
     const existing = known.get(key);
     const sha = sha256Hex(item.body);
@@ -399,6 +403,20 @@ function recordEvent(
     specName,
     evidence: action === 'record.collected' ? { logId } : { method: 'collect', logId },
   };
+}
+
+/** Items of known active records whose answer differs from the stored copy, merged with it (one GET each). */
+async function mergeWithStored(ctx: JobContext, items: readonly CollectedItem[], known: ReadonlyMap<string, LedgerRecord>): Promise<Map<CollectedItem, CollectedItem>> {
+  const out = new Map<CollectedItem, CollectedItem>();
+  const differing = items.filter((item) => {
+    const existing = known.get(recordKeyOf(item.ref));
+    return existing?.status === 'active' && existing.contentSha256 !== sha256Hex(item.body);
+  });
+  await mapLimit(differing, OBJECT_WRITE_CONCURRENCY, async (item) => {
+    const stored = await ctx.objects.get(objectKeyOf(item.ref));
+    if (stored) out.set(item, { ...item, body: mergeAnswer(stored.body.toString('utf8'), item.body) });
+  });
+  return out;
 }
 
 /** A page can list a record twice (the platform's ordering is not stable under changes): keep the first. */

@@ -25,6 +25,7 @@
 import type { AuditEvent } from '../domain/audit';
 import { utcDayKey } from '../domain/clock';
 import { judge, type MissHistory, type Observation } from '../domain/evidence';
+import { mergeAnswer } from '../domain/answer-merge';
 import { sha256Hex } from '../domain/hashing';
 // The sweep's step, page and page-limit sizes are the ones the quota plan prices it with: one definition for both.
 import { COMMENTS_PER_PAGE, MAX_COMMENT_PAGES, SWEEP_STEP } from '../domain/quota-plan';
@@ -141,9 +142,10 @@ type Outcome =
   | { readonly kind: 'valid'; readonly taskId: string }
   | { readonly kind: 'observed'; readonly observation: Observation }
   /**
-   * An account that no collected video names any more. Steward keeps accounts only as the authors of collected
-   * videos, and can look one up only through a video's username (the ledger holds a keyed hash, never the name):
-   * it can no longer be refreshed, so it goes with its last video (reason `cascade`, rule `orphaned`).
+   * An account that no collected video names any more, under the policy `orphanedAccounts: purge` (the default):
+   * Steward collected it as the author of videos it no longer keeps, so it goes with the last of them (reason
+   * `cascade`, rule `orphaned`, distinct from a confirmed unavailability). Under `keep` it is looked up through the
+   * username in its own stored copy instead.
    */
   | { readonly kind: 'orphaned' };
 
@@ -559,7 +561,7 @@ class Sweep {
     const client = this.research(source);
     await this.inParallel(records, async (record) => {
       const key = recordKeyOf(record.ref);
-      const username = await this.usernameOf(key);
+      const username = await this.usernameOf(key, this.policyOf(record).orphanedAccounts === 'keep' ? record : undefined);
       if (username === 'orphaned' || username === 'unknown') {
         out.set(key, username === 'orphaned' ? { kind: 'orphaned' } : failed('no-username'));
         return;
@@ -583,7 +585,7 @@ class Sweep {
    * The username of an account, from the stored object of one of its active videos; `orphaned` when no active
    * video names the account any more, `unknown` when those that do cannot be read.
    */
-  private async usernameOf(userKey: RecordKey): Promise<string | 'orphaned' | 'unknown'> {
+  private async usernameOf(userKey: RecordKey, keptAccount?: ActiveRecord): Promise<string | 'orphaned' | 'unknown'> {
     let videos = 0;
     for await (const child of this.ctx.ledger.children(userKey)) {
       if (child.ref.kind !== 'video' || child.purgePending) continue;
@@ -599,7 +601,16 @@ class Sweep {
       }
       if (videos >= 3) break;
     }
-    return videos === 0 ? 'orphaned' : 'unknown';
+    if (videos > 0) return 'unknown';
+    if (!keptAccount) return 'orphaned';
+    // Policy `orphanedAccounts: keep`: the account's own stored copy names it (storedUserBody).
+    const own = await this.ctx.objects.get(keptAccount.objectKey);
+    try {
+      const username = own ? (parseJson(own.body.toString('utf8')) as { username?: unknown }).username : undefined;
+      return typeof username === 'string' && username !== '' ? username : 'unknown';
+    } catch {
+      return 'unknown';
+    }
   }
 
   private async observeAds(source: string, records: readonly ActiveRecord[], out: Map<RecordKey, Outcome>): Promise<void> {
@@ -651,6 +662,7 @@ class Sweep {
     const writes: Array<{ record: ActiveRecord; body: string }> = [];
     const purges: PurgeTarget[] = [];
     const history = await this.missHistories(records, outcomes);
+    const bodies = await this.mergedBodies(records, outcomes);
 
     for (const record of records) {
       const key = recordKeyOf(record.ref);
@@ -663,14 +675,15 @@ class Sweep {
       // A comment's due entry goes to its video's shard (entries written before that rule move now).
       const placed = record.ref.kind === 'comment' && record.parentKey !== undefined ? { parentKey: record.parentKey } : {};
       if (outcome.kind === 'found') {
-        const sha = sha256Hex(outcome.body);
+        const body = bodies.get(key) ?? outcome.body;
+        const sha = sha256Hex(body);
         if (sha === record.contentSha256) {
           updates.push({ kind: 'seen', key, at, ...due, restamp, ...placed });
           events.push({ ...base, action: 'record.refreshed', evidence: { method: 'lookup', logId: outcome.logId } });
           report.unchanged += 1;
         } else {
-          writes.push({ record, body: outcome.body });
-          updates.push({ kind: 'changed', key, at, contentSha256: sha, sizeBytes: Buffer.byteLength(outcome.body), ...due, logId: outcome.logId, restamp, ...placed });
+          writes.push({ record, body });
+          updates.push({ kind: 'changed', key, at, contentSha256: sha, sizeBytes: Buffer.byteLength(body), ...due, logId: outcome.logId, restamp, ...placed });
           events.push({ ...base, action: 'record.changed', evidence: { method: 'lookup', logId: outcome.logId } });
           report.changed += 1;
         }
@@ -731,6 +744,26 @@ class Sweep {
     report.purged += purged.purged - purged.cascaded;
     report.cascaded += purged.cascaded;
     return purged;
+  }
+
+  /**
+   * Answers that differ from the stored copy, merged with it (domain/answer-merge.ts): a field the answer omits keeps
+   * its stored value, so an answer with fields left out never thins the record. Only records whose answer hashes
+   * differently are read (one GET each); an unchanged answer costs nothing.
+   */
+  private async mergedBodies(records: readonly ActiveRecord[], outcomes: ReadonlyMap<RecordKey, Outcome>): Promise<Map<RecordKey, string>> {
+    const out = new Map<RecordKey, string>();
+    const differing = records.filter((r) => {
+      const outcome = outcomes.get(recordKeyOf(r.ref));
+      return outcome?.kind === 'found' && sha256Hex(outcome.body) !== r.contentSha256;
+    });
+    await mapLimit(differing, OBJECT_WRITE_CONCURRENCY, async (record) => {
+      const key = recordKeyOf(record.ref);
+      const stored = await this.ctx.objects.get(record.objectKey);
+      const outcome = outcomes.get(key) as Extract<Outcome, { kind: 'found' }>;
+      if (stored) out.set(key, mergeAnswer(stored.body.toString('utf8'), outcome.body));
+    });
+    return out;
   }
 
   /**
