@@ -90,6 +90,7 @@ export function refreshText(r: RefreshReport): string {
     `  missed           ${r.missed} (not returned, not yet confirmed)`,
     `  failed           ${r.failed}${r.failed ? ` (${countsText(r.failures)}; still due, retried next sweep)` : ''}`,
     `  purged           ${r.purged} confirmed unavailable, ${r.cascaded} with them${r.completedPending ? `, ${r.completedPending} pending purges completed` : ''}`,
+    ...(r.held ? [`  held             ${r.held} (purge fuse tripped: not purged, waiting for the PI; see steward purge holds)`] : []),
     ...(r.skippedExpired ? [`  expired          ${r.skippedExpired} (left to steward expire)`] : []),
     ...(r.restamped ? [`  re-stamped       ${r.restamped} (policy change)`] : []),
     ...(r.alongside ? [`  alongside        ${r.alongside} comments not yet due, refreshed by their video's listing`] : []),

@@ -63,7 +63,7 @@ export function effectivePolicies(config: ProjectConfig, origin = 'config'): Rec
       out[id] = base;
       continue;
     }
-    const merged = CheckedPolicySchema.safeParse({ ...base, ...override, confirmation: { ...base.confirmation, ...override.confirmation }, id });
+    const merged = CheckedPolicySchema.safeParse({ ...base, ...override, confirmation: { ...base.confirmation, ...override.confirmation }, purgeFuse: { ...base.purgeFuse, ...override.purgeFuse }, id });
     if (!merged.success) {
       problems.push(...formatIssues(merged.error.issues.map((i) => ({ ...i, path: ['policies', id, ...i.path] }))));
       continue;

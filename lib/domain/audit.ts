@@ -51,6 +51,9 @@ export const AUDIT_ACTIONS = [
   'export.pulled',
   'export.released',
   'collect.refused',
+  'purge.held',
+  'purge.released',
+  'purge.dismissed',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

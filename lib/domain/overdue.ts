@@ -3,7 +3,8 @@
  *
  * - refresh: the refresh deadline (`refreshDueAt`) has passed;
  * - expiry: the record should be gone (`expiresAt` has passed, or the maximum retention of the policy now in force);
- * - purge: a purge was decided (`purgePending`) longer ago than the policy's `purgeWithinHours`.
+ * - purge: a purge was decided (`purgePending`), or held by the purge fuse (`hold`), longer ago than the policy's
+ *   `purgeWithinHours`.
  */
 import { expiryInForce } from './obligations';
 import type { Policy, PolicyId } from './policy';
@@ -34,6 +35,14 @@ export function overdueObligations(record: ActiveRecord, now: Date, policies: Re
     const policy = policies[record.policyId as PolicyId];
     const hours = policy?.purgeWithinHours ?? 24;
     add('purge', Date.parse(record.purgePending.requestedAt) + hours * MS_PER_HOUR);
+    return out;
+  }
+  // A record the purge fuse holds (purge-fuse.ts) owes the PI's decision within the same window: the terms still
+  // oblige deletion of what really is gone.
+  if (record.hold) {
+    const policy = policies[record.policyId as PolicyId];
+    add('purge', Date.parse(record.hold.heldAt) + (policy?.purgeWithinHours ?? 24) * MS_PER_HOUR);
+    add('expiry', expiryInForce(record, policy).getTime());
     return out;
   }
   add('refresh', Date.parse(record.refreshDueAt));

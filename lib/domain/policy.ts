@@ -55,7 +55,29 @@ export const PolicySchema = z
      * the username in its own stored copy, and goes only on confirmed unavailability, erasure or expiry.
      */
     orphanedAccounts: z.enum(['purge', 'keep']).default('purge'),
-    /** Purge within this many hours after unavailability is confirmed. */
+    /**
+     * The fuse against mass purges (domain/purge-fuse.ts): an outage that answers empty, a wrong world or key, or an
+     * API bug must never purge a corpus. A sweep holds for the PI, instead of purging, what one source confirms
+     * unavailable while the fuse is tripped. Defaults chosen from the emulator's natural attrition (README).
+     */
+    purgeFuse: z
+      .object({
+        /**
+         * Trips when the records one source newly confirmed unavailable (by their own lookup or listing, not those
+         * that go with a parent) within 24 h are more than this share of the records it checked in that time...
+         */
+        maxShare: z.number().gt(0, { message: 'must be above 0 (a share such as 0.05): 0 would hold every purge' }).max(1).default(0.05),
+        /** ...and at least this many: a few deletions in a small sweep are never a mass purge. */
+        minCount: z.number().int().min(1).max(1_000_000).default(50),
+        /**
+         * Also trips when an id lookup (a video lookup request, a compliance task) of at least this many ids comes
+         * back successful with none of them: what an outage that answers empty, or a wrong key, looks like.
+         */
+        allMissingBatch: z.number().int().min(2, { message: 'must be at least 2: a lone id missing is an ordinary miss' }).max(10_000).default(20),
+      })
+      .strict()
+      .default({ maxShare: 0.05, minCount: 50, allMissingBatch: 20 }),
+    /** Purge within this many hours after unavailability is confirmed (and decide a purge hold within as many). */
     purgeWithinHours: z.number().int().min(1).max(24 * 30).default(24),
     atProjectEnd: z.enum(['purge-all']),
     /** Optional hard limit on how long any record may be kept, whatever the project end. */

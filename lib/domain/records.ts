@@ -3,6 +3,7 @@
  * returned it; the ledger item holds provenance and obligations, never content.
  */
 import * as z from 'zod';
+import type { HoldMark } from './purge-fuse';
 
 export const PLATFORMS = ['tiktok'] as const;
 export const RECORD_KINDS = ['video', 'comment', 'user', 'ad'] as const;
@@ -121,6 +122,18 @@ export interface ActiveRecord {
    * once, so the next sweep (or `steward purge`) completes the purge after a crash.
    */
   readonly purgePending?: PendingPurge;
+  /**
+   * Set while the purge fuse holds the record (domain/purge-fuse.ts): confirmed unavailable while its source's fuse
+   * was tripped. Its ledger status reads `held`: object and item are kept, no sweep refreshes or purges it, and its
+   * next action is its expiry, until the PI releases or dismisses the hold.
+   */
+  readonly hold?: HoldMark;
+}
+
+/** What the ledger's status of a record reads as: `held` is an active item with a hold mark. */
+export function ledgerStatusOf(record: ActiveRecord | Tombstone): 'active' | 'held' | 'tombstoned' {
+  if (record.status === 'tombstoned') return 'tombstoned';
+  return record.hold ? 'held' : 'active';
 }
 
 /** A purge that was decided and started: why, on what evidence, since when. Evidence holds no content. */

@@ -42,6 +42,7 @@ const FaultsBody = z
     searchIdEarlyExpiryRate: rate,
     shortPageRate: rate,
     missingFieldRate: rate,
+    emptyLookupRate: rate,
   })
   .partial()
   .strict();

@@ -84,7 +84,7 @@ export function commercialEndpoints(services: EmulatorServices): Endpoint[] {
       const id = idParam(jsonBody(ctx), 'ad_id');
       const library = world.adLibrary;
       const ad = library.find(id.toString());
-      if (!ad || !library.isVisible(ad, ctx.t)) throw invalidParams(`ad_id ${id} is invalid: cannot find the ad`);
+      if (!ad || !library.isVisible(ad, ctx.t) || faults.roll('emptyLookupRate')) throw invalidParams(`ad_id ${id} is invalid: cannot find the ad`);
       return { kind: 'json', data: pickDotted(library.render(ad, ctx.t, true), fields), records: 1 };
     }),
 

@@ -42,7 +42,8 @@ export function complianceEndpoints(services: EmulatorServices): Endpoint[] {
     return [id, task];
   };
   const complete = (task: Task, ctx: RequestContext): readonly string[] => {
-    task.valid ??= task.ids.filter((id) => (task.category === 'video' ? world.videoExists(id, ctx.now) : world.commentExists(id, ctx.now)));
+    // An outage answering empty: the task completes with none of its ids valid.
+    task.valid ??= services.faults.roll('emptyLookupRate') ? [] : task.ids.filter((id) => (task.category === 'video' ? world.videoExists(id, ctx.now) : world.commentExists(id, ctx.now)));
     return task.valid;
   };
 

@@ -19,6 +19,13 @@ export interface FaultOptions {
   shortPageRate: number;
   /** Chance that each field other than `id` is left out of an item (real responses omit keys at times). */
   missingFieldRate: number;
+  /**
+   * Share of id lookups (video queries by `video_id`, user info, compliance tasks), ad detail calls and comment
+   * listings answered with none of the asked records while saying success: an outage that answers empty, or a
+   * wrong world or key. Lookups come back empty, listings end at once, a task completes with no valid id, and the
+   * single-record endpoints answer as for a record they do not have ("cannot find"), their only way to say none.
+   */
+  emptyLookupRate: number;
 }
 
 export const NO_FAULTS: Readonly<FaultOptions> = Object.freeze({
@@ -28,9 +35,10 @@ export const NO_FAULTS: Readonly<FaultOptions> = Object.freeze({
   searchIdEarlyExpiryRate: 0,
   shortPageRate: 0,
   missingFieldRate: 0,
+  emptyLookupRate: 0,
 });
 
-const RATES = ['internalErrorRate', 'throttleRate', 'searchIdEarlyExpiryRate', 'shortPageRate', 'missingFieldRate'] as const;
+const RATES = ['internalErrorRate', 'throttleRate', 'searchIdEarlyExpiryRate', 'shortPageRate', 'missingFieldRate', 'emptyLookupRate'] as const;
 const FAULT_STREAM = 0xfa017;
 
 /** Check a partial fault setting; throws RangeError naming the bad knob. */

@@ -132,6 +132,10 @@ export function researchEndpoints(services: EmulatorServices): Endpoint[] {
         const videos = renderVideos(sample, ctx.t, fields);
         return json({ videos, cursor: videos.length, has_more: false, search_id: services.ids.next(ctx.now).toString() }, videos.length);
       }
+      // An outage answering empty: a lookup by id that finds none of its ids, and says it succeeded.
+      if (isIdLookup(body.query) && faults.roll('emptyLookupRate')) {
+        return json({ videos: [], cursor, has_more: false, search_id: String(body.search_id || services.ids.next(ctx.now).toString()) }, 0);
+      }
       let searchId: string;
       let matches: readonly number[];
       const given = body.search_id;
@@ -156,7 +160,9 @@ export function researchEndpoints(services: EmulatorServices): Endpoint[] {
 
     research('/v2/research/user/info/', (ctx) => {
       const fields = parseFields(ctx.query.get('fields'), USER_FIELDS);
-      const user = requireUser(world, jsonBody(ctx), ctx.t);
+      const body = jsonBody(ctx);
+      if (faults.roll('emptyLookupRate')) throw invalidParams(`${stringParam(body, 'username', 100)} is invalid: cannot find the user`);
+      const user = requireUser(world, body, ctx.t);
       return json(pick(world.renderUser(user, ctx.t), fields), 1);
     }),
 
@@ -178,6 +184,7 @@ export function researchEndpoints(services: EmulatorServices): Endpoint[] {
         const comment = world.commentOf(idParam(body, 'comment_id'));
         comments = comment === undefined ? [] : world.repliesTo(comment, ctx.t);
       }
+      if (faults.roll('emptyLookupRate')) return json({ comments: [], cursor, has_more: false }, 0);
       if (cursor > comments.length) throw invalidParams(INVALID_CURSOR);
       const page = comments.slice(cursor, cursor + faults.pageSize(maxCount));
       const next = cursor + page.length;
@@ -259,6 +266,15 @@ export function researchEndpoints(services: EmulatorServices): Endpoint[] {
 }
 
 /** The account named by `username`, or the API's "cannot find the user" error. */
+/** Whether a video query asks for videos by id (a `video_id` condition anywhere in it): an id lookup. */
+function isIdLookup(query: unknown): boolean {
+  if (typeof query !== 'object' || query === null) return false;
+  return ['and', 'or', 'not'].some((op) => {
+    const conditions = (query as Record<string, unknown>)[op];
+    return Array.isArray(conditions) && conditions.some((c) => typeof c === 'object' && c !== null && (c as Record<string, unknown>).field_name === 'video_id');
+  });
+}
+
 function requireUser(world: World, body: Record<string, unknown>, t: number): number {
   const username = stringParam(body, 'username', 100);
   const user = world.visibleUser(username, t);

@@ -38,6 +38,8 @@ export interface PolicyStamp {
   readonly refreshWithinDays: number;
   readonly refreshLeadHours: number;
   readonly maxRetentionDays?: number;
+  /** The purge fuse (a duty of protection: a changed fuse needs a new version too). */
+  readonly purgeFuse?: Policy['purgeFuse'];
 }
 
 /** A marker's state as stored; not strict, so a marker written by a later Steward with more fields still reads. */
@@ -46,10 +48,11 @@ const PolicyStampSchema = z.object({
   refreshWithinDays: z.number(),
   refreshLeadHours: z.number(),
   maxRetentionDays: z.number().optional(),
+  purgeFuse: z.object({ maxShare: z.number(), minCount: z.number(), allMissingBatch: z.number() }).optional(),
 });
 
 /** The duties a marker compares, with their names for messages. */
-const STAMP_DUTIES = ['refreshWithinDays', 'refreshLeadHours', 'maxRetentionDays'] as const;
+const STAMP_DUTIES = ['refreshWithinDays', 'refreshLeadHours', 'maxRetentionDays', 'purgeFuse'] as const;
 
 export function policyMarkerName(policyId: PolicyId, shard: number): string {
   return `policy:${policyId}:${shard}`;
@@ -61,6 +64,7 @@ function stampOf(policy: Policy): PolicyStamp {
     refreshWithinDays: policy.refreshWithinDays,
     refreshLeadHours: policy.refreshLeadHours,
     ...(policy.maxRetentionDays !== undefined ? { maxRetentionDays: policy.maxRetentionDays } : {}),
+    purgeFuse: { ...policy.purgeFuse },
   };
 }
 
@@ -82,7 +86,8 @@ export interface PolicyMarkers {
 
 /** Names of the duties on which `marker` and `next` differ, as `name old -> new`. */
 function dutyChanges(marker: PolicyStamp, next: PolicyStamp): string[] {
-  return STAMP_DUTIES.filter((duty) => marker[duty] !== next[duty]).map((duty) => `${duty} ${marker[duty] ?? 'none'} -> ${next[duty] ?? 'none'}`);
+  const text = (value: PolicyStamp[(typeof STAMP_DUTIES)[number]]) => (typeof value === 'object' ? JSON.stringify(value) : String(value ?? 'none'));
+  return STAMP_DUTIES.filter((duty) => text(marker[duty]) !== text(next[duty])).map((duty) => `${duty} ${text(marker[duty])} -> ${text(next[duty])}`);
 }
 
 /**
@@ -99,7 +104,8 @@ export async function readPolicyMarkers(ctx: JobContext, shards: readonly number
     for (const shard of shards) {
       const name = policyMarkerName(policyId, shard);
       const parsed = PolicyStampSchema.safeParse((await ctx.ledger.getCheckpoint(name))?.state);
-      const old = parsed.success ? (parsed.data as PolicyStamp) : undefined;
+      // A marker written before the purge fuse existed was reconciled under the default fuse.
+      const old = parsed.success ? ({ purgeFuse: { ...DEFAULT_POLICIES[policyId].purgeFuse }, ...parsed.data } as PolicyStamp) : undefined;
       stamps.set(name, old);
       const differs = old?.version === policy.version ? dutyChanges(old, next) : [];
       if (differs.length > 0) changes ??= differs;
@@ -194,7 +200,8 @@ async function restampShard(ctx: JobContext, policy: Policy, shard: number): Pro
   for await (const page of dueRecords(ctx.ledger, FAR_FUTURE, [shard])) {
     const updates: RecordUpdate[] = [];
     for (const record of page.records) {
-      if (record.policyId !== policy.id || record.policyVersion === policy.version || record.purgePending) continue;
+      // A held record waits for the PI at its expiry (holds.ts): a new policy must not put it back in the sweep.
+      if (record.policyId !== policy.id || record.policyVersion === policy.version || record.purgePending || record.hold) continue;
       // The deadline runs from the last time the record was re-fetched (or first collected).
       const base = new Date(record.lastRefreshedAt ?? record.firstCollectedAt);
       const o = obligationsFor(base, new Date(record.firstCollectedAt), policy, end);

@@ -51,6 +51,7 @@ import type { AuditChainWriter, RecordUpdate } from '../store/ports';
 import { RecordNotFoundError } from '../store/retry';
 import { mapLimit, newRunId, type JobContext, type ProgressSink } from './context';
 import { dueRecords, sweepShards } from './due';
+import { FuseGate } from './fuse';
 import { readPolicyMarkers, reconcilePolicies } from './policy-change';
 import { startRun } from './runs';
 import { sourceOfRecord } from './quota-plan';
@@ -103,6 +104,8 @@ export interface RefreshReport {
   /** Confirmed unavailable and purged (cascades counted apart). */
   purged: number;
   cascaded: number;
+  /** Confirmed unavailable while the source's purge fuse was tripped: held for the PI, not purged (fuse.ts). */
+  held: number;
   /** Purges left pending by an interrupted run, completed now. */
   completedPending: number;
   /** Past their expiry: left to the expiry sweep. */
@@ -182,6 +185,7 @@ export async function refresh(ctx: JobContext, options: RefreshOptions): Promise
     failures: {},
     purged: 0,
     cascaded: 0,
+    held: 0,
     completedPending: 0,
     skippedExpired: 0,
     restamped: 0,
@@ -255,10 +259,39 @@ export async function refresh(ctx: JobContext, options: RefreshOptions): Promise
   return report;
 }
 
+/** What a fresh lookup said of a record: served again, absent, or nothing learned. */
+export type LookupVerdict = 'served' | 'absent' | 'failed';
+
+/**
+ * Look records up exactly as a sweep does, judging and writing nothing but the quota book: a purge hold's release
+ * re-checks its records with it (holds.ts), so a record the platform serves again is kept.
+ */
+export async function lookUpRecords(
+  ctx: JobContext,
+  options: Pick<RefreshOptions, 'clients' | 'pollIntervalMs'>,
+  records: readonly ActiveRecord[],
+  chain: AuditChainWriter,
+): Promise<Map<RecordKey, LookupVerdict>> {
+  const report: RefreshReport = {
+    ...{ runId: chain.chainId, shards: [], due: 0, unchanged: 0, changed: 0, validated: 0, missed: 0, failed: 0, failures: {} },
+    ...{ purged: 0, cascaded: 0, held: 0, completedPending: 0, skippedExpired: 0, restamped: 0, requests: {}, unprocessed: 0, alongside: 0 },
+  };
+  const sweep = new Sweep(ctx, options, chain.chainId, chain, report);
+  const outcomes = await sweep.lookUp(records);
+  const out = new Map<RecordKey, LookupVerdict>();
+  for (const record of records) {
+    const key = recordKeyOf(record.ref);
+    const outcome = outcomes.get(key);
+    if (outcome === undefined || (outcome.kind === 'observed' && outcome.observation.kind === 'failed')) out.set(key, 'failed');
+    else out.set(key, outcome.kind === 'found' || outcome.kind === 'valid' ? 'served' : 'absent');
+  }
+  return out;
+}
+
 function countsOf(report: RefreshReport): Record<string, number> {
-  const { due, unchanged, changed, validated, missed, failed: f, purged, cascaded, completedPending, skippedExpired, restamped, unprocessed, alongside } = report;
+  const { due, unchanged, changed, validated, missed, failed: f, purged, cascaded, held, completedPending, skippedExpired, restamped, unprocessed, alongside } = report;
   const requests = Object.values(report.requests).reduce((a, b) => a + b, 0);
-  return { due, unchanged, changed, validated, missed, failed: f, purged, cascaded, completedPending, skippedExpired, restamped, unprocessed, alongside, requests };
+  return { due, unchanged, changed, validated, missed, failed: f, purged, cascaded, held, completedPending, skippedExpired, restamped, unprocessed, alongside, requests };
 }
 
 /** Usage of one source's client since the run began, booked to the ledger's quota book as it grows. */
@@ -271,6 +304,7 @@ interface SourceMeter {
 class Sweep {
   private readonly meters = new Map<string, SourceMeter>();
   private readonly end: Date;
+  private readonly fuse: FuseGate;
   private stop: StopSweep | undefined;
   /** Records whose next action is at or before this are due in this sweep. */
   before = new Date(0);
@@ -285,6 +319,7 @@ class Sweep {
     private readonly report: RefreshReport,
   ) {
     this.end = projectEnd(ctx.config);
+    this.fuse = new FuseGate(ctx, chain, runId);
   }
 
   // ------------------------------------------------------------------------------------------ one step
@@ -297,7 +332,7 @@ class Sweep {
     for (const record of records) {
       if (record.purgePending) pending.push({ key: recordKeyOf(record.ref), reason: record.purgePending.reason, evidence: record.purgePending.evidence });
       else if (Date.parse(record.expiresAt) <= now.getTime()) this.report.skippedExpired += 1;
-      else live.push(record);
+      else if (!record.hold) live.push(record); // held: left for the PI (holds.ts)
     }
     if (pending.length > 0) {
       const done = await purgeRecords(this.ctx, pending, this.chain, { runId: this.runId });
@@ -343,6 +378,22 @@ class Sweep {
       done: this.report.unchanged + this.report.changed + this.report.validated + this.report.missed + this.report.failed + this.report.purged,
       counts: { changed: this.report.changed, purged: this.report.purged, failed: this.report.failed },
     });
+  }
+
+  /** Observe records of every kind, writing nothing but the quota book (see `lookUpRecords`). */
+  async lookUp(records: readonly ActiveRecord[]): Promise<Map<RecordKey, Outcome>> {
+    const out = new Map<RecordKey, Outcome>();
+    try {
+      for (const kind of KIND_ORDER) {
+        const group = records.filter((r) => r.ref.kind === kind);
+        if (group.length > 0) await this.observe(kind, group, out);
+      }
+    } catch (error) {
+      if (!(error instanceof StopSweep)) throw error;
+    } finally {
+      await this.bookUsage();
+    }
+    return out;
   }
 
   // ------------------------------------------------------------------------------------------ observing
@@ -740,7 +791,10 @@ class Sweep {
         if (!(error instanceof RecordNotFoundError)) throw error;
       }
     }
-    const purged = purges.length > 0 ? await purgeRecords(ctx, purges, this.chain, { runId: this.runId }) : emptyPurgeReport();
+    // The purge fuse holds, instead of purging, what a source confirms while it is tripped (fuse.ts).
+    const screened = await this.fuse.screen(records, outcomes, purges);
+    report.held += screened.held;
+    const purged = screened.purge.length > 0 ? await purgeRecords(ctx, screened.purge, this.chain, { runId: this.runId }) : emptyPurgeReport();
     report.purged += purged.purged - purged.cascaded;
     report.cascaded += purged.cascaded;
     return purged;

@@ -44,6 +44,7 @@ import {
   type RetryOptions,
   UnprocessedItemsError,
 } from './retry';
+import { DynamoDbHoldStore } from './dynamodb-holds';
 import { DUE_SHARDS, LEDGER_INDEX, ledgerKeys } from './tables';
 
 type Item = Record<string, NativeAttributeValue>;
@@ -150,6 +151,7 @@ function isCheckFailed(error: unknown): boolean {
 
 export class DynamoDbLedger implements Ledger {
   readonly dueShards: number;
+  readonly holds: DynamoDbHoldStore;
   private readonly retry: ResolvedRetry;
   private readonly quotaRetentionDays: number;
   private readonly updateConcurrency: number;
@@ -165,6 +167,7 @@ export class DynamoDbLedger implements Ledger {
     this.retry = resolveRetry(options.retry);
     this.quotaRetentionDays = options.quotaRetentionDays ?? 400;
     this.updateConcurrency = options.updateConcurrency ?? 16;
+    this.holds = new DynamoDbHoldStore(doc, tableName);
   }
 
   /** Reads both the record item and the tombstone of every ref (consistent reads): a tombstone wins. */

@@ -3,6 +3,7 @@
  * against the embedded local services, so job code has no test-only branches.
  */
 import type { AuditAction, AuditEvent, ChainedAuditEvent, ChainSeal } from '../domain/audit';
+import type { FuseWindow, Hold, HoldEvidence, HoldMark, HoldRule, HoldStatus } from '../domain/purge-fuse';
 import type { ActiveRecord, LedgerRecord, PurgeReason, RecordKey, RecordRef, Tombstone } from '../domain/records';
 
 export interface StoredObject {
@@ -122,9 +123,49 @@ export interface QuotaUsage {
   readonly records: number;
 }
 
+/**
+ * The purge fuse's state in the ledger table (domain/purge-fuse.ts): per-source counts over the last 24 h and the
+ * open hold, shared by every shard worker and every sweep, and the holds with the records they keep.
+ */
+export interface HoldStore {
+  /** Add one sweep step's counts to the source's current hour. */
+  addFuseCounts(source: string, at: Date, delta: FuseWindow): Promise<void>;
+  /** The source's counts over the 24 hours up to `at` (this hour included). */
+  fuseWindow(source: string, at: Date): Promise<FuseWindow>;
+  /** The source's open hold, if any. */
+  openHoldOf(source: string): Promise<Hold | undefined>;
+  /**
+   * Open a hold for `source`, or join the one already open (opened by another worker or an earlier sweep): at most
+   * one hold is open per source. Counts a trip on it either way.
+   */
+  openHold(source: string, at: Date, reason: HoldRule, evidence: HoldEvidence): Promise<{ hold: Hold; opened: boolean }>;
+  /**
+   * Hold one record in an open hold: mark it (`mark`), move its next action to `nextActionAt` (its expiry), and
+   * list it in the hold, in one transaction. `hold-closed` when the hold was closed meanwhile, `not-active` when the
+   * record is gone, already held or being purged: then nothing is written.
+   */
+  holdRecord(key: RecordKey, mark: HoldMark, nextActionAt: string): Promise<'held' | 'hold-closed' | 'not-active'>;
+  getHold(holdId: string): Promise<Hold | undefined>;
+  /** Every hold, newest first (holds are few: one per trip that a PI decides). */
+  listHolds(): Promise<Hold[]>;
+  /** Keys of the records a hold still lists, a page at a time. */
+  members(holdId: string, page?: { limit?: number; cursor?: string }): Promise<{ keys: RecordKey[]; cursor?: string }>;
+  /**
+   * Return a held record to active: clear its mark, reset its misses, make it due at `nextActionAt`, drop it from
+   * the hold. False when it is no longer held in `holdId` (then only the listing is dropped).
+   */
+  unholdRecord(holdId: string, key: RecordKey, nextActionAt: string): Promise<boolean>;
+  /** Drop a record from a hold's listing (it was purged, or is gone). */
+  dropMember(holdId: string, key: RecordKey): Promise<void>;
+  /** Close an open hold; the source's fuse is reset (its next trip opens a new hold). False when it was not open. */
+  closeHold(holdId: string, status: Exclude<HoldStatus, 'open'>, at: Date, by: string): Promise<boolean>;
+}
+
 export interface Ledger {
   /** Number of due-index shards; sweeps query each. */
   readonly dueShards: number;
+  /** The purge fuse's counts and holds, kept in the same table. */
+  readonly holds: HoldStore;
   getRecords(refs: readonly RecordRef[]): Promise<Map<RecordKey, LedgerRecord>>;
   /** Tombstones by keyed record hash (what audit events name), for verification and certificates. */
   getTombstones(recordHashes: readonly string[]): Promise<Map<string, Tombstone>>;

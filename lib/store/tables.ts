@@ -15,6 +15,10 @@
 | open runs | `runs#open` | `open` | one attribute `run:<runId>` per run still `running` (set and removed with the run item, in one transaction): how the next run finds an interrupted one (jobs/runs.ts) |
  * | quota usage | `quota#<source>` | `<YYYY-MM-DD>` | atomic `ADD requests, records`; `ttl` set |
  * | lease | `lease#<name>` | `lease` | conditional put by one worker (`owner`, `expiresAt`), e.g. `refresh-shard-03`; `ttl` set |
+ * | fuse counts | `fuse#<source>` | `h#<YYYY-MM-DDTHH>` | purge fuse: atomic `ADD checked, confirmed` per hour; `ttl` set |
+ * | open hold | `fuse#<source>` | `open` | the source's open hold (`holdId`): conditional put, one per source; after a decision only `resetAt` (the fuse window restarts) |
+ * | hold | `holds` | `<holdId>` | a purge hold (domain/purge-fuse.ts `Hold`); one partition, holds are few |
+ * | hold member | `hold#<holdId>` | `<recordKey>` | a record the hold keeps; deleted when the hold is decided |
  *
  * Audit table (`pk`, `sk`):
  * | item | pk | sk | notes |
@@ -167,6 +171,12 @@ export const ledgerKeys = {
   /** A lease that keeps two workers off the same work (e.g. one due-index shard). */
   lease: (name: string) => ({ pk: `lease#${name}`, sk: 'lease' }),
   dueShard: (shard: number) => `d#${String(shard).padStart(2, '0')}`,
+  /** Purge fuse counts of one source and hour (`YYYY-MM-DDTHH`). */
+  fuseCounts: (source: string, hour: string) => ({ pk: `fuse#${source}`, sk: `h#${hour}` }),
+  /** The open hold of one source. */
+  openHold: (source: string) => ({ pk: `fuse#${source}`, sk: 'open' }),
+  hold: (holdId: string) => ({ pk: 'holds', sk: holdId }),
+  holdMember: (holdId: string, recordKey: string) => ({ pk: `hold#${holdId}`, sk: recordKey }),
 } as const;
 
 export const auditKeys = {

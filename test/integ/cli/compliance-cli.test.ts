@@ -117,6 +117,7 @@ describe('steward compliance commands', () => {
       failures: { internal_error: 2 },
       purged: 1,
       cascaded: 4,
+      held: 0,
       completedPending: 0,
       skippedExpired: 0,
       restamped: 0,
