@@ -9,8 +9,8 @@
  *   `maxShare` of the records checked in those 24 h, or a share so far above `maxShare` that natural attrition
  *   would give it less than once in a million (small sources); the counts are kept in the ledger, shared by every
  *   shard worker and every hourly sweep;
- * - nothing found: a source confirms a deletion while its answers of the last 24 h served none of at least two
- *   checked records (a source too small for shares: a total outage would otherwise purge it);
+ * - nothing found: a source confirms two or more deletions within 24 h while its answers of the last 48 h served
+ *   nothing (a source too small for shares: a total outage would otherwise purge it);
  * - all missing: an id lookup of at least `allMissingBatch` ids (one video lookup request, one compliance task)
  *   answered successfully with none of them.
  * Once tripped, the source has an open hold: every purge it confirms joins that hold (records keep their object and
@@ -36,7 +36,10 @@ export type HoldEvidence = Readonly<Record<string, string | number>>;
 
 /** Counts of one source over the fuse's 24 h window. */
 export interface FuseWindow {
-  /** Records whose refresh got an answer (found, absent, valid or invalid), failures left out. */
+  /**
+   * Records whose refresh got an answer (found, absent, valid or invalid), failures left out; a record absent again
+   * after a counted miss is not counted twice.
+   */
   readonly checked: number;
   /** Of those, records newly confirmed unavailable by their own lookup or listing. */
   readonly confirmed: number;
@@ -84,14 +87,17 @@ export function rateTrip(window: FuseWindow, fuse: PurgeFuse, step?: FuseWindow)
   };
 }
 
+/** How far back the nothing-found rule looks for a served record: misses 12 h apart take 24 h to confirm. */
+export const NOTHING_FOUND_LOOKBACK_HOURS = 2 * FUSE_WINDOW_HOURS;
+
 /**
- * The nothing-found rule, for sources too small for shares to mean anything (a few ads): a confirmation while the
- * source's answers of the last 24 h served none of at least two checked records. A real deletion in such a source
- * is held too; the PI's release purges it.
+ * The nothing-found rule, for sources too small for shares to mean anything (a few ads): at least two records
+ * confirmed unavailable within 24 h while none of the source's answers of the last 48 h served anything. A lone
+ * deletion is not held; two real deletions in such a source are, and the PI's release purges them.
  */
-export function nothingFoundTrip(window: FuseWindow): HoldEvidence | undefined {
-  if (window.found > 0 || window.checked < 2 || window.confirmed === 0) return undefined;
-  return { rule: 'nothing-found', checked24h: window.checked, found24h: 0, confirmed24h: window.confirmed };
+export function nothingFoundTrip(window: FuseWindow, lookback: FuseWindow): HoldEvidence | undefined {
+  if (lookback.found > 0 || window.confirmed < 2) return undefined;
+  return { rule: 'nothing-found', confirmed24h: window.confirmed, checked48h: lookback.checked, found48h: 0 };
 }
 
 /** One answered id lookup: how many ids it asked for and how many came back. */

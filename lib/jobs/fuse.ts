@@ -6,7 +6,7 @@
  */
 import type { AuditEvent } from '../domain/audit';
 import type { Observation } from '../domain/evidence';
-import { allMissingTrip, nothingFoundTrip, rateTrip, type FuseWindow, type Hold, type HoldEvidence, type HoldRule, type LookupAnswer } from '../domain/purge-fuse';
+import { allMissingTrip, NOTHING_FOUND_LOOKBACK_HOURS, nothingFoundTrip, rateTrip, type FuseWindow, type Hold, type HoldEvidence, type HoldRule, type LookupAnswer } from '../domain/purge-fuse';
 import type { Policy } from '../domain/policy';
 import { recordKeyOf, type ActiveRecord, type RecordKey } from '../domain/records';
 import { policyIdForApi } from '../config/load';
@@ -78,7 +78,8 @@ export class FuseGate {
       const answered = outcome !== undefined && outcome.kind !== 'orphaned' && !(outcome.kind === 'observed' && outcome.observation.kind === 'failed');
       if (!answered) continue;
       const e = entry(source);
-      e.checked += 1;
+      // Absent again after a counted miss: it was counted as checked at its first miss.
+      if (!(outcome.kind === 'observed' && record.missCount > 0)) e.checked += 1;
       if (outcome.kind === 'found' || outcome.kind === 'valid') e.found += 1;
       const lookup = lookupReference(record, outcome);
       if (lookup) {
@@ -108,7 +109,10 @@ export class FuseGate {
       }
       if (trip === undefined && e.confirmed.length > 0) {
         const window: FuseWindow = await this.ctx.ledger.holds.fuseWindow(source, now);
-        trip = rateTrip(window, fuse, step) ?? nothingFoundTrip(window);
+        trip = rateTrip(window, fuse, step);
+        if (trip === undefined && window.found === 0 && window.confirmed >= 2) {
+          trip = nothingFoundTrip(window, await this.ctx.ledger.holds.fuseWindow(source, now, NOTHING_FOUND_LOOKBACK_HOURS));
+        }
       }
       let hold: Hold | undefined;
       if (trip !== undefined) {

@@ -64,8 +64,8 @@ export class DynamoDbHoldStore implements HoldStore {
     );
   }
 
-  async fuseWindow(source: string, at: Date): Promise<FuseWindow> {
-    let from = new Date(at.getTime() - (FUSE_WINDOW_HOURS - 1) * MS_PER_HOUR);
+  async fuseWindow(source: string, at: Date, hours: number = FUSE_WINDOW_HOURS): Promise<FuseWindow> {
+    let from = new Date(at.getTime() - (hours - 1) * MS_PER_HOUR);
     // A decided hold resets the window: counting starts again with the hour after the decision.
     const pointer = await this.doc.send(new GetCommand({ TableName: this.tableName, Key: ledgerKeys.openHold(source), ConsistentRead: true }));
     const resetAt = typeof pointer.Item?.resetAt === 'string' ? Date.parse(pointer.Item.resetAt) : Number.NaN;

@@ -130,8 +130,8 @@ export interface QuotaUsage {
 export interface HoldStore {
   /** Add one sweep step's counts to the source's current hour. */
   addFuseCounts(source: string, at: Date, delta: FuseWindow): Promise<void>;
-  /** The source's counts over the 24 hours up to `at` (this hour included). */
-  fuseWindow(source: string, at: Date): Promise<FuseWindow>;
+  /** The source's counts over the `hours` (default 24) hours up to `at` (this hour included), since its last reset. */
+  fuseWindow(source: string, at: Date, hours?: number): Promise<FuseWindow>;
   /** The source's open hold, if any. */
   openHoldOf(source: string): Promise<Hold | undefined>;
   /**
