@@ -8,9 +8,12 @@ import type { ActiveRecord, RecordKey } from '../../../lib/domain/records';
 import { refresh } from '../../../lib/jobs/refresh';
 import { activeRecords, collectAll, complianceConfig, complianceWorld, countingPuts, ledgerStates, type ComplianceWorld } from './compliance-support';
 
-// Ads on the same 15-day cadence as research data, so one sweep covers every kind.
+// Ads on the same 15-day cadence as research data, so one sweep covers every kind. The small world deletes far
+// more than the platform does (a third of its videos), which the purge fuse rightly holds: opened wide here, since
+// these tests are about what the sweep purges (test/integ/jobs/purge-fuse.test.ts tests the fuse).
+const WIDE_FUSE = { maxShare: 1, minCount: 1_000_000, allMissingBatch: 10_000 };
 const config = complianceConfig((doc) => {
-  doc.policies = { 'tiktok-commercial': { version: 2, refreshWithinDays: 15 } };
+  doc.policies = { 'tiktok-commercial': { version: 2, refreshWithinDays: 15, purgeFuse: WIDE_FUSE }, 'tiktok-research': { version: 2, purgeFuse: WIDE_FUSE } };
 });
 
 interface Snapshot {
@@ -167,7 +170,7 @@ describe('refresh sweep against the emulator', () => {
   it('with existence checks allowed, videos and comments are checked by batch compliance tasks: a few requests, no content rewritten', async () => {
     // Prepare
     const byTask = complianceConfig((doc) => {
-      doc.policies = { 'tiktok-research': { version: 2, refreshBy: 'existence-check' } };
+      doc.policies = { 'tiktok-research': { version: 2, refreshBy: 'existence-check', purgeFuse: WIDE_FUSE } };
       doc.specs = doc.specs.filter((s: { kind: string }) => s.kind === 'video' || s.kind === 'comment');
     });
     const w = await complianceWorld({ config: byTask });
