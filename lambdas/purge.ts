@@ -5,6 +5,8 @@
  */
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import * as z from 'zod';
+import { HoldIdSchema } from '../lib/domain/purge-fuse';
+import { dismissHold, listHolds } from '../lib/jobs/holds';
 import { purge } from '../lib/jobs/purge';
 import { deployment } from './shared/deployment';
 import { jobHandler, parseEvent, schedulerFields, sweepFields } from './shared/handler';
@@ -12,15 +14,34 @@ import { deleteOrphanObjects, OrphansEventSchema } from './shared/orphans';
 import { logger, metrics } from './shared/powertools';
 
 export const PurgeSweepEventSchema = z.object({ ...sweepFields, ...schedulerFields }).strict();
-/** The collector's orphan deletions carry `orphanObjectKeys`; anything else is a sweep (so errors name the right fields). */
+/**
+ * The purge fuse's holds (`steward purge holds | dismiss HOLD`): list them, or dismiss one for the member `by`. A
+ * release looks records up, so the refresh worker runs it (lambdas/refresh-shard.ts).
+ */
+export const HoldsEventSchema = z
+  .object({
+    holds: z.discriminatedUnion('action', [
+      z.object({ action: z.literal('list') }).strict(),
+      z.object({ action: z.literal('dismiss'), hold: HoldIdSchema, by: z.string().regex(/^[a-z0-9-]{1,64}$/) }).strict(),
+    ]),
+  })
+  .strict();
+/** The collector's orphan deletions carry `orphanObjectKeys`, hold decisions `holds`; anything else is a sweep (so errors name the right fields). */
 function parsePurgeEvent(event: unknown) {
-  const orphans = typeof event === 'object' && event !== null && 'orphanObjectKeys' in event;
-  return orphans ? parseEvent(OrphansEventSchema, event) : parseEvent(PurgeSweepEventSchema, event);
+  const has = (field: string) => typeof event === 'object' && event !== null && field in event;
+  if (has('holds')) return parseEvent(HoldsEventSchema, event);
+  return has('orphanObjectKeys') ? parseEvent(OrphansEventSchema, event) : parseEvent(PurgeSweepEventSchema, event);
 }
 
 export const handler = jobHandler(z.unknown(), async (raw) => {
   const event = parsePurgeEvent(raw);
   const { ctx } = await deployment();
+  if ('holds' in event) {
+    if (event.holds.action === 'list') return listHolds(ctx);
+    const report = await dismissHold({ ...ctx, actor: { type: 'researcher', name: event.holds.by } }, event.holds.hold);
+    logger.info('purge hold dismissed', { ...report });
+    return report;
+  }
   if ('orphanObjectKeys' in event) {
     const report = await deleteOrphanObjects(ctx, event.orphanObjectKeys);
     metrics.addMetric('VersionsRemoved', MetricUnit.Count, report.versionsRemoved);

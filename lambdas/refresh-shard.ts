@@ -6,21 +6,30 @@
  */
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import * as z from 'zod';
+import { METRICS } from '../lib/config/deployed';
+import { HoldIdSchema } from '../lib/domain/purge-fuse';
+import { releaseHold } from '../lib/jobs/holds';
 import { refresh, type RefreshReport } from '../lib/jobs/refresh';
 import { DynamoDbLease } from '../lib/store/dynamodb-lease';
 import { DUE_SHARDS } from '../lib/store/tables';
 import { deployment } from './shared/deployment';
 import { jobHandler } from './shared/handler';
-import { METRICS } from '../lib/config/deployed';
 import { logger, metrics } from './shared/powertools';
 
-export const RefreshShardEventSchema = z
-  .object({
-    shard: z.int().min(0).max(DUE_SHARDS - 1),
-    /** Hand-offs so far in this execution (0 for the first worker). */
-    round: z.int().min(0).default(0),
-  })
-  .strict();
+export const RefreshShardEventSchema = z.union([
+  z
+    .object({
+      shard: z.int().min(0).max(DUE_SHARDS - 1),
+      /** Hand-offs so far in this execution (0 for the first worker). */
+      round: z.int().min(0).default(0),
+    })
+    .strict(),
+  /**
+   * The PI releases a purge hold (`steward purge release HOLD`): this function looks records up and purges, as a
+   * release must (re-check each held record, purge what is still gone). `by` is the member who decided.
+   */
+  z.object({ holdRelease: HoldIdSchema, by: z.string().regex(/^[a-z0-9-]{1,64}$/) }).strict(),
+]);
 
 /** Time kept back from the Lambda limit: the step in progress finishes and the run is recorded. */
 export function stopMarginMs(remainingMs: number): number {
@@ -34,6 +43,11 @@ const requests = (report: RefreshReport) => Object.values(report.requests).reduc
 
 export const handler = jobHandler(RefreshShardEventSchema, async (event, context) => {
   const { ctx, clients, stores } = await deployment();
+  if ('holdRelease' in event) {
+    const report = await releaseHold({ ...ctx, actor: { type: 'researcher', name: event.by } }, event.holdRelease, { clients: await clients() });
+    logger.info('purge hold released', { ...report });
+    return report;
+  }
   const { shard, round } = event;
   const lease = new DynamoDbLease(stores.doc, stores.ledger.tableName, ctx.clock);
   const leaseName = `refresh-shard-${String(shard).padStart(2, '0')}`;
@@ -52,11 +66,12 @@ export const handler = jobHandler(RefreshShardEventSchema, async (event, context
     metrics.addMetric('MissedRecords', MetricUnit.Count, report.missed);
     metrics.addMetric('FailedRefreshes', MetricUnit.Count, report.failed);
     metrics.addMetric('PurgedRecords', MetricUnit.Count, report.purged + report.cascaded);
+    metrics.addMetric(METRICS.purgeHeld, MetricUnit.Count, report.held);
     metrics.addMetric('ApiRequests', MetricUnit.Count, requests(report));
     // the quota ran out before this shard's due records were done: alarms (lib/infra/monitoring.ts)
     if (report.stopped === 'quota') metrics.addMetric(METRICS.refreshQuotaStops, MetricUnit.Count, Math.max(1, report.unprocessed));
-    const { runId, due, unchanged, changed, validated, missed, failed, failures, purged, cascaded, completedPending, skippedExpired, restamped, unprocessed, alongside, stopped, resetsAt } = report;
-    const counts = { due, unchanged, changed, validated, missed, failed, failures, purged, cascaded, completedPending, skippedExpired, restamped, unprocessed, alongside };
+    const { runId, due, unchanged, changed, validated, missed, failed, failures, purged, cascaded, held, completedPending, skippedExpired, restamped, unprocessed, alongside, stopped, resetsAt } = report;
+    const counts = { due, unchanged, changed, validated, missed, failed, failures, purged, cascaded, held, completedPending, skippedExpired, restamped, unprocessed, alongside };
     logger.info('refresh shard finished', { runId, shard, round, done, stopped, resetsAt, requests: report.requests, ...counts });
     return { shard, round, done, runId, ...(stopped ? { stopped } : {}), ...counts };
   } finally {

@@ -8,6 +8,7 @@ import { parseOptions } from './options';
 import type { CliIo } from './output';
 import { ShardsSchema } from './refresh-command';
 import { answerSchema } from './deployed';
+import { registerHoldCommands } from './holds-command';
 import { onTarget } from './runtime';
 
 const PurgeOptionsSchema = z.object({ dryRun: z.boolean().default(false), shard: ShardsSchema });
@@ -22,7 +23,7 @@ export function purgeText(r: PurgeJobReport): string {
 }
 
 export function registerPurgeCommand(program: Command, io: CliIo, setExit: (code: number) => void): void {
-  program
+  const command = program
     .command('purge')
     .description('complete pending purges (object versions, cascades, tombstones, audit events); --dry-run only counts')
     .option('--dry-run', 'show what would go, by reason, spec and kind, without touching anything', false)
@@ -45,4 +46,5 @@ export function registerPurgeCommand(program: Command, io: CliIo, setExit: (code
         }, options.dryRun ? {} : { act: 'purge' });
       }),
     );
+  registerHoldCommands(command, io, setExit);
 }

@@ -45,6 +45,8 @@ export const METRICS = {
   refresh: ['DueRecords', 'RefreshedRecords', 'ChangedRecords', 'MissedRecords', 'FailedRefreshes', 'PurgedRecords', 'ApiRequests'],
   /** Due records a refresh worker left because the daily API quota ran out (published only then); any alarms. */
   refreshQuotaStops: 'RefreshQuotaStops',
+  /** Records a refresh worker held instead of purging (the purge fuse tripped); any value above 0 alarms. */
+  purgeHeld: 'PurgeHeld',
   /** Counts a purge run publishes. */
   purge: ['PurgedRecords', 'VersionsRemoved'],
 } as const;

@@ -78,6 +78,11 @@ export class Monitoring extends Construct {
       alarm('OverdueObligations', 'Obligations past their platform deadline (or the daily compliance check did not report)', overdue, cloudwatch.TreatMissingData.BREACHING);
     }
 
+    // The purge fuse held records instead of purging them (an outage answering empty, a wrong key, an API bug, or
+    // a real mass deletion): the PI decides with `steward purge holds | release | dismiss` within the purge window.
+    const purgeHeld = new cloudwatch.Metric({ namespace: METRICS.namespace, metricName: METRICS.purgeHeld, dimensionsMap, statistic: cloudwatch.Stats.SUM, period: Duration.hours(1) });
+    alarm('PurgeHeld', 'The purge fuse held records instead of purging them: run `steward purge holds`, then release or dismiss each hold', purgeHeld);
+
     const queues: [string, sqs.IQueue][] = [...props.jobs.map((j) => [j.job, j.deadLetterQueue] as [string, sqs.IQueue]), ...Object.entries(props.deadLetterQueues ?? {})];
     for (const job of props.jobs) {
       alarm(`${pascalCase(job.job)}Errors`, `Steward job ${job.job} failed`, job.fn.metricErrors({ period: Duration.hours(1), statistic: cloudwatch.Stats.SUM }));

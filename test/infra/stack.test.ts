@@ -358,6 +358,20 @@ describe('Monitoring', () => {
     });
   });
 
+  it('alarms (PurgeHeld) as soon as a refresh worker reports records held by the purge fuse', () => {
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'Steward',
+      MetricName: 'PurgeHeld',
+      Dimensions: Match.arrayWith([{ Name: 'project', Value: 'climate-talk' }, { Name: 'service', Value: 'steward' }]),
+      Statistic: 'Sum',
+      Period: 3600,
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      TreatMissingData: 'notBreaching',
+      AlarmActions: [{ Ref: topicId }],
+    });
+  });
+
   it('alarms on errors of every job', () => {
     for (const f of stack.jobs.functions.values()) {
       template.hasResourceProperties('AWS::CloudWatch::Alarm', {
