@@ -9,7 +9,7 @@ import { BadInputError } from '../../lib/domain/errors';
 import { dismissHold, listHolds, releaseHold, type HoldDecisionReport, type HoldList } from '../../lib/jobs/holds';
 import { action } from './action';
 import { answerSchema } from './deployed';
-import { cliActor, onTarget } from './runtime';
+import { actingMember, onTarget } from './runtime';
 import type { CliIo } from './output';
 
 const HoldListAnswerSchema = answerSchema<HoldList>({ holds: z.array(z.looseObject({ id: z.string() })), open: z.number(), overdue: z.number() });
@@ -77,13 +77,15 @@ export function registerHoldCommands(purgeCommand: Command, io: CliIo, setExit: 
                   : await dismissHold(runtime.ctx, id),
               ),
             // A release looks records up: the refresh worker (API access, reads) runs it; a dismissal is the purger's.
-            deployed: async (stack) =>
-              present(
+            deployed: async (stack, config) => {
+              const by = actingMember(context.globals, config, `purge.${decision}`).name;
+              return present(
                 decision === 'release'
-                  ? await stack.invoke('refresh-shard', { holdRelease: id, by: cliActor().name }, DecisionAnswerSchema)
-                  : await stack.invoke('purge', { holds: { action: 'dismiss', hold: id, by: cliActor().name } }, DecisionAnswerSchema),
-              ),
-          });
+                  ? await stack.invoke('refresh-shard', { holdRelease: id, by }, DecisionAnswerSchema)
+                  : await stack.invoke('purge', { holds: { action: 'dismiss', hold: id, by } }, DecisionAnswerSchema),
+              );
+            },
+          }, { act: `purge.${decision}` });
         })(undefined, command),
       );
   }

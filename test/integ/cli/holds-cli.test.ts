@@ -18,7 +18,7 @@ function writeConfig(name: string, policies: Record<string, unknown> = {}): stri
     file,
     JSON.stringify({
       project: { id: 'cli-holds', title: 'CLI holds test', endDate: '2027-06-30' },
-      members: [{ name: 'ada', role: 'pi' }],
+      members: [{ name: 'ada', role: 'pi' }, { name: 'grace', role: 'researcher' }],
       sources: { research: { api: 'tiktok-research', credentials: { clientKeyEnv: 'K', clientSecretEnv: 'S' } } },
       policies,
       specs: [],
@@ -59,6 +59,7 @@ describe('steward purge holds, release, dismiss', () => {
     // Act
     const release = await steward(['purge', 'release', 'hold-research-20260301T100000Z'], { now: NOW });
     const dismiss = await steward(['purge', 'dismiss', 'hold-research-20260301T100000Z'], { now: NOW });
+    const byResearcher = await steward(['purge', 'dismiss', 'hold-research-20260301T100000Z'], { now: NOW, as: 'grace' });
     const after = await steward(['purge', 'holds'], { now: NOW, json: true });
     const audit = await steward(['audit', '--action', 'purge.released', '--since', '2026-03-01T00:00:00Z', '--until', '2026-03-02T00:00:00Z'], { now: NOW, json: true });
 
@@ -69,6 +70,9 @@ describe('steward purge holds, release, dismiss', () => {
       expect(run.code).toBe(2);
       expect(run.err).toMatch(/HOLD: no hold hold-research-20260301T100000Z; `steward purge holds` lists them/);
     }
+    // releasing and dismissing are the PI's
+    expect(byResearcher.code).toBe(2);
+    expect(byResearcher.err).toMatch(/grace/);
     expect(parseJson(after.out)).toMatchObject({ holds: [], open: 0 });
     expect(audit.code).toBe(0);
     expect(parseJson(audit.out)).toMatchObject({ events: [] });
