@@ -1,4 +1,5 @@
 /** `steward report [--format md|html|json] [--out FILE]`: the compliance report; exit 1 if anything is overdue. */
+import { holdText } from '../../lib/jobs/report-render';
 import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import * as z from 'zod';
@@ -27,6 +28,7 @@ export function reportSummary(r: ComplianceReport): string {
     `  refreshes ${r.refreshes.onTime} on time, ${r.refreshes.late} late; purges ${Object.entries(r.purges.byReason).map(([k, v]) => `${k} ${v}`).join(', ')}`,
     r.badge ? `  ${r.badge.text}${r.pulledCopies?.overdue ? ` (${r.pulledCopies.overdue} overdue pulled cop(ies))` : ''}` : r.ok ? '  compliant: nothing is overdue' : `  NOT compliant: ${r.overdue.count} overdue obligation(s)${r.pulledCopies?.overdue ? `, ${r.pulledCopies.overdue} overdue pulled cop(ies)` : ''}`,
     ...(r.pulledCopies?.stale ?? []).map((line) => `  pulled copy: ${line}`),
+    ...(r.holds ?? []).map((hold) => `  ${holdText(hold)}`),
   ].join('\n');
 }
 

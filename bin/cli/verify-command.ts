@@ -2,6 +2,7 @@
  * `steward verify [--content full|N] [--certificate FILE]`: recompute the audit log (chains, seal log, registry) and cross-check ledger,
  * storage and obligations; or re-check a deletion certificate against the log. Exit 1 with the list of violations.
  */
+import { holdText } from '../../lib/jobs/report-render';
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import * as z from 'zod';
@@ -48,6 +49,8 @@ export function verifyText(r: VerifyAnswer): string {
         : `        content: hashed a random sample of ${r.content.checked} of ${r.content.of} active record(s)' objects against the ledger (--content full checks every one, --content N samples N)`,
     );
   }
+  // Records the purge fuse kept, waiting for the PI (past the purge window they are also a violation).
+  for (const hold of r.holds ?? []) lines.push(`  ${holdText(hold)}`);
   if (r.ok) lines.push('OK: the audit log is intact, the ledger agrees with it and with storage, nothing is overdue.');
   else {
     lines.push(`${r.violations.length + (r.omittedViolations ?? 0)} violation(s):`);

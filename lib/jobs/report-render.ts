@@ -7,6 +7,7 @@
  *   look close to a quota of thousands);
  * - purges per day, stacked by reason.
  */
+import type { HoldView } from './holds';
 import { PURGE_REASONS, RECORD_KINDS, type PurgeReason } from '../domain/records';
 import type { ComplianceReport, SourceObligations } from './report';
 import { attritionHtml, attritionMarkdown } from './attrition-render';
@@ -97,6 +98,10 @@ export function renderReportMarkdown(r: ComplianceReport): string {
     out.push('');
     out.push(mdTable(['record hash', 'kind', 'obligation', 'due', 'hours overdue'], r.overdue.items.map((o) => [`\`${o.recordHash}\``, o.kind, o.obligation, o.dueAt, o.hoursOverdue])));
     if (r.overdue.truncated) out.push('', `(first ${r.overdue.items.length} listed)`);
+  }
+  if (r.holds && r.holds.length > 0) {
+    out.push('', '## Purge holds waiting for the PI', '');
+    for (const h of r.holds) out.push(`- ${holdText(h)}`);
   }
   if (r.pulledCopies && r.pulledCopies.stale.length > 0) {
     out.push('', '## Pulled export copies holding purged records', '');
@@ -368,6 +373,10 @@ export function renderReportHtml(r: ComplianceReport): string {
     if (r.overdue.truncated) b.push(`<p>(first ${r.overdue.items.length} listed)</p>`);
   }
 
+  if (r.holds && r.holds.length > 0) {
+    b.push('<h2>Purge holds waiting for the PI</h2>');
+    b.push(`<ul>${r.holds.map((h) => `<li>${escapeXml(holdText(h))}</li>`).join('')}</ul>`);
+  }
   if (r.pulledCopies && r.pulledCopies.stale.length > 0) {
     b.push('<h2>Pulled export copies holding purged records</h2>');
     b.push(`<p>${r.pulledCopies.stale.length} copy(ies) to replace, ${r.pulledCopies.overdue} overdue:</p>`);
@@ -379,4 +388,9 @@ export function renderReportHtml(r: ComplianceReport): string {
   b.push('<p class="meta">Records appear only as keyed hashes (HMAC with the project secret); this report holds no content.</p>');
   b.push('</body>', '</html>', '');
   return b.join('\n');
+}
+
+/** One open purge hold, as the report lists it (counts, ids and times only). */
+export function holdText(h: HoldView): string {
+  return `purge hold ${h.id}: ${h.source}, ${h.records} record(s) held since ${h.firstHeldAt ?? h.openedAt} (${h.reason})${h.decisionDueAt ? `, PI's decision due ${h.decisionDueAt}${h.overdue ? ' (OVERDUE)' : ''}` : ''}`;
 }

@@ -28,6 +28,7 @@ import { PURGE_REASONS, RECORD_KINDS, recordKeyOf, type ActiveRecord, type Purge
 import { policyIdForApi } from '../config/load';
 import { RECORDS_PER_REQUEST, SweepCost } from '../domain/quota-plan';
 import type { JobContext, ProgressSink } from './context';
+import { listHolds, type HoldList, type HoldView } from './holds';
 import { allActiveRecords, eventsOf, readAuditLog } from './audit-read';
 import { attritionFigures, attritionSubjects, type AttritionReport } from './attrition';
 import { complianceBadge, corpusTimeline, memberActivity, type ComplianceBadge, type MemberActivity, type TimelineDay } from './report-pi';
@@ -134,7 +135,9 @@ export interface ComplianceReport {
   readonly timeline: readonly TimelineDay[];
   /** Who did what: per member, their actions from the audit log. */
   readonly members: readonly MemberActivity[];
-  /** False when anything is overdue, a pulled copy included (the CLI exits 1). */
+  /** Open purge holds (lib/jobs/holds.ts): records the purge fuse kept, waiting for the PI; overdue ones fail the report. */
+  readonly holds?: readonly HoldView[];
+  /** False when anything is overdue, a pulled copy or a purge hold included (the CLI exits 1). */
   readonly ok: boolean;
 }
 
@@ -205,7 +208,7 @@ export async function complianceReport(ctx: JobContext, options: ReportOptions =
 
   const head = snapshot.seals[snapshot.seals.length - 1];
   const refreshes = refreshTimeliness(events, policies);
-  const standing = withPulledCopies(overdueFigures(active, now, ctx, overdueListLimit, hasher), await staleCopies(ctx, exportStoreOf(ctx)));
+  const standing = withHolds(withPulledCopies(overdueFigures(active, now, ctx, overdueListLimit, hasher), await staleCopies(ctx, exportStoreOf(ctx))), await listHolds(ctx, { openOnly: true }));
   return {
     kind: 'steward.compliance-report',
     version: 1,
@@ -226,10 +229,15 @@ export async function complianceReport(ctx: JobContext, options: ReportOptions =
     obligations: { horizonDays, sources: await obligationsBySource(ctx, active, today, horizonDays, historyDays) },
     attrition: attritionFigures(attritionSubjects(events, active)),
     ...standing,
-    badge: complianceBadge({ overdue: standing.overdue.count + (standing.pulledCopies?.overdue ?? 0), onTime: refreshes.onTime, late: refreshes.late, unknown: refreshes.unknown }),
+    badge: complianceBadge({ overdue: standing.overdue.count + (standing.pulledCopies?.overdue ?? 0) + (standing.holds?.filter((h) => h.overdue).length ?? 0), onTime: refreshes.onTime, late: refreshes.late, unknown: refreshes.unknown }),
     timeline: corpusTimeline(events, today),
     members: memberActivity(events),
   };
+}
+
+/** Open purge holds join the report; one past its decision deadline makes it not compliant. */
+function withHolds<F extends Pick<ComplianceReport, 'ok'>>(figures: F, holds: HoldList): F & Pick<ComplianceReport, 'holds'> {
+  return { ...figures, ok: figures.ok && holds.overdue === 0, holds: holds.holds };
 }
 
 /** Stale pulled copies join the report; an overdue one makes it not compliant. */

@@ -15,6 +15,7 @@
  * 4. Obligations: no active record past its refresh deadline or expiry, no pending purge past the policy's
  *    `purgeWithinHours` (domain/overdue.ts).
  * 5. Exports (export.ts `verifyExports`): none holds a purged record, manifests match files, stale pulled copies.
+ * 6. Purge holds (holds.ts): open ones are listed; one open past the purge window is `purge-hold-overdue`.
  *
  * Memory stays bounded by the corpus's keys, never its events: the log is read chain by chain, page by page, and
  * what is kept per record is one number (when the log last saw it) keyed by its hash, plus one per object key.
@@ -32,6 +33,7 @@ import { type ActiveRecord, recordKeyOf, RECORD_KINDS, type RecordKind } from '.
 import { staleCopyText } from '../domain/exports';
 import type { JobContext, ProgressSink } from './context';
 import { mapLimit } from './context';
+import { listHolds, type HoldView } from './holds';
 import { exportStoreOf, verifyExports } from './export';
 import { activeRecords, eventRef, recordRefOfObjectKey, RECORDS_PREFIX } from './audit-read';
 
@@ -51,6 +53,7 @@ export const VIOLATION_KINDS = [
   'export-manifest-mismatch',
   'export-file-left',
   'export-copy-overdue',
+  'purge-hold-overdue',
 ] as const;
 export type ViolationKind = (typeof VIOLATION_KINDS)[number];
 
@@ -87,6 +90,8 @@ export interface VerifyReport {
   /** Exports checked, and the pulled copies holding purged records (their holders' obligations). */
   readonly exports?: { readonly exports: number; readonly rows: number; readonly staleCopies: readonly string[] };
   readonly content: ContentCheck;
+  /** Open purge holds (lib/jobs/holds.ts): waiting for the PI; one past its decision deadline is a violation. */
+  readonly holds?: readonly HoldView[];
   readonly violations: readonly Violation[];
 }
 
@@ -356,6 +361,12 @@ export async function verify(ctx: JobContext, options: VerifyOptions = {}): Prom
   const exported = await verifyExports(ctx, exportStoreOf(ctx));
   for (const v of exported.violations) violations.push({ kind: v.kind, message: v.detail });
 
+  // 6. Purge holds: open ones are listed; one open past the purge window is a violation (what is gone must go).
+  const holds = (await listHolds(ctx, { openOnly: true })).holds;
+  for (const hold of holds.filter((h) => h.overdue)) {
+    violations.push({ kind: 'purge-hold-overdue', message: `purge hold ${hold.id} (${hold.source}, ${hold.records} record(s)) was due for the PI's decision at ${hold.decisionDueAt}: steward purge release|dismiss ${hold.id}` });
+  }
+
   const head = seals[seals.length - 1];
   return {
     ok: violations.length === 0,
@@ -365,6 +376,7 @@ export async function verify(ctx: JobContext, options: VerifyOptions = {}): Prom
     storage: { objects: objectCount, versions: versionCount },
     exports: { exports: exported.exports, rows: exported.rows, staleCopies: exported.staleCopies.map(staleCopyText) },
     content: { mode: contentMode === 'full' ? 'full' : 'sample', checked: contentChecked, of: activeCount },
+    holds,
     violations,
   };
 }

@@ -83,6 +83,17 @@ describe('purge fuse', () => {
     // held records are not overdue refreshes; the hold is due for a decision within the purge window
     expect(Date.parse(hold.decisionDueAt!) - Date.parse(hold.firstHeldAt!)).toBe(DEFAULT_POLICIES['tiktok-research'].purgeWithinHours * HOUR);
 
+    // verify lists the open holds; past the purge window (24 h after the first record was held) they are violations
+    const during = await verify(w.fx.ctx);
+    expect(during.holds?.map((h) => h.id).sort()).toEqual([adsHold.id, hold.id].sort());
+    expect(during.violations).toEqual([]);
+    w.fx.clock.advance(25 * HOUR);
+    const late = await verify(w.fx.ctx);
+    expect(late.violations.filter((v) => v.kind === 'purge-hold-overdue').map((v) => v.message)).toEqual(
+      expect.arrayContaining([expect.stringContaining(hold.id), expect.stringContaining(adsHold.id)]),
+    );
+    expect(late.ok).toBe(false);
+
     // Act 2: the PI dismisses the holds (it was an outage); the next sweep looks at the records afresh
     const dismissed = await dismissHold(w.fx.ctx, hold.id);
     await dismissHold(w.fx.ctx, adsHold.id);
