@@ -26,13 +26,15 @@ export const VerifyEventSchema = z
     content: z.union([z.literal('full'), z.number().int().min(0).max(1_000_000_000)]).optional(),
     /** A certificate written by `steward certify`, to re-check against the log as it is now. */
     certificate: z.unknown().optional(),
+    /** The certificate file's exact text and its DER signature (base64), for the signature check. */
+    certificateFile: z.object({ text: z.string(), signature: z.string().optional() }).strict().optional(),
   })
   .strict();
 
 export const handler = jobHandler(VerifyEventSchema, async (event) => {
   const { ctx } = await deployment();
   if (event.certificate !== undefined) {
-    const check = await checkCertificate(ctx, parseCertificate(event.certificate, 'the event\'s certificate'));
+    const check = await checkCertificate(ctx, parseCertificate(event.certificate, 'the event\'s certificate'), event.certificateFile);
     logger.info('deletion certificate re-checked', { ok: check.ok, purges: check.purges, problems: check.problems.length });
     return check;
   }

@@ -30,6 +30,12 @@ export interface DeployedEnv {
   readonly auditTable: string;
   readonly contentKeyArn: string;
   readonly hashKeySecretArn: string;
+  /**
+   * The signing key and the anchor bucket, on the jobs that seal (audit appenders), check (verify) or sign
+   * (certify); absent on the others, which neither sign nor anchor.
+   */
+  readonly signingKeyArn?: string;
+  readonly anchorBucket?: string;
   /** Secret ARN by source name; empty for jobs that do not call TikTok. */
   readonly sourceSecretArns: Readonly<Record<string, string>>;
   /** `required` when deployed; see `JOB_ENV.s3Versioning`. */
@@ -80,6 +86,8 @@ export function readDeployedEnv(env: NodeJS.ProcessEnv = process.env): DeployedE
     auditTable: requireEnv(JOB_ENV.auditTable, env),
     contentKeyArn: requireEnv(JOB_ENV.contentKeyArn, env),
     hashKeySecretArn: requireEnv(JOB_ENV.hashKeySecretArn, env),
+    ...(env[JOB_ENV.signingKeyArn] ? { signingKeyArn: env[JOB_ENV.signingKeyArn] } : {}),
+    ...(env[JOB_ENV.anchorBucket] ? { anchorBucket: env[JOB_ENV.anchorBucket] } : {}),
     sourceSecretArns: sourceSecretArns(env),
     s3Versioning: s3Versioning(env),
     config: projectConfig(),

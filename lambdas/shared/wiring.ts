@@ -6,6 +6,7 @@
 import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import * as z from 'zod';
 import { functionEnvOf, PLACEHOLDER_CLIENT_KEY } from '../../lib/config/deployed';
+import { sealAnchorRetainUntil } from '../../lib/config/load';
 import type { Spec } from '../../lib/config/schema';
 import { systemClock, utcDayKey, type Clock } from '../../lib/domain/clock';
 import { hmacHasher } from '../../lib/domain/hashing';
@@ -15,10 +16,10 @@ import type { JobContext } from '../../lib/jobs/context';
 import type { RefreshClients } from '../../lib/jobs/refresh';
 import { tiktokSources } from '../../lib/jobs/tiktok-sources';
 import { ClientCredentialsAuth, CommercialContentClient, ResearchApiClient } from '../../lib/platforms/tiktok';
-import type { AwsStores } from '../../lib/store';
+import { KmsSigner, S3AnchorSink, SignedSealAnchors, type AwsStores } from '../../lib/store';
 import { wireJobContext } from '../../lib/wiring/job-context';
 import packageJson from '../../package.json';
-import { dynamo, s3, secretsManager } from './clients';
+import { dynamo, kms, s3, secretsManager } from './clients';
 import type { DeployedEnv } from './env';
 import { exportRebuilderOf } from './export-rebuilder';
 import { logger } from './powertools';
@@ -75,6 +76,12 @@ async function sourceCredentials(source: string, secretArn: string): Promise<z.i
 async function build(env: DeployedEnv, clock: Clock): Promise<Deployment> {
   const { config } = env;
   const hasher = hmacHasher(await secretString(env.hashKeySecretArn));
+  // Jobs that seal, check seals or sign certificates get the signing key; anchors need the anchor bucket too.
+  const signer = env.signingKeyArn ? new KmsSigner(kms, env.signingKeyArn) : undefined;
+  const anchors =
+    signer && env.anchorBucket
+      ? new SignedSealAnchors(new S3AnchorSink(s3, env.anchorBucket, { retainUntil: sealAnchorRetainUntil(config) }), signer, config.project.id)
+      : undefined;
   const { ctx: wired, stores } = wireJobContext({
     config,
     clock,
@@ -86,6 +93,9 @@ async function build(env: DeployedEnv, clock: Clock): Promise<Deployment> {
     hasher,
     kmsKeyId: env.contentKeyArn,
     versioning: env.s3Versioning,
+    anchors,
+    signer,
+    onAnchorError: ({ seq, error }) => logger.error('seal stored but not anchored; the next anchored seal pins it', { seq, error: (error as Error).name }),
     // Only with STEWARD_S3_VERSIONING=auto (local S3 in tests): say so once, in the function's log.
     onUnversionedFallback: (info) => logger.warn('the bucket has no versioning: purges fall back to a plain delete', info),
     collectorVersion: COLLECTOR_VERSION,

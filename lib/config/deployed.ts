@@ -11,6 +11,10 @@ export const JOB_ENV = {
   auditTable: 'STEWARD_AUDIT_TABLE',
   /** ARN of the content key: every object PUT names it (the bucket policy refuses any other key). */
   contentKeyArn: 'STEWARD_CONTENT_KEY_ARN',
+  /** ARN of the asymmetric KMS key (ECC_NIST_P256) that signs certificates and seal anchors. */
+  signingKeyArn: 'STEWARD_SIGNING_KEY_ARN',
+  /** The bucket of seal anchors (S3 Object Lock, compliance mode). */
+  anchorBucket: 'STEWARD_ANCHOR_BUCKET',
   /** Secrets Manager ARN of the project's HMAC key. */
   hashKeySecretArn: 'STEWARD_HASH_KEY_SECRET_ARN',
   /** JSON object `{ "<source>": "<secret ARN>" }`; only on jobs that call TikTok. */
@@ -65,6 +69,8 @@ export const STACK_OUTPUTS = {
   contentKeyArn: 'ContentKeyArn',
   evidenceKeyArn: 'EvidenceKeyArn',
   hashKeySecretArn: 'HashKeySecretArn',
+  signingKeyArn: 'SigningKeyArn',
+  anchorBucket: 'SealAnchorBucketName',
   alarmTopicArn: 'AlarmTopicArn',
   refreshStateMachineArn: 'RefreshStateMachineArn',
   /** JSON object `{ "<job>": "<function name>" }`. */

@@ -87,3 +87,8 @@ export function projectEnd(config: ProjectConfig): Date {
   // The project ends at the end of its last day (UTC).
   return new Date(`${config.project.endDate}T23:59:59.999Z`);
 }
+
+/** Until when a seal anchor stays write-once: the project end plus `storage.sealAnchorTailDays`. */
+export function sealAnchorRetainUntil(config: ProjectConfig): Date {
+  return new Date(projectEnd(config).getTime() + config.storage.sealAnchorTailDays * 86_400_000);
+}

@@ -160,9 +160,14 @@ export const ProjectConfigSchema = z
         /** Object Lock or backup retention would keep content Steward is obliged to delete. */
         objectLock: z.literal(false, { message: 'Object Lock must stay off: it would block the deletions the platform terms require' }).default(false),
         backupRetentionDays: z.literal(0, { message: 'backups of content must stay off (0): a backup would keep records that must be deleted' }).default(0),
+        /**
+         * Seal anchors (signed seal heads of the audit log, which holds no content) are write-once until the project
+         * ends plus this many days (S3 Object Lock, compliance mode): the proof outlives the data.
+         */
+        sealAnchorTailDays: z.number().int().min(1).max(36_500).default(1825),
       })
       .strict()
-      .default({ objectLock: false, backupRetentionDays: 0 }),
+      .default({ objectLock: false, backupRetentionDays: 0, sealAnchorTailDays: 1825 }),
     specs: z.array(SpecSchema).default([]),
     /** How the stack runs on AWS (cdk deploy); every field has a default that fits a new AWS account. */
     deployment: z

@@ -30,6 +30,7 @@
  */
 import { createHash } from 'node:crypto';
 import * as z from 'zod';
+import { canonicalJson, legacyCanonicalJson } from './canonical';
 import { RECORD_KINDS } from './records';
 
 export const AUDIT_ACTIONS = [
@@ -90,19 +91,29 @@ export const GENESIS_HASH = '0'.repeat(64);
 /** Actions that end a chain: the append that carries one also writes the chain's `close` seal, atomically. */
 export const CLOSING_ACTIONS: ReadonlySet<AuditAction> = new Set<AuditAction>(['run.finished', 'run.interrupted']);
 
-/** Canonical JSON: sorted keys, no whitespace, so the same event always hashes the same. */
-export function canonicalJson(value: unknown): string {
-  if (value === null || typeof value !== 'object') return JSON.stringify(value);
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  const entries = Object.entries(value as Record<string, unknown>)
-    .filter(([, v]) => v !== undefined)
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+/**
+ * Hashes are SHA-256 over RFC 8785 canonical JSON (domain/canonical.ts). Events and seals written before Steward
+ * adopted RFC 8785 were hashed over a home-made form (`legacyCanonicalJson`); on every value an event or seal can
+ * hold (content-free strings, finite numbers, booleans, objects of those; `AuditEventSchema` admits nothing else)
+ * the two forms are the same bytes, so those old hashes verify unchanged with no marker on the items
+ * (test/unit/audit-canonical.test.ts recomputes a chain hashed by the old function). Should a stored item ever
+ * hold a value the RFC refuses (NaN, Infinity), `hashOf` falls back to the old form, which is what hashed it.
+ */
+export { canonicalJson };
+
+function hashOf(value: unknown): string {
+  let text: string;
+  try {
+    text = canonicalJson(value);
+  } catch {
+    text = legacyCanonicalJson(value);
+  }
+  return createHash('sha256').update(text).digest('hex');
 }
 
 /** The hash of an event at position `seq` of `chainId` after `prevHash`. */
 export function chainHash(event: AuditEvent, chainId: string, seq: number, prevHash: string): string {
-  return createHash('sha256').update(canonicalJson({ ...event, chainId, seq, prevHash })).digest('hex');
+  return hashOf({ ...event, chainId, seq, prevHash });
 }
 
 /** Link events onto a chain whose head is (`seq`, `hash`). */
@@ -153,7 +164,7 @@ export interface ChainSeal extends SealBody {
 
 export function sealHash(body: SealBody, seq: number, prevHash: string): string {
   const { at, chainId, chainSeq, chainHash: head, kind } = body;
-  return createHash('sha256').update(canonicalJson({ seal: { at, chainId, chainSeq, chainHash: head, kind }, seq, prevHash })).digest('hex');
+  return hashOf({ seal: { at, chainId, chainSeq, chainHash: head, kind }, seq, prevHash });
 }
 
 /** Link one seal after the seal log's head (`seq`, `hash`). */

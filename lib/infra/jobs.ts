@@ -2,7 +2,7 @@
  * The job functions: one Lambda per Steward job, each granted only what its job does to the vault (see
  * `JOB_DEFINITIONS`), the project's HMAC key, and, for jobs that call TikTok, the client credentials of each source.
  */
-import { Duration, Stack } from 'aws-cdk-lib';
+import { Duration, Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
@@ -11,12 +11,15 @@ import type { DataVault } from './data-vault';
 import { JobFunction } from './job-function';
 import { pascalCase } from './naming';
 import type { ProjectSecrets } from './project-secrets';
-import { acknowledgeRecordObjects, vaultStatements, type VaultAccess } from './vault-access';
+import type { SealAnchors } from './seal-anchors';
+import { acknowledgeRecordObjects, arnFinding, sealStatements, vaultStatements, type SealAccess, type VaultAccess } from './vault-access';
 
 export interface JobDefinition {
   readonly description: string;
   /** Exactly what the job does to the vault. */
   readonly access: VaultAccess;
+  /** What the job does with the signing key and the seal anchors. */
+  readonly seals?: SealAccess;
   /** The job calls the TikTok APIs and reads the source credentials. */
   readonly tiktok: boolean;
   /** Jobs whose function this one invokes (the name reaches it as `functionEnvOf(job)`). */
@@ -49,6 +52,7 @@ export const JOB_DEFINITIONS = {
   collect: {
     description: 'Runs one collection spec: new records to S3, provenance and obligations to the ledger, events to the audit log',
     access: { objects: ['put', 'read'], ledger: 'write', audit: 'append' },
+    seals: { anchors: 'write' },
     tiktok: true,
     invokes: ['purge'],
     timeout: Duration.minutes(15),
@@ -56,6 +60,7 @@ export const JOB_DEFINITIONS = {
   purge: {
     description: 'Completes pending purges (every object version, children first, tombstone) and deletes orphaned objects of crashed collects',
     access: { objects: ['purge'], ledger: 'delete', audit: 'append' },
+    seals: { anchors: 'write' },
     tiktok: false,
     invokes: ['export'],
     timeout: Duration.minutes(15),
@@ -63,6 +68,7 @@ export const JOB_DEFINITIONS = {
   'refresh-shard': {
     description: 'Refreshes the due records of one due-index shard before their deadline; purges records confirmed gone',
     access: { objects: ['put', 'read', 'purge'], ledger: 'delete', audit: 'append' },
+    seals: { anchors: 'write' },
     tiktok: true,
     invokes: ['export'],
     timeout: Duration.minutes(15),
@@ -70,6 +76,7 @@ export const JOB_DEFINITIONS = {
   verify: {
     description: 'Compliance check: audit log chains and seals, ledger vs storage vs audit log, overdue obligations (publishes OverdueObligations)',
     access: { objects: ['list', 'list-versions'], exports: 'read', ledger: 'read', audit: 'read' },
+    seals: { anchors: 'read' },
     tiktok: false,
     timeout: Duration.minutes(15),
     memorySize: 2048,
@@ -77,6 +84,7 @@ export const JOB_DEFINITIONS = {
   expire: {
     description: 'Expiry: purges records past their retention or the project end; then schedules the content key for deletion (crypto-shredding)',
     access: { objects: ['purge'], ledger: 'delete', audit: 'append' },
+    seals: { anchors: 'write' },
     tiktok: false,
     invokes: ['export'],
     scheduleContentKeyDeletion: true,
@@ -85,6 +93,7 @@ export const JOB_DEFINITIONS = {
   erase: {
     description: 'Erasure request: purges a user, video or comment and everything that belongs to it; tombstones the target',
     access: { objects: ['purge'], ledger: 'delete', audit: 'append' },
+    seals: { anchors: 'write' },
     tiktok: false,
     invokes: ['export'],
     timeout: Duration.minutes(15),
@@ -117,6 +126,7 @@ export const JOB_DEFINITIONS = {
   certify: {
     description: 'Proof-of-deletion certificate for named records or a time range: purge events, tombstones, versions left',
     access: { objects: ['list-versions'], exports: 'read', ledger: 'read', audit: 'read' },
+    seals: { sign: true },
     tiktok: false,
     timeout: Duration.minutes(15),
     memorySize: 2048,
@@ -125,6 +135,7 @@ export const JOB_DEFINITIONS = {
     description: 'Analysis exports: creates versions (Parquet, CSV, JSONL) under exports/, records pulls and releases, rebuilds exports without purged records for the jobs that purge',
     // Reads records to build rows; writes and deletes only under exports/. Its runs and audit events are its own.
     access: { objects: ['read'], exports: 'write', ledger: 'write', audit: 'append' },
+    seals: { anchors: 'write' },
     tiktok: false,
     timeout: Duration.minutes(15),
     memorySize: 3008,
@@ -138,6 +149,8 @@ export interface JobsProps {
   readonly projectId: string;
   readonly vault: DataVault;
   readonly secrets: ProjectSecrets;
+  /** The signing key and the seal anchor bucket. */
+  readonly seals: SealAnchors;
   /** The validated project config as JSON text, inlined into every bundle. */
   readonly configJson: string;
   /**
@@ -170,6 +183,8 @@ export class Jobs extends Construct {
           [JOB_ENV.auditTable]: vault.auditTable.tableName,
           [JOB_ENV.contentKeyArn]: vault.contentKey.keyArn,
           [JOB_ENV.hashKeySecretArn]: secrets.hashKey.secretArn,
+          ...(definition.seals ? { [JOB_ENV.signingKeyArn]: props.seals.signingKey.keyArn } : {}),
+          ...(definition.seals?.anchors ? { [JOB_ENV.anchorBucket]: props.seals.bucket.bucketName } : {}),
           ...(definition.tiktok ? { [JOB_ENV.sourceSecretArns]: sourceSecretArns } : {}),
           POWERTOOLS_SERVICE_NAME: 'steward',
           POWERTOOLS_METRICS_NAMESPACE: METRICS.namespace,
@@ -179,6 +194,15 @@ export class Jobs extends Construct {
       const role = jobFunction.role;
       for (const statement of vaultStatements(vault, definition.access)) role.addToPrincipalPolicy(statement);
       acknowledgeRecordObjects(role, vault, definition.access);
+      if (definition.seals) {
+        for (const statement of sealStatements(props.seals, definition.seals)) role.addToPrincipalPolicy(statement);
+        if (definition.seals.anchors) {
+          Validations.of(role).acknowledge({
+            id: `AwsSolutions::AwsSolutions-IAM5[${arnFinding(props.seals.bucket, '/seals/*')}]`,
+            reason: 'Seal anchors are one object per seal, named by seal seq: access is limited to the seals/ prefix and to put (writers) or get (verify); the bucket is write-once (Object Lock, compliance mode).',
+          });
+        }
+      }
       const readable: secretsmanager.ISecret[] = [secrets.hashKey, ...(definition.tiktok ? secrets.sourceSecrets.values() : [])];
       role.addToPrincipalPolicy(
         new iam.PolicyStatement({

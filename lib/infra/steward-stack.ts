@@ -13,6 +13,7 @@ import type { MemberAction } from '../domain/roles';
 import { LabAccess } from './lab-access';
 import { Monitoring } from './monitoring';
 import { ProjectSecrets, type SourceSecretSpec } from './project-secrets';
+import { SealAnchors } from './seal-anchors';
 import { RefreshFanOut } from './refresh-fanout';
 import { Schedules, type ScheduledInvocation } from './schedules';
 import { DUE_SHARDS } from '../store/tables';
@@ -86,6 +87,8 @@ export const STEWARD_TAGS = (projectId: string): Record<string, string> => ({ 's
 export class StewardStack extends Stack {
   public readonly vault: DataVault;
   public readonly secrets: ProjectSecrets;
+  /** The signing key and the write-once seal anchor bucket. */
+  public readonly seals: SealAnchors;
   public readonly jobs: Jobs;
   public readonly schedules: Schedules;
   public readonly monitoring: Monitoring;
@@ -109,7 +112,8 @@ export class StewardStack extends Stack {
       backupRetentionDays: config.storage.backupRetentionDays,
     });
     this.secrets = new ProjectSecrets(this, 'Secrets', { projectId, encryptionKey: this.vault.evidenceKey, sources: sourceSecretSpecs(config) });
-    this.jobs = new Jobs(this, 'Jobs', { projectId, vault: this.vault, secrets: this.secrets, configJson: JSON.stringify(config), jobs: jobNames });
+    this.seals = new SealAnchors(this, 'SealAnchors', { projectId, evidenceKey: this.vault.evidenceKey, accessLogBucket: this.vault.logBucket });
+    this.jobs = new Jobs(this, 'Jobs', { projectId, vault: this.vault, secrets: this.secrets, seals: this.seals, configJson: JSON.stringify(config), jobs: jobNames });
 
     const invocations: ScheduledInvocation[] = [];
     if (jobNames.includes('collect')) {
@@ -187,6 +191,8 @@ export class StewardStack extends Stack {
     output('contentKeyArn', this.vault.contentKey.keyArn, 'KMS key of the data bucket (its deletion at project end crypto-shreds any copy a purge missed)');
     output('evidenceKeyArn', this.vault.evidenceKey.keyArn, 'KMS key of the ledger, audit log and secrets (outlives the content)');
     output('hashKeySecretArn', this.secrets.hashKey.secretArn, 'Secret holding the HMAC key of the keyed hashes');
+    output('signingKeyArn', this.seals.signingKey.keyArn, 'KMS key that signs certificates and seal anchors (publish its public key: aws kms get-public-key)');
+    output('anchorBucket', this.seals.bucket.bucketName, 'Seal anchors of the audit log (S3 Object Lock, compliance mode)');
     output('alarmTopicArn', this.monitoring.topic.topicArn, 'SNS topic of the alarms: subscribe the lab here');
     if (this.refresh) output('refreshStateMachineArn', this.refresh.stateMachine.stateMachineArn, 'Refresh sweep state machine (start an execution to sweep now)');
     output(

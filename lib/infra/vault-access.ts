@@ -10,12 +10,13 @@ import type { IConstruct } from 'constructs';
 import { AUDIT_TABLE, LEDGER_TABLE, type TableDefinition } from '../store/tables';
 import { EXPORTS_PREFIX } from '../domain/exports';
 import { RECORDS_PREFIX, type DataVault } from './data-vault';
+import { S3_ANCHOR_PREFIX } from '../store/seal-anchors';
 
 /** What a principal may do with record objects (`list-versions`: see every version, read none). */
 export type ObjectRight = 'put' | 'read' | 'list' | 'list-versions' | 'purge';
 /** Ledger rights are cumulative: write includes read, delete includes write. */
 export type LedgerRight = 'read' | 'write' | 'delete';
-/** The audit log is append-only: nobody gets delete, and updates only touch the chain registry. */
+/** The audit log is append-only: conditional puts only; nobody gets update, delete or batch write. */
 export type AuditRight = 'read' | 'append';
 
 /**
@@ -93,13 +94,43 @@ export function vaultStatements(vault: DataVault, access: VaultAccess): iam.Poli
     add('AuditRead', [...TABLE_READ], tableResources(vault.auditTable.tableArn, AUDIT_TABLE));
     KMS_READ.forEach((a) => evidenceKmsActions.add(a));
     if (access.audit === 'append') {
-      add('AuditAppend', ['dynamodb:PutItem', 'dynamodb:BatchWriteItem'], [vault.auditTable.tableArn]);
-      // Updates may only open chains in the registry partition, never edit an event.
-      add('AuditRegisterChains', ['dynamodb:UpdateItem'], [vault.auditTable.tableArn], { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': ['chains'] } });
+      // PutItem only: every audit write is conditional (attribute_not_exists), so it can add an item and never
+      // replace one; no UpdateItem, DeleteItem or BatchWriteItem (whose puts carry no condition and which deletes).
+      add('AuditAppend', ['dynamodb:PutItem'], [vault.auditTable.tableArn]);
       KMS_WRITE.forEach((a) => evidenceKmsActions.add(a));
     }
   }
   if (evidenceKmsActions.size > 0) add('UseEvidenceKey', [...evidenceKmsActions], [vault.evidenceKey.keyArn]);
+  return statements;
+}
+
+/** What a job does with the signing key and the seal anchors. */
+export interface SealAccess {
+  /** `write`: sign and store anchors (audit appenders); `read`: list and check them (verify). */
+  readonly anchors?: 'write' | 'read';
+  /** Sign certificates (certify). */
+  readonly sign?: boolean;
+}
+
+/** The statements that give `access` to the signing key and the anchor bucket. */
+export function sealStatements(seals: { signingKey: { keyArn: string }; bucket: { bucketArn: string; arnForObjects(p: string): string } }, access: SealAccess): iam.PolicyStatement[] {
+  const statements: iam.PolicyStatement[] = [];
+  const anchors = seals.bucket.arnForObjects(`${S3_ANCHOR_PREFIX}*`);
+  const keyActions = new Set<string>();
+  if (access.anchors === 'write') {
+    // Put only: an anchor is never read back, deleted or unlocked by the job that writes it.
+    statements.push(new iam.PolicyStatement({ sid: 'WriteSealAnchors', actions: ['s3:PutObject', 's3:PutObjectRetention'], resources: [anchors] }));
+    keyActions.add('kms:Sign').add('kms:GetPublicKey');
+  }
+  if (access.anchors === 'read') {
+    statements.push(
+      new iam.PolicyStatement({ sid: 'ListSealAnchors', actions: ['s3:ListBucket'], resources: [seals.bucket.bucketArn], conditions: { StringLike: { 's3:prefix': [`${S3_ANCHOR_PREFIX}*`] } } }),
+      new iam.PolicyStatement({ sid: 'ReadSealAnchors', actions: ['s3:GetObject'], resources: [anchors] }),
+    );
+    keyActions.add('kms:GetPublicKey');
+  }
+  if (access.sign) keyActions.add('kms:Sign').add('kms:GetPublicKey');
+  if (keyActions.size > 0) statements.push(new iam.PolicyStatement({ sid: 'UseSigningKey', actions: [...keyActions], resources: [seals.signingKey.keyArn] }));
   return statements;
 }
 

@@ -6,16 +6,22 @@
  *
  * It is JSON (for `steward verify --certificate`) with a Markdown rendering (for people). It holds keyed hashes,
  * kinds, reasons, evidence (platform log ids, counts, rules) and dates; a record key appears only when the
- * requester named it. `digest` is the SHA-256 of the certificate's canonical JSON without it: `verify` recomputes
- * it (an edited file is reported), then re-checks every claim against the log, the ledger and storage as they are
- * then, and that the seal head named in the certificate is still in the seal log (the log was not cut back).
+ * requester named it. `digest` is the SHA-256 of the certificate's RFC 8785 canonical JSON without it: `verify`
+ * recomputes it (an edited file is reported), then re-checks every claim against the log, the ledger and storage as
+ * they are then, and that the seal head named in the certificate is still in the seal log (the log was not cut back).
+ *
+ * Signed: with a signer (the project's KMS key deployed, a key in the state dir locally) the certificate names the
+ * key (`signedBy`) and `signCertificate` signs its RFC 8785 text. That text is the certificate file, byte for byte,
+ * so a third party checks it with OpenSSL alone (`openssl dgst -sha256 -verify pub.pem -signature cert.sig cert.json`)
+ * and compares the key's fingerprint with the one the project published.
  *
  * A record that was not purged gets no proof: the certificate lists it under `notPurged` with what the ledger holds
  * (active, or nothing), and is not `ok`.
  */
-import { createHash } from 'node:crypto';
 import * as z from 'zod';
-import { AUDIT_ACTIONS, canonicalJson, type ChainedAuditEvent, type ChainSeal, verifyChain, verifyChainSeals, verifySeals } from '../domain/audit';
+import { canonicalDigest, canonicalJson } from '../domain/canonical';
+import { SIGNATURE_ALGORITHM, verifySignature } from '../domain/signature';
+import { AUDIT_ACTIONS, type ChainedAuditEvent, type ChainSeal, verifyChain, verifyChainSeals, verifySeals } from '../domain/audit';
 import { BadInputError } from '../domain/errors';
 import { objectKeyOf, parseRecordKey, RECORD_KINDS, PURGE_REASONS, recordKeyOf, type RecordKey } from '../domain/records';
 import type { JobContext } from './context';
@@ -85,15 +91,44 @@ export const DeletionCertificateSchema = z
     sealLog: z.object({ seals: z.number().int(), problems: z.array(z.string()) }).strict(),
     ok: z.boolean(),
     problems: z.array(z.string()),
+    /** The key that signs this certificate's RFC 8785 text (absent: an unsigned certificate). */
+    signedBy: z.object({ algorithm: z.literal(SIGNATURE_ALGORITHM), keyFingerprint: Hex64, keyId: z.string() }).strict().optional(),
     digest: Hex64,
   })
   .strict();
 export type DeletionCertificate = z.infer<typeof DeletionCertificateSchema>;
 
-/** SHA-256 of the certificate's canonical JSON without `digest`. */
+/** SHA-256 of the certificate's RFC 8785 canonical JSON without `digest`. */
 export function certificateDigest(cert: Omit<DeletionCertificate, 'digest'> | DeletionCertificate): string {
   const { digest: _digest, ...body } = cert as DeletionCertificate;
-  return createHash('sha256').update(canonicalJson(body)).digest('hex');
+  return canonicalDigest(body);
+}
+
+/** A certificate as handed out: its exact signed text (the file), the DER signature and the public key. */
+export interface SignedCertificate {
+  readonly certificate: DeletionCertificate;
+  /** RFC 8785 text of `certificate`: what was signed, written as the certificate file byte for byte. */
+  readonly text: string;
+  /** DER signature of `text`, base64. */
+  readonly signature: string;
+  /** PEM public key of the signer. */
+  readonly publicKey: string;
+}
+
+export const SignedCertificateSchema = z.object({ text: z.string(), signature: z.string(), publicKey: z.string() }).strict();
+
+/** Sign a certificate's RFC 8785 text with the context's signer. */
+export async function signCertificate(ctx: JobContext, certificate: DeletionCertificate): Promise<SignedCertificate> {
+  if (!ctx.signer) throw new Error('no signer in this context: certificates are signed by the project key');
+  const key = await ctx.signer.publicKey();
+  const text = canonicalJson(certificate);
+  const signature = await ctx.signer.sign(Buffer.from(text, 'utf8'));
+  return { certificate, text, signature: signature.toString('base64'), publicKey: key.pem };
+}
+
+/** Issue a certificate (`certify`) and sign it. */
+export async function certifySigned(ctx: JobContext, scope: CertifyScope): Promise<SignedCertificate> {
+  return signCertificate(ctx, await certify(ctx, scope));
 }
 
 interface ChainFacts {
@@ -241,6 +276,10 @@ export async function certify(ctx: JobContext, scope: CertifyScope): Promise<Del
     ok: problems.length === 0 && (kept.length > 0 || named.length === 0),
     problems,
   };
+  if (ctx.signer) {
+    const key = await ctx.signer.publicKey();
+    body.signedBy = { algorithm: SIGNATURE_ALGORITHM, keyFingerprint: key.fingerprint, keyId: key.keyId };
+  }
   return { ...body, digest: certificateDigest(body) };
 }
 
@@ -260,6 +299,42 @@ export interface CertificateCheck {
   readonly checkedAt: string;
   readonly purges: number;
   readonly problems: readonly string[];
+  /** The signature check: which key signed, and whether it is this project's signing key. */
+  readonly signature?: { readonly verified: boolean; readonly keyFingerprint: string; readonly projectKey: boolean };
+}
+
+/** The file as written: its exact bytes and its DER signature, for the signature check. */
+export interface CertificateFileBytes {
+  readonly text: string;
+  /** DER signature, base64 (absent: no signature file was found). */
+  readonly signature?: string;
+}
+
+/**
+ * Check the signature of a certificate file against the project's signing key. A certificate that names a key
+ * must come with a signature over its exact text; the text must be the certificate in RFC 8785 form.
+ */
+async function checkSignature(ctx: JobContext, cert: DeletionCertificate, file: CertificateFileBytes | undefined, problems: string[]): Promise<CertificateCheck['signature']> {
+  if (!cert.signedBy) {
+    // A context without a key (tests of the unsigned checks) has nothing to hold a signature against.
+    if (ctx.signer) problems.push('the certificate is not signed (issued before certificates were signed, or edited to remove its signer)');
+    return undefined;
+  }
+  if (!file?.signature) {
+    problems.push(`the certificate names signing key ${cert.signedBy.keyFingerprint} but no signature came with it`);
+    return { verified: false, keyFingerprint: cert.signedBy.keyFingerprint, projectKey: false };
+  }
+  if (file.text !== canonicalJson(cert)) problems.push('the certificate file is not the exact text that was signed (reformatted or edited)');
+  if (!ctx.signer) {
+    problems.push('this context has no signing key to check the signature against');
+    return { verified: false, keyFingerprint: cert.signedBy.keyFingerprint, projectKey: false };
+  }
+  const key = await ctx.signer.publicKey();
+  const projectKey = cert.signedBy.keyFingerprint === key.fingerprint;
+  const verified = verifySignature(file.text, Buffer.from(file.signature, 'base64'), key.pem);
+  if (!projectKey) problems.push(`the certificate names signing key ${cert.signedBy.keyFingerprint}, not this project's key ${key.fingerprint}`);
+  else if (!verified) problems.push(`the signature does not verify with this project's key ${key.fingerprint} (the certificate was edited after it was signed)`);
+  return { verified, keyFingerprint: cert.signedBy.keyFingerprint, projectKey };
 }
 
 /** Parse a certificate file's JSON; throws BadInputError naming what is wrong. */
@@ -279,8 +354,9 @@ export function parseCertificate(json: unknown, origin = 'certificate'): Deletio
  * head it names is still in the seal log, every purge event is still at its chain position with the same hash,
  * its chain and the seal log verify, the tombstone still points at it, and storage still holds no version.
  */
-export async function checkCertificate(ctx: JobContext, cert: DeletionCertificate): Promise<CertificateCheck> {
+export async function checkCertificate(ctx: JobContext, cert: DeletionCertificate, file?: CertificateFileBytes): Promise<CertificateCheck> {
   const problems: string[] = [];
+  const signature = await checkSignature(ctx, cert, file, problems);
   if (certificateDigest(cert) !== cert.digest) problems.push('the certificate was edited after it was issued (digest does not match)');
   if (!cert.ok) problems.push(`the certificate itself records problems: ${cert.problems.join('; ') || 'no purge found'}`);
 
@@ -319,7 +395,7 @@ export async function checkCertificate(ctx: JobContext, cert: DeletionCertificat
       problems.push(`${where}: storage holds ${versions.get(p.recordHash)} version(s) of it again`);
     }
   }
-  return { ok: problems.length === 0, checkedAt: ctx.clock.now().toISOString(), purges: cert.purges.length, problems };
+  return { ok: problems.length === 0, checkedAt: ctx.clock.now().toISOString(), purges: cert.purges.length, problems, ...(signature ? { signature } : {}) };
 }
 
 // ------------------------------------------------------------------------------------------------ Markdown
@@ -371,7 +447,8 @@ export function renderCertificateMarkdown(cert: DeletionCertificate): string {
     out.push('', '## Problems', '');
     for (const p of cert.problems) out.push(`- ${p}`);
   }
-  out.push('', `Certificate digest (SHA-256 of its canonical JSON without this field): \`${cert.digest}\`.`);
+  out.push('', `Certificate digest (SHA-256 of its RFC 8785 canonical JSON without this field): \`${cert.digest}\`.`);
+  if (cert.signedBy) out.push(`Signed (${cert.signedBy.algorithm}) by key \`${cert.signedBy.keyFingerprint}\` (SHA-256 of its public key, DER).`);
   out.push('Check it against the log at any time: `steward verify --certificate <file.json>`.', '');
   return out.join('\n');
 }

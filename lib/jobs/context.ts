@@ -3,7 +3,7 @@ import type { Policy, PolicyId } from '../domain/policy';
 import type { Clock } from '../domain/clock';
 import type { KeyedHasher } from '../domain/hashing';
 import type { ProjectConfig } from '../config/schema';
-import type { AuditLog, Ledger, ObjectStore } from '../store/ports';
+import type { AuditLog, Ledger, ObjectStore, SealAnchors, Signer } from '../store/ports';
 
 export interface Actor {
   readonly type: 'schedule' | 'researcher';
@@ -31,6 +31,10 @@ export interface JobContext {
    * (lib/jobs/export). Deployed purgers set it to invoke the export function, which may read what they may not.
    */
   readonly exportRebuilder?: ExportRebuilder;
+  /** Signs certificates; its public key checks them and the seal anchors. Absent: nothing is signed. */
+  readonly signer?: Signer;
+  /** The seal anchors outside the audit table; `verify` holds the table's seal log against them. */
+  readonly anchors?: SealAnchors;
 }
 
 /** Rebuild every export holding one of `keys` without it; answers counts (lib/jobs/export `RebuildReport`). */

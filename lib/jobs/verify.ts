@@ -12,6 +12,9 @@
  * 3. Ledger against storage: no object without a ledger item, no active record without its object, no purged
  *    (tombstoned) record with any object version left; stored content hashes to the ledger's `contentSha256`
  *    (`content-mismatch`), for every active record (`content: 'full'`) or a random sample of them (the default).
+ * 1b. The seal anchors (domain/seal-anchor.ts): every anchored seal is still in the table's seal log with the same
+ *    hash, each anchor's signature verifies with the project's signing key, and an audit table that is gone
+ *    while anchors name its seals is reported (a rewritten or deleted audit table: `audit-anchor`).
  * 4. Obligations: no active record past its refresh deadline or expiry, no pending purge past the policy's
  *    `purgeWithinHours` (domain/overdue.ts).
  * 5. Exports (export.ts `verifyExports`): none holds a purged record, manifests match files, stale pulled copies.
@@ -27,6 +30,9 @@ import { randomInt } from 'node:crypto';
 import { ChainVerifier, type ChainSeal, registryProblems, verifySeals } from '../domain/audit';
 import { MS_PER_DAY } from '../domain/clock';
 import { sha256Hex } from '../domain/hashing';
+import { checkAnchors } from '../domain/seal-anchor';
+import type { AnchoredSeal } from '../store/ports';
+import { AuditTableMissingError } from '../store/retry';
 import { overdueObligations } from '../domain/overdue';
 import type { Policy, PolicyId } from '../domain/policy';
 import { type ActiveRecord, recordKeyOf, RECORD_KINDS, type RecordKind } from '../domain/records';
@@ -39,6 +45,7 @@ import { activeRecords, eventRef, recordRefOfObjectKey, RECORDS_PREFIX } from '.
 
 export const VIOLATION_KINDS = [
   'audit-log',
+  'audit-anchor',
   'record-vanished',
   'deadline-beyond-log',
   'content-mismatch',
@@ -84,6 +91,15 @@ export interface VerifyReport {
     readonly seals: number;
     /** The seal log's head: keep a copy outside Steward to pin the log (tail truncation). */
     readonly head?: { readonly seq: number; readonly hash: string };
+    /** The seal anchors outside the table, when the project has them. */
+    readonly anchors?: {
+      readonly count: number;
+      readonly head?: { readonly seq: number; readonly hash: string };
+      /** Seals newer than the newest anchor (pinned by the next one). */
+      readonly unanchoredTail: number;
+      /** Fingerprint of the key the anchors must be signed with. */
+      readonly keyFingerprint: string;
+    };
   };
   readonly ledger: { readonly active: number; readonly tombstoned: number; readonly pendingPurges: number };
   readonly storage: { readonly objects: number; readonly versions: number };
@@ -126,10 +142,27 @@ export async function verify(ctx: JobContext, options: VerifyOptions = {}): Prom
 
   // 1. The audit log, chain by chain; per record, only when the log last saw it (and its kind), or its purges.
   const seals: ChainSeal[] = [];
-  for await (const seal of ctx.audit.seals()) seals.push(seal);
-  for (const message of verifySeals(seals)) violations.push({ kind: 'audit-log', message });
   const registered = new Set<string>();
-  for await (const id of ctx.audit.chains()) registered.add(id);
+  let tableGone = false;
+  try {
+    for await (const seal of ctx.audit.seals()) seals.push(seal);
+    for await (const id of ctx.audit.chains()) registered.add(id);
+  } catch (error) {
+    if (!(error instanceof AuditTableMissingError)) throw error;
+    violations.push({ kind: 'audit-log', message: error.message });
+    tableGone = true;
+  }
+  for (const message of verifySeals(seals)) violations.push({ kind: 'audit-log', message });
+  // 1b. The table's seal log against the anchors kept outside it.
+  let anchors: VerifyReport['audit']['anchors'];
+  if (ctx.anchors && ctx.signer) {
+    const key = await ctx.signer.publicKey();
+    const found: AnchoredSeal[] = [];
+    for await (const anchor of ctx.anchors.list()) found.push(anchor);
+    const check = checkAnchors(tableGone ? undefined : seals, found, key, ctx.config.project.id);
+    for (const message of check.problems) violations.push({ kind: 'audit-anchor', message });
+    anchors = { count: check.anchors, ...(check.head ? { head: check.head } : {}), unanchoredTail: check.unanchoredTail, keyFingerprint: key.fingerprint };
+  }
   const sealsOf = new Map<string, ChainSeal[]>();
   for (const seal of seals) {
     const mine = sealsOf.get(seal.chainId);
@@ -371,7 +404,7 @@ export async function verify(ctx: JobContext, options: VerifyOptions = {}): Prom
   return {
     ok: violations.length === 0,
     checkedAt: now.toISOString(),
-    audit: { chains: chainIds.length, events: eventCount, seals: seals.length, ...(head ? { head: { seq: head.seq, hash: head.hash } } : {}) },
+    audit: { chains: chainIds.length, events: eventCount, seals: seals.length, ...(head ? { head: { seq: head.seq, hash: head.hash } } : {}), ...(anchors ? { anchors } : {}) },
     ledger: { active: activeCount, tombstoned, pendingPurges },
     storage: { objects: objectCount, versions: versionCount },
     exports: { exports: exported.exports, rows: exported.rows, staleCopies: exported.staleCopies.map(staleCopyText) },

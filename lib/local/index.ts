@@ -5,3 +5,4 @@ export * from './dynamodb-local';
 export * from './errors';
 export * from './s3-local';
 export * from './services';
+export * from './signer';

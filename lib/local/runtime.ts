@@ -14,12 +14,14 @@ import { tiktokSources } from '../jobs/tiktok-sources';
 import type { SpecSourceBinding } from '../jobs/collect';
 import type { Spec } from '../config/schema';
 import { CommercialContentClient, ResearchApiClient, type TikTokClientOptions } from '../platforms/tiktok';
+import { SignedSealAnchors } from '../store';
 import { ensureTables } from '../store/bootstrap';
 import { tableNames, type TableNames } from '../store/tables';
 import { wireJobContext } from '../wiring/job-context';
 import { makeLocalDynamoClients, makeLocalS3Client } from './aws-clients';
 import { checkIdentities, checkLedgerFile, checkStateDir, identitiesFor, loadState, saveState, workstationCredentials, type PlatformChoice } from './local-state';
 import { startLocalServices, type LocalServices, type LocalServicesOptions } from './services';
+import { FileAnchorSink, KeyFileSigner } from './signer';
 
 /** The emulator's seed when none is given (the same as `steward emulator`'s). */
 const DEFAULT_SEED = 1;
@@ -92,6 +94,9 @@ export async function openLocalRuntime(options: LocalRuntimeOptions): Promise<Lo
     await ensureTables(client, tables);
     if (platform.kind === 'emulator') emulator = await startEmulator({ ...options.emulator, clock, anchor: new Date(state.worldAnchor) });
     const hasher = hmacHasher(state.secret);
+    // Certificates and seal anchors are signed with a P-256 key of the state dir; anchors go to an append-only file.
+    const signer = await KeyFileSigner.open(stateDir);
+    const anchors = new SignedSealAnchors(new FileAnchorSink(stateDir), signer, config.project.id);
     // s3rver keeps no versions: the adapter falls back to plain deletes there, and says so once.
     const { ctx, stores } = wireJobContext({
       config,
@@ -106,6 +111,8 @@ export async function openLocalRuntime(options: LocalRuntimeOptions): Promise<Lo
       onUnversionedFallback: () => {},
       ...(options.actor ? { actor: options.actor } : {}),
       collectorVersion: options.collectorVersion ?? 'local',
+      signer,
+      anchors,
       // One command at a time on a state dir: a run still `running` when another starts was killed.
       abandonedRunAfterMs: 0,
     });

@@ -2,17 +2,13 @@
  * The append-only audit log on DynamoDB. One partition per chain (`chain#<id>`, seq-ordered), plus sparse GSIs
  * for "what happened to record X" (`by-record`), "every purge last week" (`by-time`, filtered on action) and
  * "what did researcher Y do" (`by-researcher`). Every event is validated content-free before it is linked.
+ *
+ * Append-only, enforced: every write is a conditional put (`attribute_not_exists`), so no event, seal or registry
+ * item is ever overwritten; the job roles hold PutItem on this table and nothing that updates or deletes
+ * (lib/infra/vault-access.ts). Every seal is also anchored outside the table when `anchors` is given.
  */
 import { createHash } from 'node:crypto';
-import {
-  BatchWriteCommand,
-  DynamoDBDocumentClient,
-  PutCommand,
-  QueryCommand,
-  TransactWriteCommand,
-  UpdateCommand,
-  type NativeAttributeValue,
-} from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, PutCommand, QueryCommand, TransactWriteCommand, type NativeAttributeValue } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
 import {
   type AuditAction,
@@ -29,7 +25,7 @@ import {
 } from '../domain/audit';
 import { type Clock, MS_PER_DAY, systemClock } from '../domain/clock';
 import { BadInputError } from '../domain/errors';
-import type { AuditChainWriter, AuditLog, AuditPage, AuditQuery } from './ports';
+import type { AuditChainWriter, AuditLog, AuditPage, AuditQuery, SealAnchors } from './ports';
 import {
   BadCursorError,
   chunk,
@@ -39,7 +35,8 @@ import {
   resolveRetry,
   type ResolvedRetry,
   type RetryOptions,
-  UnprocessedItemsError,
+  AuditOverwriteError,
+  AuditTableMissingError,
 } from './retry';
 import { AUDIT_INDEX, auditKeys, TIME_SHARDS } from './tables';
 
@@ -55,7 +52,19 @@ export interface DynamoDbAuditLogOptions {
   readonly maxLimit?: number;
   /** Attempts at appending a seal when concurrent writers take the same seal seq. @default 25 */
   readonly maxSealAttempts?: number;
+  /** Where every seal is also written, signed, outside the table. @default none */
+  readonly anchors?: SealAnchors;
+  /**
+   * A seal was stored but its anchor could not be written. The append still succeeds (its events are stored):
+   * the next anchored seal pins this one through the seal log's hash chain. @default console.error
+   */
+  readonly onAnchorError?: (info: { seq: number; error: unknown }) => void;
 }
+
+/** Every put to the audit table: refused when an item with the key exists. */
+const APPEND_ONLY = 'attribute_not_exists(pk)';
+/** Event puts in flight at once (each one is its own conditional PutItem). */
+const PUT_CONCURRENCY = 25;
 
 /** A seal could not be appended (the seal log kept moving under concurrent writers). */
 export class SealConflictError extends Error {
@@ -161,7 +170,7 @@ function validate(events: readonly AuditEvent[], chainId: string): AuditEvent[] 
 
 const ByActionCursor = z.object({ at: z.string(), chainId: z.string(), seq: z.number().int() }).strict();
 
-/** Events written in the close seal's transaction (the rest of a finishing append goes by BatchWrite first). */
+/** Events written in the close seal's transaction (the rest of a finishing append goes by conditional puts first). */
 const SEALED_TAIL = 24;
 
 class DynamoDbChainWriter implements AuditChainWriter {
@@ -232,7 +241,7 @@ export class DynamoDbAuditLog implements AuditLog {
   constructor(
     private readonly doc: DynamoDBDocumentClient,
     readonly tableName: string,
-    options: DynamoDbAuditLogOptions = {},
+    private readonly options: DynamoDbAuditLogOptions = {},
   ) {
     this.clock = options.clock ?? systemClock;
     this.retry = resolveRetry(options.retry);
@@ -244,14 +253,18 @@ export class DynamoDbAuditLog implements AuditLog {
   async chain(chainId: string): Promise<AuditChainWriter> {
     if (!/^[A-Za-z0-9_.:-]{1,128}$/.test(chainId)) throw new BadInputError(`chain id "${chainId}" must be 1-128 characters of A-Z a-z 0-9 _ . : -`);
     const head = await this.readHead(chainId);
-    await this.doc.send(
-      new UpdateCommand({
-        TableName: this.tableName,
-        Key: { pk: auditKeys.registryPk, sk: chainId },
-        UpdateExpression: 'SET openedAt = if_not_exists(openedAt, :now)',
-        ExpressionAttributeValues: { ':now': this.clock.now().toISOString() },
-      }),
-    );
+    try {
+      await this.doc.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { pk: auditKeys.registryPk, sk: chainId, openedAt: this.clock.now().toISOString() },
+          ConditionExpression: APPEND_ONLY,
+        }),
+      );
+    } catch (error) {
+      // Registered before (a resumed chain): the first registration stands.
+      if (errorName(error) !== 'ConditionalCheckFailedException') throw error;
+    }
     // The seal log learns of the chain before its first event (domain/audit.ts: whole-chain deletion).
     await this.appendSeal(chainId, 'open', head);
     return new DynamoDbChainWriter(this, chainId, head);
@@ -266,21 +279,35 @@ export class DynamoDbAuditLog implements AuditLog {
     for (let attempt = 0; attempt < this.maxSealAttempts; attempt++) {
       if (attempt > 0) await this.retry.sleep(Math.min(1000, this.retry.delayMs(Math.min(attempt, 6))));
       const seal = linkSeal(body, await this.readSealHead());
-      const put = { TableName: this.tableName, Item: sealItem(seal), ConditionExpression: 'attribute_not_exists(pk)' };
+      const put = { TableName: this.tableName, Item: sealItem(seal), ConditionExpression: APPEND_ONLY };
       try {
         if (events.length === 0) {
           await this.doc.send(new PutCommand(put));
         } else {
           await this.doc.send(
-            new TransactWriteCommand({ TransactItems: [...events.map((event) => ({ Put: { TableName: this.tableName, Item: auditItem(event) } })), { Put: put }] }),
+            new TransactWriteCommand({
+              TransactItems: [...events.map((event) => ({ Put: { TableName: this.tableName, Item: auditItem(event), ConditionExpression: APPEND_ONLY } })), { Put: put }],
+            }),
           );
         }
+        await this.anchor(seal);
         return seal;
       } catch (error) {
+        if (eventConflict(error, events.length)) throw new AuditOverwriteError(this.tableName, `an event of chain ${chainId} at seq ${events[0]!.seq}..${events[events.length - 1]!.seq}`);
         if (!isSealConflict(error)) throw error;
       }
     }
     throw new SealConflictError(chainId, this.maxSealAttempts);
+  }
+
+  private async anchor(seal: ChainSeal): Promise<void> {
+    if (!this.options.anchors) return;
+    try {
+      await this.options.anchors.anchor(seal);
+    } catch (error) {
+      if (this.options.onAnchorError) this.options.onAnchorError({ seq: seal.seq, error });
+      else console.error(`audit log: seal #${seal.seq} is stored but its anchor could not be written (${(error as Error).message}); the next anchored seal pins it`);
+    }
   }
 
   /** @internal The last seal, or the genesis head of an empty seal log. */
@@ -302,7 +329,7 @@ export class DynamoDbAuditLog implements AuditLog {
   async *seals(): AsyncIterable<ChainSeal> {
     let start: Item | undefined;
     do {
-      const out = await this.doc.send(
+      const out = await this.missingAsError(this.doc.send(
         new QueryCommand({
           TableName: this.tableName,
           KeyConditionExpression: 'pk = :pk',
@@ -310,7 +337,7 @@ export class DynamoDbAuditLog implements AuditLog {
           ExclusiveStartKey: start,
           ConsistentRead: true,
         }),
-      );
+      ));
       for (const item of out.Items ?? []) yield sealFrom(item);
       start = out.LastEvaluatedKey;
     } while (start);
@@ -332,16 +359,38 @@ export class DynamoDbAuditLog implements AuditLog {
     return last ? { seq: Number(last.seq), hash: String(last.hash) } : { seq: 0, hash: GENESIS_HASH };
   }
 
-  /** @internal BatchWrite in seq order, 25 at a time; a chunk's unprocessed items are retried before the next chunk. */
+  /**
+   * @internal Conditional puts in seq order, 25 in flight; a chunk is stored before the next one starts. A put
+   * refused because the item exists is fine when the stored event is this very one (a retried request that had
+   * reached the table), and an AuditOverwriteError otherwise: nothing in the log is ever replaced.
+   */
   async writeInOrder(events: readonly ChainedAuditEvent[]): Promise<void> {
-    for (const part of chunk(events, 25)) {
-      let pending = part.map((event) => ({ PutRequest: { Item: auditItem(event) } }));
-      for (let attempt = 0; pending.length > 0; attempt++) {
-        if (attempt >= this.retry.maxAttempts) throw new UnprocessedItemsError('BatchWriteItem', this.tableName, pending.length, attempt);
-        if (attempt > 0) await this.retry.sleep(this.retry.delayMs(attempt));
-        const out = await this.doc.send(new BatchWriteCommand({ RequestItems: { [this.tableName]: pending } }));
-        pending = (out.UnprocessedItems?.[this.tableName] ?? []) as typeof pending;
-      }
+    for (const part of chunk(events, PUT_CONCURRENCY)) {
+      await Promise.all(part.map((event) => this.putEvent(event)));
+    }
+  }
+
+  private async putEvent(event: ChainedAuditEvent): Promise<void> {
+    try {
+      await this.doc.send(
+        new PutCommand({ TableName: this.tableName, Item: auditItem(event), ConditionExpression: APPEND_ONLY, ReturnValuesOnConditionCheckFailure: 'ALL_OLD' }),
+      );
+    } catch (error) {
+      if (errorName(error) !== 'ConditionalCheckFailedException') throw error;
+      const stored = (error as { Item?: Record<string, unknown> }).Item;
+      const storedHash = stored?.hash as { S?: string } | string | undefined;
+      const hash = typeof storedHash === 'string' ? storedHash : storedHash?.S;
+      if (hash !== event.hash) throw new AuditOverwriteError(this.tableName, `chain ${event.chainId} seq ${event.seq}`);
+    }
+  }
+
+  /** Run a table read; a missing table becomes AuditTableMissingError (verify reports it against the anchors). */
+  private async missingAsError<T>(read: Promise<T>): Promise<T> {
+    try {
+      return await read;
+    } catch (error) {
+      if (errorName(error) === 'ResourceNotFoundException') throw new AuditTableMissingError(this.tableName);
+      throw error;
     }
   }
 
@@ -447,14 +496,14 @@ export class DynamoDbAuditLog implements AuditLog {
   async *chains(): AsyncIterable<string> {
     let start: Item | undefined;
     do {
-      const out = await this.doc.send(
+      const out = await this.missingAsError(this.doc.send(
         new QueryCommand({
           TableName: this.tableName,
           KeyConditionExpression: 'pk = :pk',
           ExpressionAttributeValues: { ':pk': auditKeys.registryPk },
           ExclusiveStartKey: start,
         }),
-      );
+      ));
       for (const item of out.Items ?? []) yield String(item.sk);
       start = out.LastEvaluatedKey;
     } while (start);
@@ -518,6 +567,13 @@ export class DynamoDbAuditLog implements AuditLog {
     if (typeof key.pk !== 'string' || typeof key.sk !== 'string') throw new BadCursorError('invalid paging cursor: pass back the cursor of the previous page unchanged');
     return key;
   }
+}
+
+/** A transaction refused because one of its `events` (the items before the seal) already exists. */
+function eventConflict(error: unknown, events: number): boolean {
+  if (errorName(error) !== 'TransactionCanceledException') return false;
+  const reasons = (error as { CancellationReasons?: { Code?: string }[] }).CancellationReasons ?? [];
+  return reasons.slice(0, events).some((r) => r.Code === 'ConditionalCheckFailed');
 }
 
 /** Another writer took the seal seq (conditional put failed), or a concurrent transaction touched it. */

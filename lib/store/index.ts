@@ -9,6 +9,7 @@ import type { Clock } from '../domain/clock';
 import type { KeyedHasher } from '../domain/hashing';
 import { DynamoDbAuditLog } from './dynamodb-audit-log';
 import { DynamoDbLedger } from './dynamodb-ledger';
+import type { SealAnchors } from './ports';
 import type { RetryOptions } from './retry';
 import { S3ObjectStore, type VersioningMode } from './s3-object-store';
 
@@ -18,8 +19,10 @@ export { ensureTables, createTableInput, schemaDifferences, type EnsureTablesOpt
 export { S3ObjectStore, ObjectExistsError, PurgeError, VersioningUnavailableError, type S3ObjectStoreOptions, type VersioningMode } from './s3-object-store';
 export { DynamoDbLedger, dueShardOf, recordItem, tombstoneItem, type DynamoDbLedgerOptions } from './dynamodb-ledger';
 export { DynamoDbAuditLog, auditItem, timeShardOf, type DynamoDbAuditLogOptions } from './dynamodb-audit-log';
+export { SignedSealAnchors, S3AnchorSink, anchorObjectKey, type AnchorSink } from './seal-anchors';
+export { KmsSigner } from './kms-signer';
 export { CapacityMeter, type CapacityReport, type Units } from './capacity-meter';
-export { BadCursorError, RecordNotFoundError, UnprocessedItemsError, type RetryOptions } from './retry';
+export { AuditOverwriteError, AuditTableMissingError, BadCursorError, RecordNotFoundError, UnprocessedItemsError, type RetryOptions } from './retry';
 
 export interface AwsStoresConfig {
   readonly s3: S3Client;
@@ -35,6 +38,10 @@ export interface AwsStoresConfig {
   readonly versioning: VersioningMode;
   readonly clock?: Clock;
   readonly retry?: RetryOptions;
+  /** Where seals are also written, signed, outside the audit table (domain/seal-anchor.ts). */
+  readonly anchors?: SealAnchors;
+  /** A seal stored but not anchored (default: console.error). */
+  readonly onAnchorError?: (info: { seq: number; error: unknown }) => void;
   /** Reports the `'auto'` fallback (default: console.warn). */
   readonly onUnversionedFallback?: (info: { bucket: string; reason: string }) => void;
 }
@@ -57,6 +64,6 @@ export function makeAwsStores(config: AwsStoresConfig): AwsStores {
       onUnversionedFallback: config.onUnversionedFallback,
     }),
     ledger: new DynamoDbLedger(doc, config.ledgerTable, config.hasher, { retry: config.retry }),
-    audit: new DynamoDbAuditLog(doc, config.auditTable, { clock: config.clock, retry: config.retry }),
+    audit: new DynamoDbAuditLog(doc, config.auditTable, { clock: config.clock, retry: config.retry, anchors: config.anchors, onAnchorError: config.onAnchorError }),
   };
 }

@@ -4,6 +4,7 @@
  */
 import type { AuditAction, AuditEvent, ChainedAuditEvent, ChainSeal } from '../domain/audit';
 import type { FuseWindow, Hold, HoldEvidence, HoldMark, HoldRule, HoldStatus } from '../domain/purge-fuse';
+import type { PublicKeyInfo } from '../domain/signature';
 import type { ActiveRecord, LedgerRecord, PurgeReason, RecordKey, RecordRef, Tombstone } from '../domain/records';
 
 export interface StoredObject {
@@ -244,4 +245,36 @@ export interface AuditLog {
 export interface KeyManager {
   /** Schedule deletion of the project's content key, or report what would be done where that is not possible. */
   scheduleKeyDeletion(): Promise<{ readonly scheduled: boolean; readonly detail: string }>;
+}
+
+/**
+ * Signs what Steward hands out (certificates, seal anchors): ECDSA P-256 over SHA-256, DER-encoded, so OpenSSL
+ * alone checks it (domain/signature.ts). Deployed: an asymmetric KMS key; locally: a key file in the state dir.
+ */
+export interface Signer {
+  /** A DER signature of SHA-256(`message`). */
+  sign(message: Uint8Array): Promise<Buffer>;
+  /** The public key and its fingerprint. */
+  publicKey(): Promise<PublicKeyInfo>;
+}
+
+/** One seal head as anchored outside the audit table: the signed statement's exact bytes and its signature. */
+export interface AnchoredSeal {
+  /** The RFC 8785 text that was signed (domain/seal-anchor.ts `SealStatement`). */
+  readonly statement: string;
+  /** DER signature of `statement`, base64. */
+  readonly signature: string;
+  /** Where it was read (object key or file line), for messages. */
+  readonly where: string;
+}
+
+/**
+ * Write-once copies of every seal head, outside the audit table (deployed: an S3 bucket with Object Lock in
+ * compliance mode; locally: an append-only file), so a rewritten or deleted audit table is detected.
+ */
+export interface SealAnchors {
+  /** Sign and store `seal`; idempotent per seal seq. */
+  anchor(seal: ChainSeal): Promise<void>;
+  /** Every anchor, in seal seq order. */
+  list(): AsyncIterable<AnchoredSeal>;
 }

@@ -57,6 +57,21 @@ export class RecordNotFoundError extends StewardError {
 /** A paging cursor the caller passed back was not one this adapter issued: bad input (exit 2). */
 export class BadCursorError extends BadInputError {}
 
+/** A write would have replaced an audit item: refused, the log is append-only. */
+export class AuditOverwriteError extends StewardError {
+  constructor(readonly tableName: string, readonly key: string) {
+    super(`audit log ${tableName}: refused to overwrite ${key} (the audit log is append-only; another writer holds this position)`);
+  }
+}
+
+/** The audit table does not exist (deleted, or never created). */
+export class AuditTableMissingError extends StewardError {
+  constructor(readonly tableName: string) {
+    super(`audit table ${tableName} does not exist`);
+  }
+}
+
+
 export function chunk<T>(items: readonly T[], size: number): T[][] {
   const out: T[][] = [];
   for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));

@@ -13,7 +13,7 @@
 import { effectivePolicies } from '../config/load';
 import type { ProjectConfig } from '../config/schema';
 import type { Actor, JobContext } from '../jobs/context';
-import { makeAwsStores, type AwsStores, type AwsStoresConfig } from '../store';
+import { makeAwsStores, type AwsStores, type AwsStoresConfig, type Signer } from '../store';
 import type { Clock } from '../domain/clock';
 
 export interface JobContextWiring extends Omit<AwsStoresConfig, 'clock'> {
@@ -25,13 +25,15 @@ export interface JobContextWiring extends Omit<AwsStoresConfig, 'clock'> {
   readonly collectorVersion: string;
   /** See JobContext.abandonedRunAfterMs (default there: 30 minutes). */
   readonly abandonedRunAfterMs?: number;
+  /** Signs certificates and seal anchors (see JobContext.signer); `anchors` (AwsStoresConfig) go to the audit log and the context. */
+  readonly signer?: Signer;
 }
 
 /** The schedules' identity: what acts when nobody is named. */
 export const SCHEDULE_ACTOR: Actor = Object.freeze({ type: 'schedule', name: 'schedule' });
 
 export function wireJobContext(wiring: JobContextWiring): { ctx: JobContext; stores: AwsStores } {
-  const { config, clock, actor, collectorVersion, abandonedRunAfterMs, ...storeConfig } = wiring;
+  const { config, clock, actor, collectorVersion, abandonedRunAfterMs, signer, ...storeConfig } = wiring;
   const stores = makeAwsStores({ ...storeConfig, clock });
   const ctx: JobContext = {
     clock,
@@ -44,6 +46,8 @@ export function wireJobContext(wiring: JobContextWiring): { ctx: JobContext; sto
     actor: actor ?? SCHEDULE_ACTOR,
     collectorVersion,
     ...(abandonedRunAfterMs !== undefined ? { abandonedRunAfterMs } : {}),
+    ...(signer ? { signer } : {}),
+    ...(storeConfig.anchors ? { anchors: storeConfig.anchors } : {}),
   };
   return { ctx, stores };
 }

@@ -10,7 +10,15 @@ const config = exampleConfig((doc) => {
   doc.members.push({ name: 'linus', role: 'researcher', iamPrincipalArn: 'arn:aws:iam::123456789012:role/linus-laptop' });
 });
 const { stack, json } = synthStack(config);
-const jobRole = (job: string) => roleStatements(json, logicalId(stack, [...stack.jobs.functions].find(([name]) => name === job)![1].role));
+const jobStatements = (job: string) => roleStatements(json, logicalId(stack, [...stack.jobs.functions].find(([name]) => name === job)![1].role));
+const sealIds = [logicalId(stack, stack.seals.bucket), logicalId(stack, stack.seals.signingKey)];
+/** Statements on the signing key or the seal anchor bucket. */
+const onSeals = (s: Statement) => sealIds.some((id) => JSON.stringify(s.Resource).includes(id));
+/** A job's statements on the data and the tables (seal anchors and the signing key apart, asserted on their own). */
+const jobRole = (job: string) => jobStatements(job).filter((s) => !onSeals(s));
+const sealRole = (job: string) => jobStatements(job).filter(onSeals);
+/** Allowed actions of `statements` on the audit table itself. */
+const onAuditTable = (statements: readonly Statement[]) => statements.filter((s) => s.Effect === 'Allow' && s.Resource.some((r) => JSON.stringify(r) === JSON.stringify({ 'Fn::GetAtt': [logicalId(stack, stack.vault.auditTable), 'Arn'] })));
 const memberRole = (name: string) => roleStatements(json, logicalId(stack, stack.labAccess.memberRoles.get(name)!));
 
 /** Every write to data: objects, tables, keys and secrets. */
@@ -46,11 +54,7 @@ describe('collector', () => {
 
   it('cannot write to the audit log except by appending (no delete, updates only in the chain registry)', () => {
     expect(canDo(statements, 'dynamodb:DeleteItem')).toBe(false);
-    const updates = statements.filter((s) => s.Effect === 'Allow' && s.Action.includes('dynamodb:UpdateItem'));
-    const auditTable = logicalId(stack, stack.vault.auditTable);
-    const onAudit = updates.filter((s) => JSON.stringify(s.Resource).includes(auditTable));
-    expect(onAudit).toHaveLength(1);
-    expect(onAudit[0]!.Condition).toEqual({ 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': ['chains'] } });
+    expect(canDo(onAuditTable(statements), 'dynamodb:PutItem')).toBe(true);
   });
 
   it('reads the hash key and its sources\' credentials, and no other secret', () => {
@@ -168,9 +172,10 @@ describe('every job role', () => {
     }
   });
 
-  it.each(roles)('%s: object access is limited to the records/ and exports/ prefixes', (_job, statements) => {
+  it.each(roles)('%s: object access is limited to the records/ and exports/ prefixes (and seals/ of the anchor bucket)', (job, statements) => {
     const objectStatements = statements.filter((s) => s.Action.some((a) => /^s3:(Get|Put|Delete)Object/.test(a)));
     for (const s of objectStatements) expect(JSON.stringify(s.Resource)).toMatch(/\/(records|exports)\/\*/);
+    for (const s of sealRole(job).filter((x) => x.Action.some((a) => a.startsWith('s3:') && a !== 's3:ListBucket'))) expect(JSON.stringify(s.Resource)).toMatch(/\/seals\/\*/);
   });
 });
 
@@ -271,5 +276,40 @@ describe('nothing is public', () => {
     for (const permission of Object.values(json.Resources).filter((r) => r.Type === 'AWS::Lambda::Permission')) {
       expect(permission.Properties.Principal).not.toBe('*');
     }
+  });
+});
+
+describe('append-only audit log and write-once seal anchors', () => {
+  const appenders = ['collect', 'purge', 'refresh-shard', 'expire', 'erase', 'export'];
+
+  it.each(appenders)('%s may only put items on the audit table (conditional puts): no update, delete or batch write', (job) => {
+    const audit = onAuditTable(jobStatements(job));
+    expect(canDo(audit, 'dynamodb:PutItem')).toBe(true);
+    for (const action of ['dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem', 'dynamodb:DeleteTable', 'dynamodb:PartiQLUpdate', 'dynamodb:PartiQLDelete']) {
+      expect([action, canDo(audit, action)]).toEqual([action, false]);
+    }
+  });
+
+  it.each(appenders)('%s signs and puts seal anchors, and cannot read, delete or unlock one', (job) => {
+    const seals = sealRole(job);
+    for (const action of ['s3:PutObject', 's3:PutObjectRetention', 'kms:Sign', 'kms:GetPublicKey']) expect([action, canDo(seals, action)]).toEqual([action, true]);
+    for (const action of ['s3:GetObject', 's3:DeleteObject', 's3:DeleteObjectVersion', 's3:BypassGovernanceRetention', 's3:PutObjectLegalHold', 's3:PutBucketObjectLockConfiguration', 'kms:ScheduleKeyDeletion']) {
+      expect([action, canDo(seals, action)]).toEqual([action, false]);
+    }
+  });
+
+  it('the compliance check reads the anchors and the public key only; certify signs; other jobs touch neither', () => {
+    expect([...allowedActions(sealRole('verify'))].sort()).toEqual(['kms:GetPublicKey', 's3:GetObject', 's3:ListBucket']);
+    expect([...allowedActions(sealRole('certify'))].sort()).toEqual(['kms:GetPublicKey', 'kms:Sign']);
+    for (const job of ['audit-query', 'report', 'quota-plan']) expect([job, sealRole(job)]).toEqual([job, []]);
+  });
+
+  it('no role at all may delete an anchor or the signing key, and members get nothing on them', () => {
+    for (const job of stack.jobs.functions.keys()) {
+      for (const action of ['s3:DeleteObject', 's3:DeleteObjectVersion', 's3:BypassGovernanceRetention', 'kms:ScheduleKeyDeletion', 'kms:DisableKey']) {
+        expect([job, action, canDo(sealRole(job), action)]).toEqual([job, action, false]);
+      }
+    }
+    for (const member of stack.labAccess.memberRoles.keys()) expect(memberRole(member).filter(onSeals)).toEqual([]);
   });
 });

@@ -23,8 +23,8 @@ const contentKeyId = logicalId(stack, stack.vault.contentKey);
 const evidenceKeyId = logicalId(stack, stack.vault.evidenceKey);
 
 describe('DataVault: keys', () => {
-  it('creates two customer-managed keys with rotation, retained on stack deletion', () => {
-    template.resourceCountIs('AWS::KMS::Key', 2);
+  it('creates two customer-managed keys with rotation, retained on stack deletion (and the signing key, asserted apart)', () => {
+    template.resourceCountIs('AWS::KMS::Key', 3);
     for (const id of [contentKeyId, evidenceKeyId]) {
       expect(json.Resources[id]!.Properties.EnableKeyRotation).toBe(true);
       expect((json.Resources[id] as { DeletionPolicy?: string }).DeletionPolicy).toBe('RetainExceptOnCreate');
@@ -51,6 +51,13 @@ describe('DataVault: data bucket', () => {
   it('has no Object Lock', () => {
     expect(bucket().ObjectLockEnabled).not.toBe(true);
     expect(bucket().ObjectLockConfiguration).toBeUndefined();
+  });
+
+  it('the seal anchor bucket is the only bucket with Object Lock', () => {
+    const locked = Object.entries(json.Resources)
+      .filter(([, r]) => r.Type === 'AWS::S3::Bucket' && r.Properties?.ObjectLockEnabled === true)
+      .map(([id]) => id);
+    expect(locked).toEqual([logicalId(stack, stack.seals.bucket)]);
   });
 
   it('blocks all public access on both buckets', () => {
@@ -507,5 +514,44 @@ describe('Outputs', () => {
     expect(outputs[STACK_OUTPUTS.bucket].Value).toEqual({ Ref: logicalId(stack, stack.vault.bucket) });
     expect(outputs[STACK_OUTPUTS.region].Value).toEqual({ Ref: 'AWS::Region' });
     expect(JSON.stringify(outputs[STACK_OUTPUTS.functionNames].Value)).toContain(logicalId(stack, stack.jobs.get('collect').fn));
+  });
+});
+
+describe('SealAnchors: signing key and write-once anchors', () => {
+  const anchorBucketId = logicalId(stack, stack.seals.bucket);
+  const signingKeyId = logicalId(stack, stack.seals.signingKey);
+
+  it('signs with an asymmetric P-256 KMS key (SIGN_VERIFY), kept when the stack goes', () => {
+    const key = json.Resources[signingKeyId] as { Properties: Record<string, unknown>; DeletionPolicy?: string };
+    expect(key.Properties).toMatchObject({ KeySpec: 'ECC_NIST_P256', KeyUsage: 'SIGN_VERIFY' });
+    expect(key.DeletionPolicy).toBe('Retain');
+  });
+
+  it('keeps anchors versioned, locked, encrypted with the evidence key, private, logged and retained', () => {
+    const bucket = json.Resources[anchorBucketId] as { Properties: Record<string, any>; DeletionPolicy?: string };
+    expect(bucket.Properties.ObjectLockEnabled).toBe(true);
+    expect(bucket.Properties.VersioningConfiguration).toEqual({ Status: 'Enabled' });
+    expect(bucket.Properties.BucketEncryption.ServerSideEncryptionConfiguration[0].ServerSideEncryptionByDefault.KMSMasterKeyID).toEqual({ 'Fn::GetAtt': [evidenceKeyId, 'Arn'] });
+    expect(bucket.Properties.PublicAccessBlockConfiguration).toEqual({ BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true });
+    expect(bucket.Properties.LoggingConfiguration).toMatchObject({ LogFilePrefix: 's3-access/seal-anchors/' });
+    expect(bucket.DeletionPolicy).toBe('Retain');
+  });
+
+  it('refuses any put that is not locked in compliance mode', () => {
+    const policy = Object.values(json.Resources).find((r) => r.Type === 'AWS::S3::BucketPolicy' && r.Properties.Bucket.Ref === anchorBucketId)!;
+    expect(policy.Properties.PolicyDocument.Statement).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ Sid: 'RequireComplianceLock', Effect: 'Deny', Action: 's3:PutObject', Condition: { StringNotEquals: { 's3:object-lock-mode': 'COMPLIANCE' } } }),
+      ]),
+    );
+  });
+
+  it('tells the writers and the checker where: the signing key and the bucket in their environment', () => {
+    const env = (job: string) => json.Resources[logicalId(stack, stack.jobs.get(job as never).fn)]!.Properties.Environment.Variables;
+    expect(env('collect')).toMatchObject({ STEWARD_SIGNING_KEY_ARN: { 'Fn::GetAtt': [signingKeyId, 'Arn'] }, STEWARD_ANCHOR_BUCKET: { Ref: anchorBucketId } });
+    expect(env('verify')).toMatchObject({ STEWARD_ANCHOR_BUCKET: { Ref: anchorBucketId } });
+    expect(env('certify')).toMatchObject({ STEWARD_SIGNING_KEY_ARN: { 'Fn::GetAtt': [signingKeyId, 'Arn'] } });
+    expect(env('certify').STEWARD_ANCHOR_BUCKET).toBeUndefined();
+    expect(env('audit-query').STEWARD_SIGNING_KEY_ARN).toBeUndefined();
   });
 });

@@ -8,6 +8,11 @@ import { ManualClock } from '../../lib/domain/clock';
 import { hmacHasher } from '../../lib/domain/hashing';
 import type { JobContext } from '../../lib/jobs/context';
 import { wireJobContext } from '../../lib/wiring/job-context';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { FileAnchorSink, KeyFileSigner } from '../../lib/local/signer';
+import { SignedSealAnchors } from '../../lib/store';
 import { CapacityMeter } from '../../lib/store/capacity-meter';
 import { freshBucket, freshTables } from '../integ/store/support';
 
@@ -41,11 +46,13 @@ export interface LocalJobFixture {
   readonly clock: ManualClock;
   readonly meter: CapacityMeter;
   readonly bucket: string;
+  /** Holds the signing key and the seal anchor file. */
+  readonly stateDir: string;
   destroy(): void;
 }
 
 export async function localJobContext(
-  options: { config?: ProjectConfig; now?: string; actor?: JobContext['actor'] } = {},
+  options: { config?: ProjectConfig; now?: string; actor?: JobContext['actor']; unsigned?: boolean } = {},
 ): Promise<LocalJobFixture> {
   const clock = new ManualClock(options.now ?? '2026-03-01T12:00:00Z');
   const config = options.config ?? testConfig();
@@ -53,6 +60,10 @@ export async function localJobContext(
   const meter = new CapacityMeter();
   meter.attach(client);
   const hasher = hmacHasher(TEST_SECRET);
+  // As the local runtime: a P-256 key and the seal anchor file in a state dir (`unsigned`: neither).
+  const stateDir = mkdtempSync(join(tmpdir(), 'steward-ctx-'));
+  const signer = options.unsigned ? undefined : await KeyFileSigner.open(stateDir);
+  const anchors = signer ? new SignedSealAnchors(new FileAnchorSink(stateDir), signer, config.project.id) : undefined;
   const { ctx } = wireJobContext({
     config,
     clock,
@@ -63,6 +74,8 @@ export async function localJobContext(
     auditTable: names.audit,
     hasher,
     versioning: 'auto',
+    anchors,
+    ...(signer ? { signer } : {}),
     onUnversionedFallback: () => {},
     ...(options.actor ? { actor: options.actor } : {}),
     collectorVersion: 'test',
@@ -72,9 +85,11 @@ export async function localJobContext(
     clock,
     meter,
     bucket,
+    stateDir,
     destroy: () => {
       client.destroy();
       s3.destroy();
+      rmSync(stateDir, { recursive: true, force: true });
     },
   };
 }

@@ -4,24 +4,38 @@
  * certificate stops verifying when the file is edited or when what it proves stops being true. One history is
  * purged by the compliance engine's own purge (lib/jobs/purge.ts), cascade included.
  */
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DeleteCommand } from '@aws-sdk/lib-dynamodb';
 import { EXIT_BAD_INPUT, EXIT_OK, EXIT_VIOLATION } from '../../../lib/domain/errors';
 import { objectKeyOf, parseRecordKey } from '../../../lib/domain/records';
-import { certify, checkCertificate, parseCertificate } from '../../../lib/jobs/certify';
+import { certify, checkCertificate, parseCertificate, signCertificate, type DeletionCertificate } from '../../../lib/jobs/certify';
+import type { JobContext } from '../../../lib/jobs/context';
 import { purgeRecords } from '../../../lib/jobs/purge';
 import { verify } from '../../../lib/jobs/verify';
 import { auditKeys } from '../../../lib/store/tables';
-import { runCertify } from '../../../bin/cli/certify-command';
-import { readCertificate, runVerify } from '../../../bin/cli/verify-command';
+import { opensslCommand, publicKeyPathOf, runCertify, signaturePathOf } from '../../../bin/cli/certify-command';
+import { readCertificateFile, runVerify } from '../../../bin/cli/verify-command';
 import { runCli } from '../../../bin/cli/program';
 import type { CliIo } from '../../../bin/cli/output';
 import { localJobContext, type LocalJobFixture } from '../../support/job-context';
 import { auditTableOf, collectRecords, DAY, purgeRecord, rawDoc, run, videoKey } from '../../support/compliance-world';
 
 let fx: LocalJobFixture;
+
+/** Re-check a certificate as a file would carry it: signed by the context's key. */
+async function checkSigned(ctx: JobContext, cert: DeletionCertificate) {
+  const signed = await signCertificate(ctx, cert);
+  return checkCertificate(ctx, cert, { text: signed.text, signature: signed.signature });
+}
+
+/** Run OpenSSL alone on a certificate file, as a third party would. */
+function openssl(out: string): { status: number | null; stdout: string } {
+  const run = spawnSync('openssl', ['dgst', '-sha256', '-verify', publicKeyPathOf(out), '-signature', signaturePathOf(out), out], { encoding: 'utf8' });
+  return { status: run.status, stdout: run.stdout };
+}
 const raw = rawDoc();
 const dir = mkdtempSync(join(tmpdir(), 'steward-certify-'));
 
@@ -77,7 +91,7 @@ describe('certify', () => {
       ['purge-c1', [], 'close'],
     ]);
     expect(parseCertificate(JSON.parse(JSON.stringify(cert)))).toEqual(cert);
-    expect(await checkCertificate(fx.ctx, cert)).toMatchObject({ ok: true, purges: 2, problems: [] });
+    expect(await checkSigned(fx.ctx, cert)).toMatchObject({ ok: true, purges: 2, problems: [] });
   });
 
   it('certifies every purge in a time range, by hash, without knowing the ids', async () => {
@@ -87,7 +101,7 @@ describe('certify', () => {
     // Assess: only the purge of day 2, named by hash
     expect(cert.ok).toBe(true);
     expect(cert.purges.map((p) => [p.recordHash, p.recordKey, p.proven])).toEqual([[fx.ctx.hasher.hash(purgedA), undefined, true]]);
-    expect((await checkCertificate(fx.ctx, cert)).ok).toBe(true);
+    expect((await checkSigned(fx.ctx, cert)).ok).toBe(true);
   });
 
   it('says so for a record that was not purged, or never collected, and exits 1', async () => {
@@ -105,27 +119,65 @@ describe('certify', () => {
     ]);
     expect(result.text).toContain('**Result: NOT proven.**');
     expect(result.text).toContain(`\`${kept}\``);
-    expect((await checkCertificate(fx.ctx, cert)).ok).toBe(false);
+    expect((await checkSigned(fx.ctx, cert)).ok).toBe(false);
   });
 
-  it('writes JSON and Markdown with --out; `verify --certificate` re-checks the file (exit 0, then 1 once edited)', async () => {
+  it('writes the signed certificate with --out: OpenSSL alone verifies it; `verify --certificate` re-checks it and names the key; an edit is caught by both', async () => {
     // Prepare
     const out = join(dir, 'cert.json');
     const written = await runCertify(fx.ctx, { records: [purgedA] }, out);
     expect(written.exitCode).toBe(EXIT_OK);
     expect(readFileSync(join(dir, 'cert.md'), 'utf8')).toMatch(/# Certificate of deletion[\s\S]*1 deletion\(s\) proven[\s\S]*purge-c1#2/);
+    const key = await fx.ctx.signer!.publicKey();
+    expect(written.text).toContain(`check the signature without Steward: ${opensslCommand(out)}`);
+    expect(written.text).toContain(`signed by key ${key.fingerprint}`);
 
     // Act
-    const valid = await runVerify(fx.ctx, { certificate: { file: out, cert: await readCertificate(out) } });
+    const byOpenssl = openssl(out);
+    const valid = await runVerify(fx.ctx, { certificate: await readCertificateFile(out) });
     const edited = JSON.parse(readFileSync(out, 'utf8'));
     edited.purges[0].reason = 'expired';
-    const tampered = await runVerify(fx.ctx, { certificate: { file: out, cert: parseCertificate(edited) } });
+    const editedFile = join(dir, 'edited.json');
+    writeFileSync(editedFile, JSON.stringify(edited));
+    writeFileSync(signaturePathOf(editedFile), readFileSync(signaturePathOf(out)));
+    writeFileSync(publicKeyPathOf(editedFile), readFileSync(publicKeyPathOf(out)));
+    const editedByOpenssl = openssl(editedFile);
+    const tampered = await runVerify(fx.ctx, { certificate: await readCertificateFile(editedFile) });
 
     // Assess
+    expect(byOpenssl).toEqual({ status: 0, stdout: 'Verified OK\n' });
+    expect(readFileSync(publicKeyPathOf(out), 'utf8')).toBe(key.pem);
     expect(valid.exitCode).toBe(EXIT_OK);
-    expect(valid.text).toMatch(/OK, 1 deletion\(s\) still proven/);
+    expect(valid.text).toMatch(new RegExp(`OK, 1 deletion\\(s\\) still proven.*signature verifies; signed by key ${key.fingerprint} \\(this project's signing key\\)`));
+    expect(editedByOpenssl.status).not.toBe(0);
+    expect(editedByOpenssl.stdout).toMatch(/Verification failure/);
     expect(tampered.exitCode).toBe(EXIT_VIOLATION);
     expect(tampered.text).toMatch(/edited after it was issued/);
+    expect(tampered.text).toMatch(/the signature does not verify with this project's key/);
+  });
+
+  it('refuses a certificate signed by another key, or without its signature', async () => {
+    // Prepare: the same certificate issued in another state dir (another key)
+    const other = await localJobContext({ now: '2026-03-01T06:00:00Z' });
+    try {
+      const out = join(dir, 'other.json');
+      const cert = await certify(fx.ctx, { records: [purgedA] });
+      const foreign = await signCertificate(other.ctx, { ...cert, signedBy: { ...cert.signedBy!, keyFingerprint: (await other.ctx.signer!.publicKey()).fingerprint } });
+
+      // Act
+      const byOtherKey = await checkCertificate(fx.ctx, foreign.certificate, { text: foreign.text, signature: foreign.signature });
+      const unsignedFile = await runCertify(fx.ctx, { records: [purgedA] }, out);
+      const withoutSignature = await checkCertificate(fx.ctx, parseCertificate(JSON.parse(readFileSync(out, 'utf8'))), { text: readFileSync(out, 'utf8') });
+
+      // Assess
+      expect(byOtherKey.ok).toBe(false);
+      expect(byOtherKey.signature).toMatchObject({ projectKey: false });
+      expect(byOtherKey.problems).toEqual(expect.arrayContaining([expect.stringMatching(/names signing key [0-9a-f]{64}, not this project's key/)]));
+      expect(unsignedFile.exitCode).toBe(EXIT_OK);
+      expect(withoutSignature.problems).toEqual(expect.arrayContaining([expect.stringMatching(/no signature came with it/)]));
+    } finally {
+      other.destroy();
+    }
   });
 
   it('stops verifying when what it proves stops being true: an object version back, the purge event deleted', async () => {
@@ -140,14 +192,14 @@ describe('certify', () => {
         await purgeRecord(ctx, chain, purgedA, 'unavailable');
       });
       const cert = await certify(ctx, { records: [purgedA] });
-      expect((await checkCertificate(ctx, cert)).ok).toBe(true);
+      expect((await checkSigned(ctx, cert)).ok).toBe(true);
 
       // Act
       await ctx.objects.put(objectKeyOf(parseRecordKey(purgedA)), '{"back":true}');
-      const objectBack = await checkCertificate(ctx, cert);
+      const objectBack = await checkSigned(ctx, cert);
       await ctx.objects.deleteAllVersions(objectKeyOf(parseRecordKey(purgedA)));
       await raw.doc.send(new DeleteCommand({ TableName: auditTableOf(ctx), Key: { pk: auditKeys.chainPk('purge-x'), sk: auditKeys.seqSk(2) } }));
-      const eventGone = await checkCertificate(ctx, cert);
+      const eventGone = await checkSigned(ctx, cert);
 
       // Assess
       expect(objectBack.problems).toEqual([expect.stringMatching(/storage holds 1 version\(s\) of it again/)]);
@@ -189,7 +241,7 @@ describe('certify', () => {
           [comments[1], 'cascade', true],
         ]),
       );
-      expect((await checkCertificate(ctx, cert)).ok).toBe(true);
+      expect((await checkSigned(ctx, cert)).ok).toBe(true);
       expect(report.violations).toEqual([]);
     } finally {
       local.destroy();

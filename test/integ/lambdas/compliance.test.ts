@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { verifySignature } from '../../../lib/domain/signature';
 import { mockClient } from 'aws-sdk-client-mock';
 import { functionEnvOf, JOB_ENV } from '../../../lib/config/deployed';
 import { objectKeyOf, recordKeyOf, type ActiveRecord } from '../../../lib/domain/records';
@@ -14,7 +15,7 @@ import { DynamoDbLease } from '../../../lib/store/dynamodb-lease';
 import { DUE_SHARDS } from '../../../lib/store/tables';
 import { systemClock } from '../../../lib/domain/clock';
 import { destroyTestClients, testDynamoClients, testS3Client } from '../../support/local-aws';
-import { deployedFixture, jsonLines, lambdaContext, schedulerEvent, type DeployedFixture } from './support';
+import { deployedFixture, jsonLines, lambdaContext, schedulerEvent, SIGNING_KEY_ARN, type DeployedFixture } from './support';
 
 type Handler = (event: unknown, context: unknown) => Promise<any>;
 const PURGE_FUNCTION = 'steward-test-purge';
@@ -267,8 +268,13 @@ describe('compliance handlers', () => {
 
     it('lambdas/certify certifies the purges of a time range: no version left', async () => {
       const result = await certify({ ...invokeEvent('certify'), since: `${yesterday()}T00:00:00Z`, until: new Date(Date.now() + 3_600_000).toISOString() }, lambdaContext('steward-certify'));
-      expect(result.digest).toMatch(/^[0-9a-f]{64}$/);
-      expect(JSON.stringify(result)).toContain('"versionsLeft":0');
+      // The answer is the signed text itself, its DER signature and the KMS key's public half.
+      const cert = JSON.parse(result.text);
+      expect(cert.digest).toMatch(/^[0-9a-f]{64}$/);
+      expect(result.text).toContain('"versionsLeft":0');
+      expect(cert.signedBy).toMatchObject({ algorithm: 'ECDSA-P256-SHA256', keyId: SIGNING_KEY_ARN });
+      expect(verifySignature(result.text, Buffer.from(result.signature, 'base64'), result.publicKey)).toBe(true);
+      expect(verifySignature(result.text.replace('"versionsLeft":0', '"versionsLeft":1'), Buffer.from(result.signature, 'base64'), result.publicKey)).toBe(false);
     });
 
     it('lambdas/certify refuses a scope that is neither records nor a time range', async () => {

@@ -3,7 +3,11 @@
  * local services of the jest global setup), the project config the stack inlines, Secrets Manager stubbed with
  * aws-sdk-client-mock (there is no local Secrets Manager), and the TikTok emulator as the source's base URL.
  */
-import { readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { generateKeyPairSync } from 'node:crypto';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { GetPublicKeyCommand, KMSClient, SignCommand } from '@aws-sdk/client-kms';
 import { join } from 'node:path';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -21,6 +25,28 @@ const WORLD = { users: 200, videosPerDay: 20, historyDays: 40, futureDays: 5, ma
 const ACCOUNT = 'arn:aws:secretsmanager:us-east-1:123456789012:secret';
 export const HASH_KEY_ARN = `${ACCOUNT}:steward/test/hash-key-AbCdEf`;
 export const sourceSecretArn = (source: string) => `${ACCOUNT}:steward/test/${source}-AbCdEf`;
+export const SIGNING_KEY_ARN = 'arn:aws:kms:us-east-1:123456789012:key/5191c0de-0000-0000-0000-000000000000';
+
+/**
+ * KMS stubbed with aws-sdk-client-mock (there is no local KMS) over a real P-256 key: Sign of a DIGEST answers a
+ * DER ECDSA signature, GetPublicKey the DER public key, as an ECC_NIST_P256 SIGN_VERIFY key does.
+ */
+export function kmsSigningKey(): { kms: ReturnType<typeof mockClient>; publicKeyPem: string } {
+  const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
+  const keyFile = join(mkdtempSync(join(tmpdir(), 'steward-kms-')), 'key.pem');
+  writeFileSync(keyFile, privateKey.export({ format: 'pem', type: 'pkcs8' }), { mode: 0o600 });
+  const kms = mockClient(KMSClient);
+  kms.on(GetPublicKeyCommand, { KeyId: SIGNING_KEY_ARN }).resolves({ KeyId: SIGNING_KEY_ARN, PublicKey: publicKey.export({ format: 'der', type: 'spki' }), KeySpec: 'ECC_NIST_P256', KeyUsage: 'SIGN_VERIFY' });
+  kms.on(SignCommand, { KeyId: SIGNING_KEY_ARN, MessageType: 'DIGEST', SigningAlgorithm: 'ECDSA_SHA_256' }).callsFake((input: { Message: Uint8Array }) => {
+    if (input.Message.length !== 32) throw new Error('a DIGEST message is 32 bytes');
+    // node:crypto always hashes what it signs; OpenSSL's pkeyutl signs a digest as given, as KMS does.
+    const signed = spawnSync('openssl', ['pkeyutl', '-sign', '-inkey', keyFile], { input: Buffer.from(input.Message) });
+    if (signed.status !== 0) throw new Error(`openssl pkeyutl failed: ${signed.stderr.toString()}`);
+    return { KeyId: SIGNING_KEY_ARN, Signature: new Uint8Array(signed.stdout), SigningAlgorithm: 'ECDSA_SHA_256' };
+  });
+  return { kms, publicKeyPem: publicKey.export({ format: 'pem', type: 'spki' }).toString() };
+}
+
 
 /** A recorded scheduler event from test/events/scheduler/. */
 export function schedulerEvent(name: string): Record<string, unknown> {
@@ -52,6 +78,10 @@ export interface DeployedFixture {
   readonly bucket: string;
   readonly tables: { ledger: string; audit: string };
   readonly secrets: ReturnType<typeof mockClient>;
+  /** KMS, stubbed over a real P-256 signing key. */
+  readonly kms: ReturnType<typeof mockClient>;
+  /** The seal anchor bucket (s3rver keeps no Object Lock: the put's lock headers are asserted on the stack). */
+  readonly anchorBucket: string;
   /** The fixture's bucket and tables through the same adapters, for arranging and asserting. */
   stores(): AwsStores;
   /** Everything written to stdout (Powertools logs and EMF metrics) since the fixture started. */
@@ -75,9 +105,11 @@ export async function deployedFixture(
     }
     options.change?.(doc);
   });
-  const [{ client, names }, { s3, bucket }] = await Promise.all([freshTables('handler'), freshBucket('handler')]);
+  const [{ client, names }, { s3, bucket }, anchors] = await Promise.all([freshTables('handler'), freshBucket('handler'), freshBucket('anchors')]);
   client.destroy();
   s3.destroy();
+  anchors.s3.destroy();
+  const { kms } = kmsSigningKey();
 
   const secrets = mockClient(SecretsManagerClient);
   secrets.on(GetSecretValueCommand, { SecretId: HASH_KEY_ARN }).resolves({ SecretString: TEST_SECRET });
@@ -93,6 +125,8 @@ export async function deployedFixture(
     [JOB_ENV.auditTable]: names.audit,
     [JOB_ENV.contentKeyArn]: 'arn:aws:kms:us-east-1:123456789012:key/00000000-0000-0000-0000-000000000000',
     [JOB_ENV.hashKeySecretArn]: HASH_KEY_ARN,
+    [JOB_ENV.signingKeyArn]: SIGNING_KEY_ARN,
+    [JOB_ENV.anchorBucket]: anchors.bucket,
     ...(options.tiktok ? { [JOB_ENV.sourceSecretArns]: JSON.stringify(Object.fromEntries(Object.keys(config.sources).map((s) => [s, sourceSecretArn(s)]))) } : {}),
     STEWARD_PROJECT_CONFIG: JSON.stringify(config),
     POWERTOOLS_SERVICE_NAME: 'steward',
@@ -112,6 +146,8 @@ export async function deployedFixture(
     bucket,
     tables: names,
     secrets,
+    kms,
+    anchorBucket: anchors.bucket,
     stdout: () => captured,
     stores() {
       const { client } = testDynamoClients();
@@ -129,6 +165,7 @@ export async function deployedFixture(
     async close() {
       spy.mockRestore();
       secrets.restore();
+      kms.restore();
       for (const name of Object.keys(process.env)) if (!(name in saved)) delete process.env[name];
       Object.assign(process.env, saved);
       await emulator.stop();

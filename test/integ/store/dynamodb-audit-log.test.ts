@@ -4,6 +4,7 @@ import { verifyChain, type AuditEvent } from '../../../lib/domain/audit';
 import { ManualClock } from '../../../lib/domain/clock';
 import { CapacityMeter } from '../../../lib/store/capacity-meter';
 import { DynamoDbAuditLog } from '../../../lib/store/dynamodb-audit-log';
+import { AuditOverwriteError } from '../../../lib/store/retry';
 import type { AuditPage } from '../../../lib/store/ports';
 import { auditEvent, hasher } from '../../unit/store/fixtures';
 import { freshTables, type DynamoFixture } from './support';
@@ -153,12 +154,36 @@ describe('DynamoDbAuditLog on DynamoDB Local', () => {
     expect(bySchedule.events).toEqual([]);
   });
 
+  it('refuses to overwrite: a second writer at the same position is turned away by the condition, and the first event stays', async () => {
+    // Prepare: two writers open the same chain at the same head.
+    const first = await log.chain('overwrite-race');
+    const second = await log.chain('overwrite-race');
+    const [kept] = await first.append([auditEvent({ at: at(21, 0), reason: 'first' })]);
+
+    // Act
+    const plain = second.append([auditEvent({ at: at(21, 1), reason: 'second' })]);
+    // A finishing append goes in one transaction with its close seal: refused as a whole.
+    const stale = await log.chain('overwrite-race');
+    await first.append([auditEvent({ at: at(21, 3) })]);
+    const sealed = stale.append([auditEvent({ at: at(21, 4), action: 'run.finished' })]);
+
+    // Assess
+    await expect(plain).rejects.toThrow(AuditOverwriteError);
+    await expect(sealed).rejects.toThrow(AuditOverwriteError);
+    const stored = (await log.byChain('overwrite-race')).events;
+    expect(stored.map((e) => e.reason ?? null)).toEqual(['first', null]);
+    expect(stored[0]!.hash).toBe(kept!.hash);
+    expect(verifyChain(stored)).toEqual([]);
+  });
+
   it('never scanned during this suite', () => {
     // Prepare / Act
     const report = meter.report();
 
     // Assess
     expect(report.commands.ScanCommand ?? 0).toBe(0);
-    expect(report.commands.BatchWriteItemCommand).toBeGreaterThan(0);
+    // Append-only: conditional puts only, never a BatchWrite (which cannot carry a condition) or an update.
+    expect(report.commands.PutItemCommand).toBeGreaterThan(0);
+    expect(report.commands.BatchWriteItemCommand ?? 0).toBe(0);
   });
 });

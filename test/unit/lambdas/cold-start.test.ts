@@ -41,7 +41,9 @@ describe('readDeployedEnv', () => {
     expect(env.config.project.id).toBe('test-project');
   });
 
-  it.each(Object.values(JOB_ENV).filter((name) => name !== JOB_ENV.sourceSecretArns && name !== JOB_ENV.s3Versioning))('fails, naming %s, when it is missing', (name) => {
+  // Optional: the source secrets (jobs that call TikTok), the versioning mode, the signing key and anchor bucket (jobs that seal or sign).
+  const OPTIONAL: string[] = [JOB_ENV.sourceSecretArns, JOB_ENV.s3Versioning, JOB_ENV.signingKeyArn, JOB_ENV.anchorBucket];
+  it.each(Object.values(JOB_ENV).filter((name) => !OPTIONAL.includes(name)))('fails, naming %s, when it is missing', (name) => {
     const env = { ...ENV, [name]: undefined };
     expect(() => readDeployedEnv(env)).toThrow(MissingEnvironmentError);
     expect(() => readDeployedEnv(env)).toThrow(new RegExp(`environment variable ${name} is not set`));

@@ -1,11 +1,13 @@
 import 'aws-sdk-client-mock-jest';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { BatchWriteCommand, DynamoDBDocumentClient, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { GENESIS_HASH, verifyChain, type AuditEvent, type ChainedAuditEvent } from '../../../lib/domain/audit';
 import { ManualClock } from '../../../lib/domain/clock';
 import { BadInputError } from '../../../lib/domain/errors';
 import { auditItem, DynamoDbAuditLog } from '../../../lib/store/dynamodb-audit-log';
+import { AuditOverwriteError } from '../../../lib/store/retry';
 import { auditEvent, hasher } from './fixtures';
 
 const docMock = mockClient(DynamoDBDocumentClient);
@@ -16,10 +18,12 @@ function auditLog(): DynamoDbAuditLog {
   return new DynamoDbAuditLog(doc, TABLE, { clock: new ManualClock('2026-01-01T00:00:00Z'), retry: { sleep: async () => undefined } });
 }
 
+/** Events written (conditional puts to `chain#` partitions), in the order they were sent. */
 function writtenEvents(): ChainedAuditEvent[] {
   return docMock
-    .commandCalls(BatchWriteCommand)
-    .flatMap((c) => c.args[0].input.RequestItems![TABLE]!.map((r) => r.PutRequest!.Item as ChainedAuditEvent));
+    .commandCalls(PutCommand)
+    .map((c) => c.args[0].input.Item as ChainedAuditEvent & { pk: string })
+    .filter((item) => item.pk.startsWith('chain#'));
 }
 
 afterEach(() => {
@@ -31,8 +35,7 @@ describe('Class: DynamoDbAuditLog', () => {
     it('opens a new chain at genesis and registers it', async () => {
       // Prepare
       docMock.on(QueryCommand).resolves({ Items: [] });
-      docMock.on(UpdateCommand).resolves({});
-      docMock.on(BatchWriteCommand).resolves({});
+      docMock.on(PutCommand).resolves({});
       const log = auditLog();
 
       // Act
@@ -46,15 +49,14 @@ describe('Class: DynamoDbAuditLog', () => {
         ScanIndexForward: false,
         Limit: 1,
       });
-      expect(docMock).toHaveReceivedCommandWith(UpdateCommand, { Key: { pk: 'chains', sk: 'collect-1' } });
+      expect(docMock).toHaveReceivedCommandWith(PutCommand, { Item: { pk: 'chains', sk: 'collect-1', openedAt: '2026-01-01T00:00:00.000Z' }, ConditionExpression: 'attribute_not_exists(pk)' });
       expect(first).toMatchObject({ chainId: 'collect-1', seq: 1, prevHash: GENESIS_HASH });
     });
 
     it('resumes an existing chain at its head', async () => {
       // Prepare
       docMock.on(QueryCommand).resolves({ Items: [{ pk: 'chain#run', sk: '000000000007', seq: 7, hash: 'h7' }] });
-      docMock.on(UpdateCommand).resolves({});
-      docMock.on(BatchWriteCommand).resolves({});
+      docMock.on(PutCommand).resolves({});
 
       // Act
       const writer = await auditLog().chain('run');
@@ -70,7 +72,7 @@ describe('Class: DynamoDbAuditLog', () => {
     it('refuses content-bearing events before writing anything', async () => {
       // Prepare
       docMock.on(QueryCommand).resolves({ Items: [] });
-      docMock.on(UpdateCommand).resolves({});
+      docMock.on(PutCommand).resolves({});
       const writer = await auditLog().chain('run');
       const withContent = { ...auditEvent(), video_description: 'the caption text' } as unknown as AuditEvent;
       const nested = auditEvent({ evidence: { body: { text: 'hi' } as unknown as string } });
@@ -83,18 +85,23 @@ describe('Class: DynamoDbAuditLog', () => {
       await expect(first).rejects.toThrow(BadInputError);
       await expect(first).rejects.toThrow(/video_description/);
       await expect(second).rejects.toThrow(BadInputError);
-      expect(docMock).toHaveReceivedCommandTimes(BatchWriteCommand, 0);
+      expect(writtenEvents()).toEqual([]);
     });
 
-    it('writes in seq order in chunks of 25, retrying a chunk before the next one', async () => {
+    it('writes every event with a conditional put, a chunk of 25 stored before the next one starts', async () => {
       // Prepare
       docMock.on(QueryCommand).resolves({ Items: [] });
-      docMock.on(UpdateCommand).resolves({});
-      let call = 0;
-      docMock.on(BatchWriteCommand).callsFake((input: { RequestItems: Record<string, { PutRequest: { Item: unknown } }[]> }) => {
-        call += 1;
-        // The first chunk's last two items come back unprocessed once.
-        return call === 1 ? { UnprocessedItems: { [TABLE]: input.RequestItems[TABLE]!.slice(23) } } : {};
+      const sent: number[] = [];
+      let inFlight = 0;
+      let maxInFlight = 0;
+      docMock.on(PutCommand).callsFake(async (input: { Item: { pk: string; seq: number } }) => {
+        if (!input.Item.pk.startsWith('chain#')) return {};
+        inFlight += 1;
+        maxInFlight = Math.max(maxInFlight, inFlight);
+        await new Promise((resolve) => setImmediate(resolve));
+        sent.push(input.Item.seq);
+        inFlight -= 1;
+        return {};
       });
       const writer = await auditLog().chain('run');
       const events = Array.from({ length: 60 }, (_, i) =>
@@ -105,18 +112,49 @@ describe('Class: DynamoDbAuditLog', () => {
       const linked = await writer.append(events);
 
       // Assess
-      const calls = docMock.commandCalls(BatchWriteCommand).map((c) => c.args[0].input.RequestItems![TABLE]!.map((r) => Number(r.PutRequest!.Item!.seq)));
-      expect(calls.map((c) => c.length)).toEqual([25, 2, 25, 10]);
-      expect(calls[1]).toEqual([24, 25]);
-      expect(calls[2]![0]).toBe(26);
+      expect(maxInFlight).toBe(25);
+      expect(sent.slice(0, 25).sort((a, b) => a - b)).toEqual(Array.from({ length: 25 }, (_, i) => i + 1));
+      expect(sent.slice(25, 50).sort((a, b) => a - b)).toEqual(Array.from({ length: 25 }, (_, i) => i + 26));
+      for (const call of docMock.commandCalls(PutCommand)) expect(call.args[0].input.ConditionExpression).toBe('attribute_not_exists(pk)');
       expect(verifyChain(linked)).toEqual([]);
+    });
+
+    it('refuses to overwrite an event that holds another hash, and accepts its own earlier write (a retried request)', async () => {
+      // Prepare
+      docMock.on(QueryCommand).resolves({ Items: [] });
+      const taken = (hash: string) => Object.assign(new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} }), { Item: { hash: { S: hash } } });
+      let mine = '';
+      docMock.on(PutCommand).callsFake(async (input: { Item: { pk: string; seq: number; hash: string } }) => {
+        if (!input.Item.pk.startsWith('chain#')) return {};
+        if (input.Item.seq === 1) {
+          mine = input.Item.hash;
+          throw taken(mine);
+        }
+        throw taken('f'.repeat(64));
+      });
+      const writer = await auditLog().chain('run');
+
+      // Act
+      const first = await writer.append([auditEvent()]);
+      const second = writer.append([auditEvent()]);
+
+      // Assess
+      expect(first[0]!.hash).toBe(mine);
+      await expect(second).rejects.toThrow(AuditOverwriteError);
+      await expect(second).rejects.toThrow(/refused to overwrite chain run seq 2/);
     });
 
     it('re-reads the head after a failed append', async () => {
       // Prepare
       docMock.on(QueryCommand).resolvesOnce({ Items: [] }).resolves({ Items: [{ seq: 3, hash: 'h3' }] });
-      docMock.on(UpdateCommand).resolves({});
-      docMock.on(BatchWriteCommand).rejectsOnce(new Error('network')).resolves({});
+      let failed = false;
+      docMock.on(PutCommand).callsFake(async (input: { Item: { pk: string } }) => {
+        if (input.Item.pk.startsWith('chain#') && !failed) {
+          failed = true;
+          throw new Error('network');
+        }
+        return {};
+      });
       const writer = await auditLog().chain('run');
 
       // Act
