@@ -9,7 +9,7 @@ describe('project config', () => {
     // Assess
     expect(config.specs).toHaveLength(3);
     expect(config.sources.ads!.dailyRequests).toBe(1000);
-    expect(config.storage).toEqual({ objectLock: false, backupRetentionDays: 0 });
+    expect(config.storage).toEqual({ objectLock: false, backupRetentionDays: 0, sealAnchorTailDays: 1825 });
     expect(effectivePolicies(config)['tiktok-research'].refreshWithinDays).toBe(15);
     expect(effectivePolicies(config)['tiktok-commercial'].refreshWithinDays).toBe(30);
   });
