@@ -20,7 +20,7 @@ import { refresh, type RefreshReport } from '../../lib/jobs/refresh';
 import { openLocalRuntime, type LocalRuntime } from '../../lib/local/runtime';
 import { DUE_SHARDS } from '../../lib/store/tables';
 import { auditText } from './audit-command';
-import { markdownPathOf, runCertify } from './certify-command';
+import { markdownPathOf, opensslCommand, publicKeyPathOf, runCertify, signaturePathOf } from './certify-command';
 import { collectText, terminalProgress } from './collect-command';
 import { eraseText } from './erase-command';
 import { jobProgress } from './job-progress';
@@ -148,8 +148,11 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
     }
     const certified = await runCertify(runtime.ctx, { records: [purgedVideos[0]!, recordKeyOf(target.ref)] }, certificate);
     if (certified.exitCode !== 0) throw new Error(`the deletion certificate does not prove the deletions:\n${certified.text}`);
-    say(`Report (Markdown and self-contained HTML with charts) and a certificate for two deleted videos (one the platform deleted, one erased):`);
-    for (const file of [reportMd, reportHtml, certificate, markdownPathOf(certificate)]) say(`  ${relative(process.cwd(), file)}`);
+    say(`Report (Markdown and self-contained HTML with charts) and a signed certificate for two deleted videos (one the platform deleted, one erased):`);
+    for (const file of [reportMd, reportHtml, certificate, signaturePathOf(certificate), publicKeyPathOf(certificate), markdownPathOf(certificate)]) say(`  ${relative(process.cwd(), file)}`);
+    const signer = await runtime.ctx.signer!.publicKey();
+    say(`Anyone can check the certificate without Steward (signed by key ${signer.fingerprint}):`);
+    say(`  ${opensslCommand(relative(process.cwd(), certificate))}`);
     const attrition = await attritionReport(runtime.ctx);
     say('\nAttrition of the sample: how much of each spec left the store and why, and how fast videos vanish by age since posting (`steward report attrition`):');
     say(attritionText(attrition));

@@ -22,10 +22,10 @@
  * - a whole chain deleted (events and registry item): its seals still name it;
  * - a seal deleted or edited: the seal log's own chain breaks; a finished chain without its `close` seal;
  * - a chain that has events but no seal, or a registry item removed.
- * Limits: the newest seals can be cut off together with everything they cover (tail truncation, inherent in any
- * hash chain): reports and certificates print the seal head (`auditHead`), so a copy kept outside pins it. A
- * writer that recomputes every later hash (full write access and this code) is caught only by such an outside
- * copy. A chain whose writer died between opening it and its first append looks like a chain whose events were
+ * Limits of the table alone: the newest seals can be cut off together with everything they cover (tail
+ * truncation, inherent in any hash chain), and a writer that recomputes every later hash (full write access and
+ * this code) rewrites the log consistently. Both are caught by the seal anchors: every seal is also written,
+ * signed, outside the table (write-once; domain/seal-anchor.ts), and `verify` holds the table against them. A chain whose writer died between opening it and its first append looks like a chain whose events were
  * deleted: `verify` reports it, and the run's ledger item (status `running`) tells the two apart.
  */
 import { createHash } from 'node:crypto';

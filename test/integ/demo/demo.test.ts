@@ -2,6 +2,7 @@
  * The demo as CI runs it: the whole lifecycle of `npm run demo` (bin/cli/demo.ts) on a smaller world. Every step
  * must succeed (the demo throws otherwise), and what it says it did must be what the files and the narration show.
  */
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -65,6 +66,13 @@ describe('npm run demo (small world)', () => {
     expect(summary.exports.staleAfterRelease).toBe(0);
     expect(narration).toMatch(/grace pulls climate-videos@v1 to /);
     expect(narration).toContain('OK: the audit log is intact');
+  });
+
+  it('prints the OpenSSL command that verifies its certificate without Steward, and it does', () => {
+    const printed = narration.match(/^\s+(openssl dgst -sha256 -verify \S+ -signature \S+ \S+)$/m);
+    expect(printed).not.toBeNull();
+    const run = spawnSync('sh', ['-c', printed![1]!], { encoding: 'utf8', cwd: process.cwd() });
+    expect({ status: run.status, stdout: run.stdout }).toEqual({ status: 0, stdout: 'Verified OK\n' });
   });
 
   it('shows the purged record\'s history: collected, then purged with its evidence', () => {
