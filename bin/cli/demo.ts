@@ -17,6 +17,8 @@ import { collect, type CollectReport } from '../../lib/jobs/collect';
 import { erase } from '../../lib/jobs/erase';
 import { quotaPlan } from '../../lib/jobs/quota-plan';
 import { refresh, type RefreshReport } from '../../lib/jobs/refresh';
+import { listHolds, releaseHold } from '../../lib/jobs/holds';
+import { decisionText, holdsText } from './holds-command';
 import { openLocalRuntime, type LocalRuntime } from '../../lib/local/runtime';
 import { DUE_SHARDS } from '../../lib/store/tables';
 import { auditText } from './audit-command';
@@ -84,6 +86,16 @@ export interface DemoSummary {
 
 /** Days the demo lets pass: one more than the research policy's 15-day refresh window. */
 const DAYS_LATER = 16;
+/**
+ * The demo's simulated outage: on these days (when most records come due) the emulator answers every lookup with
+ * none of the asked records (fault `emptyLookupRate`). Three misses 12 h apart confirm a record gone, so the third
+ * day's sweep would purge the whole due set; the purge fuse holds it instead. The outage ends that day, and
+ * RELEASE_AFTER_HOURS after the sweep the PI releases the hold: the release re-checks the held records, purges those
+ * really gone (the platform's natural deletions) and keeps the rest. (Released that day, the natural purges are
+ * overdue on grace's pulled copy by the end of the sweeps, as the export step shows.)
+ */
+const OUTAGE_DAYS = [12, 13, 14];
+const RELEASE_AFTER_HOURS = 6;
 
 export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
   const { io } = options;
@@ -122,7 +134,8 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
     const purgedVideos = purgedUnavailable.filter((key) => key.includes(':video:'));
     say(
       `Refreshed ${report.unchanged + report.changed + report.validated} records (${report.changed} changed and rewritten, ${report.unchanged} unchanged: only their due date moved). ` +
-        `Purged ${purgedUnavailable.length} records the platform no longer serves, on confirmed evidence or with their video: ${purgedVideos.length} video(s) and ${purgedUnavailable.length - purgedVideos.length} comment(s).`,
+        `Purged ${purgedUnavailable.length} records the platform no longer serves, on confirmed evidence or with their video: ${purgedVideos.length} video(s) and ${purgedUnavailable.length - purgedVideos.length} comment(s)` +
+        `${report.held > 0 ? ` (the sweeps held ${report.held} during the outage; the PI's release re-checked them and purged only these)` : ''}.`,
     );
     if (purgedVideos.length === 0) throw new Error('the refresh purged no video: the emulator deletes and hides some every day, so the sweep missed them');
     say('Deletion reaches every copy:');
@@ -206,24 +219,45 @@ async function collectAll(runtime: LocalRuntime, io: CliIo): Promise<CollectRepo
  */
 async function sweepDaily(runtime: LocalRuntime, io: CliIo, say: (text: string) => void): Promise<RefreshReport> {
   let total: RefreshReport | undefined;
-  const end = runtime.clock.now().getTime() + DAYS_LATER * MS_PER_DAY;
-  while (runtime.clock.now().getTime() < end) {
-    runtime.clock.set(new Date(Math.min(end, runtime.clock.now().getTime() + MS_PER_DAY)));
+  const start = runtime.clock.now().getTime();
+  const lastOutageDay = OUTAGE_DAYS[OUTAGE_DAYS.length - 1]!;
+  for (let day = 1; day <= DAYS_LATER; day += 1) {
+    runtime.clock.set(new Date(start + day * MS_PER_DAY));
+    runtime.emulator?.setFaults({ emptyLookupRate: OUTAGE_DAYS.includes(day) ? 1 : 0 });
+    if (day === OUTAGE_DAYS[0]) say(`  ${runtime.clock.now().toISOString().slice(0, 10)}: an outage begins: the API answers every lookup "ok" with none of the records (emulator fault emptyLookupRate 1)`);
     const progress = jobProgress(io, false, 'refresh');
     const report = await refresh(runtime.ctx, { clients: { research: runtime.research, commercial: runtime.commercial }, progress: progress.sink }).finally(() => progress.stop());
     total = total ? addReports(total, report) : report;
     if (report.due > 0) {
       say(
         `  ${runtime.clock.now().toISOString().slice(0, 10)}: ${report.due} due, ${report.unchanged} unchanged, ${report.changed} changed, ${report.missed} missed, ` +
-          `${report.purged} purged (+${report.cascaded} with them)${report.stopped === 'quota' ? `; daily quota spent, goes on after ${report.resetsAt}` : ''}`,
+          `${report.purged} purged (+${report.cascaded} with them)${report.held ? `, ${report.held} HELD by the purge fuse` : ''}${report.stopped === 'quota' ? `; daily quota spent, goes on after ${report.resetsAt}` : ''}`,
       );
+    }
+    if (day === lastOutageDay) {
+      runtime.emulator?.setFaults({ emptyLookupRate: 0 });
+      runtime.clock.set(new Date(runtime.clock.now().getTime() + RELEASE_AFTER_HOURS * 3_600_000));
+      await releaseAfterOutage(runtime, say);
     }
   }
   return total!;
 }
 
+/** The outage is over: the PI looks at the holds and releases them (held records are re-checked first). */
+async function releaseAfterOutage(runtime: LocalRuntime, say: (text: string) => void): Promise<void> {
+  const holds = await listHolds(runtime.ctx, { openOnly: true });
+  say(`  ${runtime.clock.now().toISOString().slice(0, 16).replace('T', ' ')}: the outage is over (the API answers again); ${OUTAGE_DAYS.length} sweeps purged nothing of what the API claimed was gone. \`steward purge holds\`:`);
+  say(holdsText(holds).replace(/^/gm, '    '));
+  if (holds.holds.length === 0) throw new Error('the purge fuse did not trip on a simulated outage');
+  for (const hold of holds.holds) {
+    const released = await releaseHold({ ...runtime.ctx, actor: { type: 'researcher', name: 'ada' } }, hold.id, { clients: { research: runtime.research, commercial: runtime.commercial }, pollIntervalMs: 0 });
+    say(`  ada (the PI) releases it: steward --as ada purge release ${hold.id}`);
+    say(decisionText(released).replace(/^/gm, '    '));
+  }
+}
+
 function addReports(a: RefreshReport, b: RefreshReport): RefreshReport {
-  const counts = ['due', 'unchanged', 'changed', 'validated', 'missed', 'failed', 'purged', 'cascaded', 'completedPending', 'skippedExpired', 'restamped', 'unprocessed', 'alongside'] as const;
+  const counts = ['due', 'unchanged', 'changed', 'validated', 'missed', 'failed', 'purged', 'cascaded', 'held', 'completedPending', 'skippedExpired', 'restamped', 'unprocessed', 'alongside'] as const;
   const add = (x: Readonly<Record<string, number>>, y: Readonly<Record<string, number>>) => {
     const out = { ...x };
     for (const [k, n] of Object.entries(y)) out[k] = (out[k] ?? 0) + n;

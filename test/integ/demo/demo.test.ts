@@ -75,9 +75,25 @@ describe('npm run demo (small world)', () => {
     expect({ status: run.status, stdout: run.stdout }).toEqual({ status: 0, stdout: 'Verified OK\n' });
   });
 
-  it('shows the purged record\'s history: collected, then purged with its evidence', () => {
+  it('trips the purge fuse on a simulated outage and shows the PI releasing the hold', () => {
+    const sweeps = narration.slice(narration.indexOf('== 3.'), narration.indexOf('== 4.'));
+    expect(sweeps).toMatch(/an outage begins: the API answers every lookup "ok" with none of the records/);
+    // the outage's third sweep would have purged every due record; it holds them instead and purges none
+    expect(sweeps).toMatch(/\d+ due, 0 unchanged, 0 changed, 0 missed, 0 purged \(\+0 with them\), [1-9]\d* HELD by the purge fuse/);
+    expect(summary.refresh.held).toBeGreaterThan(0);
+    expect(sweeps).toMatch(/hold-research-\S+\s+open\s+source research\s+[1-9]\d* record\(s\).*reason all-missing-batch/);
+    expect(sweeps).toMatch(/ada \(the PI\) releases it: steward --as ada purge release hold-research-\S+/);
+    // the release purges only what is really gone (the natural deletions) and keeps the rest
+    const released = sweeps.match(/purged (\d+) still unavailable \(\d+ with them\), kept (\d+) served again/);
+    expect(released).not.toBeNull();
+    expect(Number(released![1])).toBe(summary.purgedUnavailable.length);
+    expect(Number(released![2])).toBeGreaterThan(0);
+  });
+
+  it('shows the purged record\'s history: collected, missed and held during the outage, purged on the PI\'s release', () => {
     const history = narration.slice(narration.indexOf('== 7.'), narration.indexOf('== 8.'));
     expect(history).toMatch(/record\.collected/);
-    expect(history).toMatch(/record\.purged\s+@schedule\s+refresh-\S+ #\d+\s+video\s+\S+\s+unavailable\s+(ageHours=\d+\s+)?rule=/);
+    expect(history).toMatch(/purge\.held\s+@schedule\s+refresh-\S+ #\d+\s+video\s+\S+\s+held by the purge fuse instead of purged \(unavailable\)/);
+    expect(history).toMatch(/record\.purged\s+ada\s+hold-release-\S+ #\d+\s+video\s+\S+\s+unavailable\s+\S/);
   });
 });
