@@ -42,7 +42,7 @@ export class SealAnchors extends Construct {
       keySpec: kms.KeySpec.ECC_NIST_P256,
       keyUsage: kms.KeyUsage.SIGN_VERIFY,
       // Certificates signed years ago are checked with this key's public half: it must never go away with the stack.
-      removalPolicy: RemovalPolicy.RETAIN,
+      removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
     });
     this.bucket = new s3.Bucket(this, 'Bucket', {
       objectLockEnabled: true,
@@ -56,7 +56,7 @@ export class SealAnchors extends Construct {
       minimumTLSVersion: 1.2,
       serverAccessLogsBucket: props.accessLogBucket,
       serverAccessLogsPrefix: ANCHOR_ACCESS_LOG_PREFIX,
-      removalPolicy: RemovalPolicy.RETAIN,
+      removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
     });
     // Every anchor is locked in compliance mode: a put without it (or with governance mode) is refused.
     this.bucket.addToResourcePolicy(

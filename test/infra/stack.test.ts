@@ -524,7 +524,7 @@ describe('SealAnchors: signing key and write-once anchors', () => {
   it('signs with an asymmetric P-256 KMS key (SIGN_VERIFY), kept when the stack goes', () => {
     const key = json.Resources[signingKeyId] as { Properties: Record<string, unknown>; DeletionPolicy?: string };
     expect(key.Properties).toMatchObject({ KeySpec: 'ECC_NIST_P256', KeyUsage: 'SIGN_VERIFY' });
-    expect(key.DeletionPolicy).toBe('Retain');
+    expect(key.DeletionPolicy).toBe('RetainExceptOnCreate');
   });
 
   it('keeps anchors versioned, locked, encrypted with the evidence key, private, logged and retained', () => {
@@ -534,7 +534,7 @@ describe('SealAnchors: signing key and write-once anchors', () => {
     expect(bucket.Properties.BucketEncryption.ServerSideEncryptionConfiguration[0].ServerSideEncryptionByDefault.KMSMasterKeyID).toEqual({ 'Fn::GetAtt': [evidenceKeyId, 'Arn'] });
     expect(bucket.Properties.PublicAccessBlockConfiguration).toEqual({ BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true });
     expect(bucket.Properties.LoggingConfiguration).toMatchObject({ LogFilePrefix: 's3-access/seal-anchors/' });
-    expect(bucket.DeletionPolicy).toBe('Retain');
+    expect(bucket.DeletionPolicy).toBe('RetainExceptOnCreate');
   });
 
   it('refuses any put that is not locked in compliance mode', () => {
