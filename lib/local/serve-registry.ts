@@ -91,6 +91,21 @@ export function portIsFree(port: number): Promise<boolean> {
  */
 export function lockCommand(stateDir: string, serverPid: number): () => void {
   const lockFile = path.join(stateDir, COMMAND_LOCK_FILE);
+  return takePidLock(
+    lockFile,
+    (owner) =>
+      `another steward command (process ${owner}) is running on the services that steward serve (process ${serverPid}) keeps for ${stateDir}; ` +
+      `commands on one state dir run one at a time: wait for it, or use another --state-dir. If no such process is running, delete ${lockFile}.`,
+    `could not lock ${lockFile} (delete it and retry)`,
+  );
+}
+
+/**
+ * Take `lockFile` for this process: it holds the owner's pid. A lock left by a process that is gone is taken over;
+ * one held by a running process throws a LocalServiceError with `busy(owner)`. Returns the (idempotent) release,
+ * which removes the file only while it still holds this process's pid.
+ */
+export function takePidLock(lockFile: string, busy: (owner: number) => string, cannotLock: string): () => void {
   const mine = String(process.pid);
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
@@ -108,16 +123,11 @@ export function lockCommand(stateDir: string, serverPid: number): () => void {
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
       const owner = Number.parseInt(readFileSync(lockFile, 'utf8'), 10);
-      if (Number.isInteger(owner) && owner > 0 && isRunning(owner)) {
-        throw new LocalServiceError(
-          `another steward command (process ${owner}) is running on the services that steward serve (process ${serverPid}) keeps for ${stateDir}; ` +
-            `commands on one state dir run one at a time: wait for it, or use another --state-dir. If no such process is running, delete ${lockFile}.`,
-        );
-      }
+      if (Number.isInteger(owner) && owner > 0 && isRunning(owner)) throw new LocalServiceError(busy(owner));
       rmSync(lockFile, { force: true });
     }
   }
-  throw new LocalServiceError(`could not lock ${lockFile} (delete it and retry)`);
+  throw new LocalServiceError(cannotLock);
 }
 
 export function isRunning(pid: number): boolean {

@@ -10,7 +10,7 @@
  * // ...
  * await services.stop();
  */
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import * as path from 'node:path';
 
 import { makeLocalS3Client, type LocalAwsEndpoints } from './aws-clients';
@@ -18,7 +18,7 @@ import { LOCAL_CREDENTIALS, LOCAL_REGION } from './constants';
 import { startDynamoDbLocal, type DynamoDbLocal } from './dynamodb-local';
 import { LocalServiceError } from './errors';
 import { startS3Local, type S3Local } from './s3-local';
-import { advertise, isRunning, liveServer, lockCommand, previousPorts } from './serve-registry';
+import { advertise, liveServer, lockCommand, previousPorts, takePidLock } from './serve-registry';
 
 export interface LocalServicesOptions {
   /**
@@ -257,28 +257,11 @@ function describeServices(p: {
 function lockStateDir(stateDir: string): () => void {
   mkdirSync(stateDir, { recursive: true });
   const lockFile = path.join(stateDir, '.local-services.lock');
-  const mine = String(process.pid);
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      writeFileSync(lockFile, mine, { flag: 'wx' });
-      return () => {
-        try {
-          if (readFileSync(lockFile, 'utf8') === mine) rmSync(lockFile, { force: true });
-        } catch {
-          // already gone
-        }
-      };
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-      const owner = Number.parseInt(readFileSync(lockFile, 'utf8'), 10);
-      if (Number.isInteger(owner) && owner > 0 && isRunning(owner)) {
-        throw new LocalServiceError(
-          `the local state dir ${stateDir} is in use by process ${owner} (${owner === process.pid ? 'this process' : 'another steward'}). ` +
-            `Stop it first, or use another --state-dir (or keep the services up with \`steward serve\`: commands then attach to them). If no such process is running, delete ${lockFile}.`,
-        );
-      }
-      rmSync(lockFile, { force: true });
-    }
-  }
-  throw new LocalServiceError(`could not lock the local state dir ${stateDir} (delete ${lockFile} and retry)`);
+  return takePidLock(
+    lockFile,
+    (owner) =>
+      `the local state dir ${stateDir} is in use by process ${owner} (${owner === process.pid ? 'this process' : 'another steward'}). ` +
+      `Stop it first, or use another --state-dir (or keep the services up with \`steward serve\`: commands then attach to them). If no such process is running, delete ${lockFile}.`,
+    `could not lock the local state dir ${stateDir} (delete ${lockFile} and retry)`,
+  );
 }
