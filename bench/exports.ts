@@ -16,7 +16,7 @@ import { ManualClock } from '../lib/domain/clock';
 import { MAX_ROWS_PER_PART } from '../lib/domain/exports';
 import { hmacHasher, sha256Hex } from '../lib/domain/hashing';
 import { nextActionAt, obligationsFor } from '../lib/domain/obligations';
-import { objectKeyOf, recordKeyOf, type ActiveRecord } from '../lib/domain/records';
+import { newActiveRecord, objectKeyOf, recordKeyOf, type ActiveRecord } from '../lib/domain/records';
 import { mapLimit, type JobContext } from '../lib/jobs/context';
 import { createExport, exportStoreOf } from '../lib/jobs/export';
 import { purgeRecords } from '../lib/jobs/purge';
@@ -64,21 +64,17 @@ async function seed(ctx: JobContext, s3: S3Client, bucket: string, count: number
       const ref = { platform: 'tiktok' as const, kind: 'video' as const, id: String(7_320_000_000_000_000_000n + BigInt(n)) };
       const body = videoBody(n);
       bodies.push({ key: objectKeyOf(ref), body });
-      records.push({
-        ref,
-        status: 'active',
-        objectKey: objectKeyOf(ref),
-        contentSha256: sha256Hex(body),
-        sizeBytes: body.length,
-        provenance: { runId: 'bench-seed', specName: SPEC, queryFingerprint: 'f'.repeat(64), endpoint: '/v2/research/video/query/', logId: `L${n}`, retrievedAt: at, collectorVersion: 'bench', collectedBy: 'schedule' },
-        firstCollectedAt: at,
-        lastSeenAt: at,
-        policyId: policy.id,
-        policyVersion: policy.version,
-        refreshDueAt: o.refreshDueAt.toISOString(),
-        expiresAt: o.expiresAt.toISOString(),
-        missCount: 0,
-      });
+      records.push(
+        newActiveRecord({
+          ref,
+          contentSha256: sha256Hex(body),
+          sizeBytes: body.length,
+          provenance: { runId: 'bench-seed', specName: SPEC, queryFingerprint: 'f'.repeat(64), endpoint: '/v2/research/video/query/', logId: `L${n}`, retrievedAt: at, collectorVersion: 'bench', collectedBy: 'schedule' },
+          at,
+          policy,
+          obligations: o,
+        }),
+      );
     }
     await mapLimit(bodies, 32, ({ key, body }) => s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentType: 'application/json' })));
     await ctx.ledger.putRecords(records, () => nextActionAt(o, policy).toISOString());

@@ -3,6 +3,7 @@
  * returned it; the ledger item holds provenance and obligations, never content.
  */
 import * as z from 'zod';
+import type { Obligations } from './obligations';
 import type { HoldMark } from './purge-fuse';
 
 export const PLATFORMS = ['tiktok'] as const;
@@ -128,6 +129,41 @@ export interface ActiveRecord {
    * next action is its expiry, until the PI releases or dismisses the hold.
    */
   readonly hold?: HoldMark;
+}
+
+/** What a first collection knows of a record: where from, its content's digest and size, its obligations. */
+export interface FirstCollection {
+  readonly ref: RecordRef;
+  readonly contentSha256: string;
+  readonly sizeBytes: number;
+  readonly provenance: Provenance;
+  /** The collection instant (ISO): first collected and last seen. */
+  readonly at: string;
+  readonly policy: { readonly id: string; readonly version: number };
+  readonly obligations: Obligations;
+  readonly platformCreatedAt?: number | undefined;
+  readonly parentKey?: RecordKey | undefined;
+}
+
+/** The ledger's view of a record collected for the first time: active, never missed, due by its obligations. */
+export function newActiveRecord(c: FirstCollection): ActiveRecord {
+  return {
+    ref: c.ref,
+    status: 'active',
+    objectKey: objectKeyOf(c.ref),
+    contentSha256: c.contentSha256,
+    sizeBytes: c.sizeBytes,
+    provenance: c.provenance,
+    firstCollectedAt: c.at,
+    lastSeenAt: c.at,
+    policyId: c.policy.id,
+    policyVersion: c.policy.version,
+    refreshDueAt: c.obligations.refreshDueAt.toISOString(),
+    expiresAt: c.obligations.expiresAt.toISOString(),
+    missCount: 0,
+    ...(c.platformCreatedAt !== undefined ? { platformCreatedAt: c.platformCreatedAt } : {}),
+    ...(c.parentKey ? { parentKey: c.parentKey } : {}),
+  };
 }
 
 /** What the ledger's status of a record reads as: `held` is an active item with a hold mark. */

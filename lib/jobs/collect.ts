@@ -12,7 +12,7 @@ import { mergeAnswer } from '../domain/answer-merge';
 import { sha256Hex } from '../domain/hashing';
 import { nextActionAt, obligationsFor } from '../domain/obligations';
 import type { Policy } from '../domain/policy';
-import { objectKeyOf, parseRecordKey, recordKeyOf, type ActiveRecord, type LedgerRecord, type RecordRef } from '../domain/records';
+import { newActiveRecord, objectKeyOf, parseRecordKey, recordKeyOf, type ActiveRecord, type LedgerRecord, type RecordRef } from '../domain/records';
 import { policyIdForApi, projectEnd } from '../config/load';
 import type { Spec } from '../config/schema';
 import type { AuditChainWriter, Checkpoint, RecordUpdate } from '../store/ports';
@@ -326,10 +326,8 @@ async function writePage(
 
   const records: ActiveRecord[] = fresh.map((item) => {
     const o = obligationsFor(now, now, policy, end);
-    return {
+    return newActiveRecord({
       ref: item.ref,
-      status: 'active',
-      objectKey: objectKeyOf(item.ref),
       contentSha256: shaOf.get(item)!,
       sizeBytes: Buffer.byteLength(item.body),
       provenance: {
@@ -342,16 +340,12 @@ async function writePage(
         collectorVersion: ctx.collectorVersion,
         collectedBy: ctx.actor.name,
       },
-      firstCollectedAt: at,
-      lastSeenAt: at,
-      policyId: policy.id,
-      policyVersion: policy.version,
-      refreshDueAt: o.refreshDueAt.toISOString(),
-      expiresAt: o.expiresAt.toISOString(),
-      missCount: 0,
-      ...(item.platformCreatedAt !== undefined ? { platformCreatedAt: item.platformCreatedAt } : {}),
-      ...(item.parentKey ? { parentKey: item.parentKey } : {}),
-    };
+      at,
+      policy,
+      obligations: o,
+      platformCreatedAt: item.platformCreatedAt,
+      parentKey: item.parentKey,
+    });
   });
   for (const { item, sha } of changed) {
     const existing = known.get(recordKeyOf(item.ref)) as ActiveRecord;

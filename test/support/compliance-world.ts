@@ -8,7 +8,7 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { AuditEvent, ChainedAuditEvent } from '../../lib/domain/audit';
 import { sha256Hex } from '../../lib/domain/hashing';
 import { nextActionAt, obligationsFor } from '../../lib/domain/obligations';
-import { objectKeyOf, parseRecordKey, type ActiveRecord, type PurgeReason, type RecordKey } from '../../lib/domain/records';
+import { newActiveRecord, objectKeyOf, parseRecordKey, type ActiveRecord, type PurgeReason, type RecordKey } from '../../lib/domain/records';
 import type { JobContext } from '../../lib/jobs/context';
 import { makeLocalDynamoClients } from '../../lib/local/aws-clients';
 import type { AuditChainWriter } from '../../lib/store/ports';
@@ -69,10 +69,8 @@ export async function collectRecords(ctx: JobContext, chain: AuditChainWriter, k
     const policy = ctx.policies[ref.kind === 'ad' ? 'tiktok-commercial' : 'tiktok-research'];
     const o = obligationsFor(now, now, policy, new Date(`${ctx.config.project.endDate}T00:00:00Z`));
     await ctx.objects.put(objectKeyOf(ref), body(key));
-    records.push({
+    records.push(newActiveRecord({
       ref,
-      status: 'active',
-      objectKey: objectKeyOf(ref),
       contentSha256: sha256Hex(body(key)),
       sizeBytes: body(key).length,
       provenance: {
@@ -86,15 +84,11 @@ export async function collectRecords(ctx: JobContext, chain: AuditChainWriter, k
         collectorVersion: 'test',
         collectedBy: ctx.actor.name,
       },
-      firstCollectedAt: at,
-      lastSeenAt: at,
-      policyId: policy.id,
-      policyVersion: policy.version,
-      refreshDueAt: o.refreshDueAt.toISOString(),
-      expiresAt: o.expiresAt.toISOString(),
-      missCount: 0,
-      ...(options.parentKey ? { parentKey: options.parentKey } : {}),
-    });
+      at,
+      policy,
+      obligations: o,
+      parentKey: options.parentKey,
+    }));
   }
   const policyOf = (r: ActiveRecord) => ctx.policies[r.policyId as 'tiktok-research'];
   await ctx.ledger.putRecords(records, (r) => nextActionAt({ refreshDueAt: new Date(r.refreshDueAt), expiresAt: new Date(r.expiresAt) }, policyOf(r)).toISOString());

@@ -5,7 +5,7 @@
  */
 import { BadInputError } from '../../../lib/domain/errors';
 import { nextActionAt, obligationsFor } from '../../../lib/domain/obligations';
-import { objectKeyOf, parseRecordKey, type ActiveRecord, type RecordKey } from '../../../lib/domain/records';
+import { newActiveRecord, objectKeyOf, parseRecordKey, type ActiveRecord, type RecordKey } from '../../../lib/domain/records';
 import { attritionCsv, attritionReport, attritionText, type AttritionReport } from '../../../lib/jobs/attrition';
 import { eventsOf, readAuditLog } from '../../../lib/jobs/audit-read';
 import { purgeRecords } from '../../../lib/jobs/purge';
@@ -27,23 +27,17 @@ async function put(fx: LocalJobFixture, key: RecordKey, spec: string, postedDays
   const policy = ctx.policies['tiktok-research'];
   const o = obligationsFor(new Date(T0), new Date(T0), policy, new Date(`${ctx.config.project.endDate}T00:00:00Z`));
   await ctx.objects.put(objectKeyOf(ref), '{}');
-  const record: ActiveRecord = {
+  const record = newActiveRecord({
     ref,
-    status: 'active',
-    objectKey: objectKeyOf(ref),
     contentSha256: 'a'.repeat(64),
     sizeBytes: 2,
     provenance: { runId: 'r', specName: spec, queryFingerprint: 'f'.repeat(64), endpoint: 'e', logId: 'L', retrievedAt: at, collectorVersion: 'test', collectedBy: 'schedule' },
-    firstCollectedAt: at,
-    lastSeenAt: at,
-    policyId: policy.id,
-    policyVersion: policy.version,
-    refreshDueAt: o.refreshDueAt.toISOString(),
-    expiresAt: o.expiresAt.toISOString(),
-    missCount: 0,
-    ...(postedDaysBefore !== undefined ? { platformCreatedAt: (T0 - postedDaysBefore * DAY) / 1000 } : {}),
-    ...(parentKey ? { parentKey } : {}),
-  };
+    at,
+    policy,
+    obligations: o,
+    platformCreatedAt: postedDaysBefore !== undefined ? (T0 - postedDaysBefore * DAY) / 1000 : undefined,
+    parentKey,
+  });
   await ctx.ledger.putRecords([record], () => o.refreshDueAt.toISOString());
 }
 
