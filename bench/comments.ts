@@ -28,7 +28,7 @@ import { MS_PER_DAY, ManualClock } from '../lib/domain/clock';
 import { hmacHasher } from '../lib/domain/hashing';
 import { SWEEP_MARGIN_DAYS } from '../lib/domain/quota-plan';
 import { recordKeyOf, type ActiveRecord, type RecordKey } from '../lib/domain/records';
-import { startEmulator, type RunningEmulator, type WorldOptions } from '../lib/emulator';
+import { startEmulator, type WorldOptions } from '../lib/emulator';
 import { REGIONS } from '../lib/emulator/vocabulary';
 import { collect } from '../lib/jobs/collect';
 import type { JobContext } from '../lib/jobs/context';
@@ -37,13 +37,13 @@ import { quotaPlan } from '../lib/jobs/quota-plan';
 import { refresh, type RefreshClients, type RefreshReport } from '../lib/jobs/refresh';
 import { tiktokSources } from '../lib/jobs/tiktok-sources';
 import { makeLocalDynamoClients, makeLocalS3Client, startLocalServices, type LocalServices } from '../lib/local';
-import { CommercialContentClient, ResearchApiClient, type FetchLike } from '../lib/platforms/tiktok';
+import { CommercialContentClient, ResearchApiClient } from '../lib/platforms/tiktok';
 import { ensureTables, makeAwsStores, tableNames } from '../lib/store';
+import { CLIENT, emulatorRequests, tallyingFetch } from './_emulator-api';
 import { MeasurementError, type Benchmark, type BenchResult } from './harness';
 
 const NOW = '2026-03-01T12:00:00Z';
 const SECRET = 'steward-bench-comments-secret-0123456789';
-const CLIENT = { clientKey: 'bench-key', clientSecret: 'bench-secret' };
 const SWEEP_GAP_DAYS = 13;
 const QUOTA = 1_000;
 const COMMENT_LIST = '/v2/research/video/comment/list/';
@@ -97,23 +97,6 @@ function demoConfig(baseUrl: string): ProjectConfig {
     },
     'demo mix bench config',
   );
-}
-
-/** A `fetch` that tallies the API requests it carries by endpoint path (the token endpoint is not billed). */
-function tallyingFetch(): { fetch: FetchLike; byEndpoint: Record<string, number> } {
-  const byEndpoint: Record<string, number> = {};
-  const tally: FetchLike = async (url, init) => {
-    const path = new URL(url).pathname;
-    if (!path.startsWith('/v2/oauth/')) byEndpoint[path] = (byEndpoint[path] ?? 0) + 1;
-    return fetch(url, init);
-  };
-  return { fetch: tally, byEndpoint };
-}
-
-async function emulatorRequests(emulator: RunningEmulator): Promise<number> {
-  const response = await fetch(`${emulator.url}/__admin/quota?client_key=${encodeURIComponent(CLIENT.clientKey)}`);
-  if (!response.ok) throw new MeasurementError(`emulator quota report: HTTP ${response.status}`);
-  return ((await response.json()) as { used: { research: { requests: number } } }).used.research.requests;
 }
 
 async function ledgerSnapshot(ctx: JobContext): Promise<Map<RecordKey, ActiveRecord>> {

@@ -49,13 +49,13 @@ import { quotaPlan } from '../lib/jobs/quota-plan';
 import { refresh, type RefreshClients, type RefreshReport } from '../lib/jobs/refresh';
 import { tiktokSources } from '../lib/jobs/tiktok-sources';
 import { makeLocalDynamoClients, makeLocalS3Client, startLocalServices, type LocalServices } from '../lib/local';
-import { CommercialContentClient, ResearchApiClient, type FetchLike } from '../lib/platforms/tiktok';
+import { CommercialContentClient, ResearchApiClient } from '../lib/platforms/tiktok';
 import { CapacityMeter, ensureTables, makeAwsStores, tableNames, type DynamoDbLedger } from '../lib/store';
+import { CLIENT, emulatorRequests, tallyingFetch } from './_emulator-api';
 import { MeasurementError, type Benchmark, type BenchResult } from './harness';
 
 const NOW = '2026-03-01T12:00:00Z';
 const SECRET = 'steward-bench-refresh-secret-0123456789';
-const CLIENT = { clientKey: 'bench-key', clientSecret: 'bench-secret' };
 const SPEC = 'bench-videos';
 /** The collected creation window: 30 inclusive days, ending 91 days before NOW (view counts have settled). */
 const WINDOW = { start: '2025-11-01', end: '2025-11-30' };
@@ -137,23 +137,6 @@ async function ledgerSnapshot(ctx: JobContext): Promise<Map<RecordKey, ActiveRec
 }
 
 /** The emulator's own count of research requests today for the bench client (the server side of the quota). */
-async function emulatorRequests(emulator: RunningEmulator): Promise<number> {
-  const response = await fetch(`${emulator.url}/__admin/quota?client_key=${encodeURIComponent(CLIENT.clientKey)}`);
-  if (!response.ok) throw new MeasurementError(`emulator quota report: HTTP ${response.status}`);
-  const report = (await response.json()) as { used: { research: { requests: number } } };
-  return report.used.research.requests;
-}
-
-/** A `fetch` that tallies the API requests it carries by endpoint path (the token endpoint is not billed). */
-function tallyingFetch(): { fetch: FetchLike; byEndpoint: Record<string, number> } {
-  const byEndpoint: Record<string, number> = {};
-  const tally: FetchLike = async (url, init) => {
-    const path = new URL(url).pathname;
-    if (!path.startsWith('/v2/oauth/')) byEndpoint[path] = (byEndpoint[path] ?? 0) + 1;
-    return fetch(url, init);
-  };
-  return { fetch: tally, byEndpoint };
-}
 
 /** `{"/v2/research/video/query/": 24}` as `24 video/query`. */
 function endpoints(byEndpoint: Record<string, number>): string {
