@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli } from '../../../bin/cli/program';
 import { captureIo } from '../../support/cli';
+import { climateVideosSpec, sampleConfig } from '../../support/sample-config';
 import { parseJson } from '../../../lib/domain/json';
 
 const workDir = mkdtempSync(join(tmpdir(), 'steward-cli-'));
@@ -17,21 +18,7 @@ function configFile(name: string, doc: unknown): string {
   return file;
 }
 
-const GOOD = {
-  project: { id: 'cli-test', title: 'CLI test', endDate: '2027-06-30' },
-  members: [{ name: 'ada', role: 'pi' }],
-  sources: { research: { api: 'tiktok-research', credentials: { clientKeyEnv: 'K', clientSecretEnv: 'S' } } },
-  specs: [
-    {
-      name: 'climate-videos',
-      source: 'research',
-      kind: 'video',
-      query: { and: [{ operation: 'EQ', field_name: 'hashtag_name', field_values: ['climate'] }] },
-      window: { start: '2026-02-20', end: '2026-02-24' },
-      schedule: 'rate(1 day)',
-    },
-  ],
-};
+const GOOD = sampleConfig({ id: 'cli-test', title: 'CLI test' }, { specs: [climateVideosSpec({ start: '2026-02-20', end: '2026-02-24' })] });
 
 describe('steward CLI', () => {
   it.each([

@@ -2,26 +2,16 @@
  * The compliance commands as a user meets them: bad input exits 2 with a message naming the option, before anything
  * is opened or written; a good command runs on the local runtime and prints one JSON document.
  */
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runCli } from '../../../bin/cli/program';
 import { quotaPlanText } from '../../../bin/cli/quota-command';
 import { refreshText } from '../../../bin/cli/refresh-command';
 import { parseJson } from '../../../lib/domain/json';
 import { captureIo } from '../../support/cli';
+import { sampleConfig, writeSampleConfig } from '../../support/sample-config';
 
-const workDir = mkdtempSync(join(tmpdir(), 'steward-compliance-cli-'));
-const config = join(workDir, 'steward.config.json');
-writeFileSync(
-  config,
-  JSON.stringify({
-    project: { id: 'cli-compliance', title: 'CLI compliance test', endDate: '2027-06-30' },
-    members: [{ name: 'ada', role: 'pi' }],
-    sources: { research: { api: 'tiktok-research', credentials: { clientKeyEnv: 'K', clientSecretEnv: 'S' } } },
-    specs: [],
-  }),
-);
+const { workDir, configFile: config } = writeSampleConfig('steward-compliance-cli-', sampleConfig({ id: 'cli-compliance', title: 'CLI compliance test' }));
 
 describe('steward compliance commands', () => {
   it.each([

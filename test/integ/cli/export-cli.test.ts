@@ -4,10 +4,10 @@
  * copy (files, manifest, copy id); bad input (an unknown field or format, a non-empty `--to`, a release by someone
  * who never pulled the copy) exits 2 naming the option and records nothing.
  */
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { localCli } from '../../support/cli';
+import { climateVideosSpec, sampleConfig, writeSampleConfig } from '../../support/sample-config';
 import { duckRows } from '../../support/export-world';
 
 jest.mock('../../../lib/local/services', () => require('../../support/mock-modules').sharedLocalServicesModule());
@@ -17,31 +17,20 @@ jest.mock('../../../lib/emulator', () =>
 
 const T0 = '2026-03-01T10:00:00Z';
 const T1 = '2026-03-01T11:00:00Z';
-const workDir = mkdtempSync(join(tmpdir(), 'steward-export-cli-'));
-const configFile = join(workDir, 'steward.config.json');
-const stateDir = join(workDir, 'state');
-writeFileSync(
-  configFile,
-  JSON.stringify({
-    project: { id: `export-cli-${process.pid}`, title: 'Export CLI test', endDate: '2027-06-30' },
-    members: [
-      { name: 'ada', role: 'pi' },
-      { name: 'grace', role: 'researcher' },
-    ],
-    sources: { research: { api: 'tiktok-research', credentials: { clientKeyEnv: 'K', clientSecretEnv: 'S' } } },
-    specs: [
-      {
-        name: 'climate-videos',
-        source: 'research',
-        kind: 'video',
-        query: { and: [{ operation: 'EQ', field_name: 'hashtag_name', field_values: ['climate'] }] },
-        window: { start: '2026-02-20', end: '2026-02-23' },
-        schedule: 'rate(1 day)',
-      },
-      { name: 'climate-authors', source: 'research', kind: 'user', parentSpec: 'climate-videos', schedule: 'rate(1 day)' },
-    ],
-  }),
+const { workDir, configFile } = writeSampleConfig(
+  'steward-export-cli-',
+  sampleConfig(
+    { id: `export-cli-${process.pid}`, title: 'Export CLI test' },
+    {
+      members: [
+        { name: 'ada', role: 'pi' },
+        { name: 'grace', role: 'researcher' },
+      ],
+      specs: [climateVideosSpec(), { name: 'climate-authors', source: 'research', kind: 'user', parentSpec: 'climate-videos', schedule: 'rate(1 day)' }],
+    },
+  ),
 );
+const stateDir = join(workDir, 'state');
 const steward = localCli({ config: configFile, stateDir });
 
 beforeAll(async () => {

@@ -3,24 +3,14 @@
  * document on stdout: `{"ok": false, "error": {"kind": "bad-input", "message": ..., "path": ...}}`. Ids are unsigned
  * 64-bit numbers; an --out file needs an existing folder.
  */
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { runCli } from '../../../bin/cli/program';
 import { isPlatformId } from '../../../lib/domain/records';
 import { captureIo } from '../../support/cli';
+import { sampleConfig, writeSampleConfig } from '../../support/sample-config';
 
-const workDir = mkdtempSync(join(tmpdir(), 'steward-json-errors-'));
-const config = join(workDir, 'steward.config.json');
-writeFileSync(
-  config,
-  JSON.stringify({
-    project: { id: 'cli-json-errors', title: 'CLI JSON errors', endDate: '2027-06-30' },
-    members: [{ name: 'ada', role: 'pi' }],
-    sources: { research: { api: 'tiktok-research', credentials: { clientKeyEnv: 'K', clientSecretEnv: 'S' } } },
-    specs: [],
-  }),
-);
+const { workDir, configFile: config } = writeSampleConfig('steward-json-errors-', sampleConfig({ id: 'cli-json-errors', title: 'CLI JSON errors' }));
 const TWO_TO_64 = '18446744073709551616';
 const missingFolder = join(workDir, 'no-such-folder', 'report.md');
 

@@ -10,8 +10,6 @@
  * setup rather than a DynamoDB Local JVM of its own (test/support/mock-modules.ts): a JVM start per command would
  * make this suite minutes long. State surviving between processes is tested in cli.test.ts.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadProjectConfig } from '../../../lib/config/load';
 import { parseJson } from '../../../lib/domain/json';
@@ -19,6 +17,7 @@ import { objectKeyOf, parseRecordKey, recordKeyOf, type ActiveRecord, type Recor
 import { openLocalRuntime, type LocalRuntime } from '../../../lib/local/runtime';
 import { runCli } from '../../../bin/cli/program';
 import { captureIo, localCli, type CliRun } from '../../support/cli';
+import { climateVideosSpec, sampleConfig, writeSampleConfig } from '../../support/sample-config';
 import { statusesOf } from '../../support/compliance-world';
 import { CANARY, storeSnapshot, usernameOfVideo } from '../jobs/compliance-support';
 
@@ -34,28 +33,19 @@ const T1 = '2026-03-01T11:00:00Z';
 const T2 = '2026-03-01T12:00:00Z';
 const LATER = '2026-03-14T10:00:00Z';
 
-const workDir = mkdtempSync(join(tmpdir(), 'steward-lifecycle-cli-'));
-const configFile = join(workDir, 'steward.config.json');
-const stateDir = join(workDir, 'state');
-writeFileSync(
-  configFile,
-  JSON.stringify({
-    project: { id: `cli-lifecycle-${process.pid}`, title: 'CLI lifecycle test', endDate: '2027-06-30' },
-    members: [{ name: 'ada', role: 'pi' }],
-    sources: { research: { api: 'tiktok-research', credentials: { clientKeyEnv: 'K', clientSecretEnv: 'S' } } },
-    specs: [
-      {
-        name: 'climate-videos',
-        source: 'research',
-        kind: 'video',
-        query: { and: [{ operation: 'EQ', field_name: 'hashtag_name', field_values: ['climate'] }] },
-        window: { start: '2026-02-20', end: '2026-02-23' },
-        schedule: 'rate(1 day)',
-      },
-      { name: 'climate-comments', source: 'research', kind: 'comment', parentSpec: 'climate-videos', maxPerVideo: 5, schedule: 'rate(1 day)' },
-    ],
-  }),
+const { workDir, configFile } = writeSampleConfig(
+  'steward-lifecycle-cli-',
+  sampleConfig(
+    { id: `cli-lifecycle-${process.pid}`, title: 'CLI lifecycle test' },
+    {
+      specs: [
+        climateVideosSpec(),
+        { name: 'climate-comments', source: 'research', kind: 'comment', parentSpec: 'climate-videos', maxPerVideo: 5, schedule: 'rate(1 day)' },
+      ],
+    },
+  ),
 );
+const stateDir = join(workDir, 'state');
 const steward = localCli({ config: configFile, stateDir });
 
 /** Work on the command's state directly (to arrange, and to check what the commands did). */
