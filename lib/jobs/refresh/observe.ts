@@ -1,7 +1,6 @@
 /** Observing due records (see index.ts): what the platform answers for each, as an `Outcome`. */
 import { COMMENTS_PER_PAGE, MAX_COMMENT_PAGES } from '../../domain/quota-plan';
 import { parseJson, stringifyJson } from '../../domain/json';
-import type { Policy } from '../../domain/policy';
 import { parseRecordKey, recordKeyOf, type ActiveRecord, type RecordKey } from '../../domain/records';
 import {
   AD_FIELDS,

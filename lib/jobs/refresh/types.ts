@@ -1,6 +1,5 @@
 /** The refresh sweep's options and report, and what one attempt learns about one record (see index.ts). */
 import { type Observation } from '../../domain/evidence';
-import { SWEEP_STEP } from '../../domain/quota-plan';
 import { TikTokApiError, type CommercialContentClient, type ResearchApiClient } from '../../platforms/tiktok';
 import { type ProgressSink } from '../context';
 
