@@ -37,15 +37,21 @@ export interface JobContext {
   readonly anchors?: SealAnchors;
 }
 
-/** Rebuild every export holding one of `keys` without it; answers counts (lib/jobs/export `RebuildReport`). */
-export type ExportRebuilder = (keys: ReadonlySet<string>, origin: { readonly runId: string }) => Promise<{
+/** What rebuilding the exports after a purge did (lib/jobs/export): counts only. */
+export interface RebuildReport {
+  /** Exports (spec and format) rebuilt. */
   exportsRebuilt: number;
   partsRewritten: number;
   rowsRewritten: number;
+  /** Rows that left the exports (the purged records, and any other record no longer active). */
   rowsRemoved: number;
   filesDeleted: number;
+  /** Pulled copies (not released) that hold a record purged by this call. */
   staleCopies: number;
-}>;
+}
+
+/** Rebuild every export holding one of `keys` without it; answers counts. */
+export type ExportRebuilder = (keys: ReadonlySet<string>, origin: { readonly runId: string }) => Promise<RebuildReport>;
 
 /** Progress of a long job, for a progress bar or structured logs. Never carries content. */
 export interface ProgressEvent {

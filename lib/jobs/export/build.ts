@@ -25,7 +25,7 @@ import { parseJson } from '../../domain/json';
 import { parseRecordKey, recordKeyOf, type ActiveRecord, type RecordKey, type RecordKind } from '../../domain/records';
 import type { AuditChainWriter } from '../../store/ports';
 import { ExportVersionTakenError, type ExportStore } from '../../store/export-store';
-import { mapLimit, newRunId, type JobContext } from '../context';
+import { mapLimit, newRunId, type JobContext, type RebuildReport } from '../context';
 import { dueRecords, sweepShards } from '../due';
 import { startRun } from '../runs';
 import { columnsOf, fieldsOfKind, rowOf, type Row } from './columns';
@@ -248,17 +248,7 @@ async function writeVersion(
 
 // ---------------------------------------------------------------------------------------------- rebuild
 
-export interface RebuildReport {
-  /** Exports (spec and format) rebuilt. */
-  exportsRebuilt: number;
-  partsRewritten: number;
-  rowsRewritten: number;
-  /** Rows that left the exports (the purged records, and any other record no longer active). */
-  rowsRemoved: number;
-  filesDeleted: number;
-  /** Pulled copies (not released) that hold a record purged by this call. */
-  staleCopies: number;
-}
+export type { RebuildReport };
 
 export function emptyRebuildReport(): RebuildReport {
   return { exportsRebuilt: 0, partsRewritten: 0, rowsRewritten: 0, rowsRemoved: 0, filesDeleted: 0, staleCopies: 0 };
