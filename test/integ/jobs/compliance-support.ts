@@ -123,6 +123,24 @@ export async function activeRecords(w: ComplianceWorld): Promise<Map<RecordKey, 
   return out;
 }
 
+/**
+ * Whether the emulated platform still serves `record` at `at` (its world's truth). Accounts answer true: they are
+ * looked up through their videos, so callers judge them there.
+ */
+export function servedAt(w: ComplianceWorld, record: ActiveRecord, at: Date): boolean {
+  const world = w.emulator.world;
+  switch (record.ref.kind) {
+    case 'video':
+      return world.videoExists(record.ref.id, at);
+    case 'comment':
+      return world.commentExists(record.ref.id, at);
+    case 'ad':
+      return world.adExists(record.ref.id, at);
+    case 'user':
+      return true;
+  }
+}
+
 export async function ledgerStates(w: ComplianceWorld, keys: Iterable<RecordKey>): Promise<Map<RecordKey, LedgerRecord>> {
   const refs: RecordRef[] = [...keys].map((key) => {
     const [platform, kind, id] = key.split(':') as ['tiktok', RecordRef['kind'], string];

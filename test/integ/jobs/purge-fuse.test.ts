@@ -12,7 +12,7 @@ import { refresh, type RefreshReport } from '../../../lib/jobs/refresh';
 import { verify } from '../../../lib/jobs/verify';
 import { DEFAULT_POLICIES } from '../../../lib/domain/policy';
 import type { ActiveRecord, RecordKey } from '../../../lib/domain/records';
-import { activeRecords, collectAll, complianceConfig, complianceWorld, ledgerStates, type ComplianceWorld } from './compliance-support';
+import { activeRecords, collectAll, complianceConfig, complianceWorld, ledgerStates, servedAt, type ComplianceWorld } from './compliance-support';
 
 const HOUR = 3_600_000;
 
@@ -20,20 +20,6 @@ const HOUR = 3_600_000;
 const config = complianceConfig((doc) => {
   doc.policies = { 'tiktok-commercial': { version: 2, refreshWithinDays: 15 } };
 });
-
-function servedAt(w: ComplianceWorld, record: ActiveRecord, at: Date): boolean {
-  const world = w.emulator.world;
-  switch (record.ref.kind) {
-    case 'video':
-      return world.videoExists(record.ref.id, at);
-    case 'comment':
-      return world.commentExists(record.ref.id, at);
-    case 'ad':
-      return world.adExists(record.ref.id, at);
-    case 'user':
-      return true; // accounts are looked up through their videos; not asserted here
-  }
-}
 
 /** Three sweeps 12 h apart while the platform answers every lookup empty. */
 async function outage(w: ComplianceWorld): Promise<RefreshReport[]> {

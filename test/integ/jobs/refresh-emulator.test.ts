@@ -6,7 +6,7 @@
 import { MS_PER_DAY } from '../../../lib/domain/clock';
 import type { ActiveRecord, RecordKey } from '../../../lib/domain/records';
 import { refresh } from '../../../lib/jobs/refresh';
-import { activeRecords, collectAll, complianceConfig, complianceWorld, countingPuts, ledgerStates, type ComplianceWorld } from './compliance-support';
+import { activeRecords, collectAll, complianceConfig, complianceWorld, countingPuts, ledgerStates, servedAt, type ComplianceWorld } from './compliance-support';
 
 // Ads on the same 15-day cadence as research data, so one sweep covers every kind. The small world deletes far
 // more than the platform does (a third of its videos), which the purge fuse rightly holds: opened wide here, since
@@ -31,25 +31,10 @@ async function snapshot(w: ComplianceWorld): Promise<Snapshot> {
   return { records, videosOf };
 }
 
-/** What the platform still serves at `at`, by record key. */
-function exists(w: ComplianceWorld, record: ActiveRecord, at: Date): boolean {
-  const world = w.emulator.world;
-  switch (record.ref.kind) {
-    case 'video':
-      return world.videoExists(record.ref.id, at);
-    case 'comment':
-      return world.commentExists(record.ref.id, at);
-    case 'ad':
-      return world.adExists(record.ref.id, at);
-    case 'user':
-      return true; // checked through its videos below
-  }
-}
-
 /** The keys whose purge the truth demands (gone videos and their comments, and accounts with no video left). */
 function mustGo(w: ComplianceWorld, snap: Snapshot, at: Date): Set<RecordKey> {
   const gone = new Set<RecordKey>();
-  for (const [key, r] of snap.records) if (r.ref.kind === 'video' && !exists(w, r, at)) gone.add(key);
+  for (const [key, r] of snap.records) if (r.ref.kind === 'video' && !servedAt(w, r, at)) gone.add(key);
   for (const [key, r] of snap.records) if (r.ref.kind === 'comment' && r.parentKey && gone.has(r.parentKey)) gone.add(key);
   for (const [key, r] of snap.records) {
     if (r.ref.kind === 'user' && (snap.videosOf.get(key) ?? []).every((v) => gone.has(v))) gone.add(key);
@@ -60,7 +45,7 @@ function mustGo(w: ComplianceWorld, snap: Snapshot, at: Date): Set<RecordKey> {
 /** The keys whose purge the truth allows on top: comments and ads the platform no longer serves. */
 function mayGo(w: ComplianceWorld, snap: Snapshot, at: Date): Set<RecordKey> {
   const out = new Set<RecordKey>();
-  for (const [key, r] of snap.records) if ((r.ref.kind === 'comment' || r.ref.kind === 'ad') && !exists(w, r, at)) out.add(key);
+  for (const [key, r] of snap.records) if ((r.ref.kind === 'comment' || r.ref.kind === 'ad') && !servedAt(w, r, at)) out.add(key);
   return out;
 }
 
@@ -98,7 +83,7 @@ describe('refresh sweep against the emulator', () => {
     for (const [key, record] of snap.records) {
       if (purged.has(key)) continue;
       const state = states.get(key) as ActiveRecord;
-      if (exists(w, record, now)) {
+      if (servedAt(w, record, now)) {
         expect({ key, refreshed: state.lastRefreshedAt }).toEqual({ key, refreshed: now.toISOString() });
         expect(state.refreshDueAt).toBe(new Date(now.getTime() + 15 * MS_PER_DAY).toISOString());
         expect(state.missCount).toBe(0);
@@ -146,7 +131,7 @@ describe('refresh sweep against the emulator', () => {
       for (const [key, state] of states) {
         if (state.status === 'tombstoned') expect({ key, justified: allowed.has(key) }).toEqual({ key, justified: true });
         // a failure is never a miss: records the platform serves never carry one
-        else if (exists(w, snap.records.get(key)!, now) && state.ref.kind !== 'user') expect({ key, missCount: state.missCount }).toEqual({ key, missCount: 0 });
+        else if (servedAt(w, snap.records.get(key)!, now) && state.ref.kind !== 'user') expect({ key, missCount: state.missCount }).toEqual({ key, missCount: 0 });
       }
       if (report.failed === 0) break;
       w.fx.clock.advance(6 * 3_600_000);
@@ -189,7 +174,7 @@ describe('refresh sweep against the emulator', () => {
     let gone = 0;
     for (const [key, record] of snap.records) {
       const state = states.get(key)!;
-      if (exists(w, record, now)) {
+      if (servedAt(w, record, now)) {
         expect({ key, status: state.status, refreshed: state.status === 'active' ? state.lastRefreshedAt : undefined }).toEqual({ key, status: 'active', refreshed: now.toISOString() });
       } else {
         gone += 1;
