@@ -3,11 +3,23 @@
  * credentials they register, a `fetch` that tallies requests by endpoint, and the emulator's own request count.
  * Not a benchmark itself (bench/run.ts skips files starting with `_`).
  */
-import type { RunningEmulator } from '../lib/emulator';
+import type { RunningEmulator, WorldOptions } from '../lib/emulator';
 import type { FetchLike } from '../lib/platforms/tiktok';
 import { MeasurementError } from './harness';
 
 export const CLIENT = { clientKey: 'bench-key', clientSecret: 'bench-secret' };
+
+/** A world where nothing is deleted, hidden or removed and no ads run: every refresh finds its record again. */
+export const STILL_WORLD: Partial<WorldOptions> = {
+  futureDays: 0,
+  videoDeletionShare: 0,
+  videoPrivateShare: 0,
+  accountDeletionShare: 0,
+  commentDeletionShare: 0,
+  adsPerYear: 0,
+  advertisers: 1,
+  adRemovalShare: 0,
+};
 
 /** A `fetch` that tallies the API requests it carries by endpoint path (the token endpoint is not billed). */
 export function tallyingFetch(): { fetch: FetchLike; byEndpoint: Record<string, number> } {

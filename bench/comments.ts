@@ -39,7 +39,7 @@ import { tiktokSources } from '../lib/jobs/tiktok-sources';
 import { makeLocalDynamoClients, makeLocalS3Client, startLocalServices, type LocalServices } from '../lib/local';
 import { CommercialContentClient, ResearchApiClient } from '../lib/platforms/tiktok';
 import { ensureTables, makeAwsStores, tableNames } from '../lib/store';
-import { CLIENT, emulatorRequests, tallyingFetch } from './_emulator-api';
+import { CLIENT, STILL_WORLD, emulatorRequests, tallyingFetch } from './_emulator-api';
 import { MeasurementError, type Benchmark, type BenchResult } from './harness';
 
 const NOW = '2026-03-01T12:00:00Z';
@@ -53,15 +53,8 @@ const HEAVY_WORLD: Partial<WorldOptions> = {
   users: 3_000,
   videosPerDay: 60,
   historyDays: 230,
-  futureDays: 0,
+  ...STILL_WORLD,
   maxCommentsPerVideo: 5_000,
-  videoDeletionShare: 0,
-  videoPrivateShare: 0,
-  accountDeletionShare: 0,
-  commentDeletionShare: 0,
-  adsPerYear: 0,
-  advertisers: 1,
-  adRemovalShare: 0,
 };
 /** The demo's world (bin/demo.ts `DEMO_WORLD`). */
 const DEMO_WORLD: Partial<WorldOptions> = { users: 800, videosPerDay: 40, maxCommentsPerVideo: 12, adsPerYear: 0, advertisers: 1 };

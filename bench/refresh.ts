@@ -51,7 +51,7 @@ import { tiktokSources } from '../lib/jobs/tiktok-sources';
 import { makeLocalDynamoClients, makeLocalS3Client, startLocalServices, type LocalServices } from '../lib/local';
 import { CommercialContentClient, ResearchApiClient } from '../lib/platforms/tiktok';
 import { CapacityMeter, ensureTables, makeAwsStores, tableNames, type DynamoDbLedger } from '../lib/store';
-import { CLIENT, emulatorRequests, tallyingFetch } from './_emulator-api';
+import { CLIENT, STILL_WORLD, emulatorRequests, tallyingFetch } from './_emulator-api';
 import { MeasurementError, type Benchmark, type BenchResult } from './harness';
 
 const NOW = '2026-03-01T12:00:00Z';
@@ -67,15 +67,8 @@ const WORLD: Partial<WorldOptions> = {
   users: 2_000,
   videosPerDay: 330,
   historyDays: 130,
-  futureDays: 0,
+  ...STILL_WORLD,
   maxCommentsPerVideo: 0,
-  videoDeletionShare: 0,
-  videoPrivateShare: 0,
-  accountDeletionShare: 0,
-  commentDeletionShare: 0,
-  adsPerYear: 0,
-  advertisers: 1,
-  adRemovalShare: 0,
 };
 const MIN_CORPUS = 2_000;
 /** Days between the sweeps: inside the 72-hour lead of the 15-day deadline, so every record is due. */
