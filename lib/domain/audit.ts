@@ -51,6 +51,8 @@ export const AUDIT_ACTIONS = [
   'export.rebuilt',
   'export.pulled',
   'export.released',
+  /** A SQL query over the exports (`steward query`): actor, keyed SQL digest, views read, rows returned; never the SQL. */
+  'query.run',
   'collect.refused',
   'purge.held',
   'purge.released',

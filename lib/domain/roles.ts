@@ -8,6 +8,7 @@
  * | erase (an erasure request, filed in the member's name) | yes | yes |
  * | collect, refresh, purge (the schedules' routine work, run by hand) | yes | no |
  * | export (create an analysis dataset, pull a copy, release it) | yes | yes |
+ * | query (SQL over the current exports: `steward query`; audited as `query.run`) | yes | yes |
  * | expire, purge release / dismiss (decisions the terms leave to the PI) | yes | no |
  *
  * Deployed, the schedules do the routine work: member roles may invoke the functions of read, erase, export, expire and
@@ -28,13 +29,13 @@ export interface RoleHolder {
 }
 
 /** Everything a member may be asked to do. */
-export const MEMBER_ACTIONS = ['read', 'erase', 'collect', 'refresh', 'purge', 'export', 'expire', 'purge.release', 'purge.dismiss'] as const;
+export const MEMBER_ACTIONS = ['read', 'erase', 'collect', 'refresh', 'purge', 'export', 'query', 'expire', 'purge.release', 'purge.dismiss'] as const;
 export type MemberAction = (typeof MEMBER_ACTIONS)[number];
 
 /** The actions each role may take (the table above). */
 export const ROLE_ACTIONS: Readonly<Record<MemberRole, ReadonlySet<MemberAction>>> = {
   pi: new Set(MEMBER_ACTIONS),
-  researcher: new Set<MemberAction>(['read', 'erase', 'export']),
+  researcher: new Set<MemberAction>(['read', 'erase', 'export', 'query']),
 };
 
 /** Whether `member` may take `action`. */

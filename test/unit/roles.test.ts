@@ -13,6 +13,7 @@ describe('roles: who may do what', () => {
     ['refresh', true, false],
     ['purge', true, false],
     ['export', true, true],
+    ['query', true, true],
     ['expire', true, false],
     ['purge.release', true, false],
     ['purge.dismiss', true, false],
@@ -22,7 +23,7 @@ describe('roles: who may do what', () => {
   });
 
   it('covers every action in the table', () => {
-    expect(MEMBER_ACTIONS).toHaveLength(9);
+    expect(MEMBER_ACTIONS).toHaveLength(10);
     expect(rolesFor('expire')).toEqual(['pi']);
     expect(rolesFor('erase')).toEqual(['pi', 'researcher']);
   });
