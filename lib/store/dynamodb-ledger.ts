@@ -2,7 +2,6 @@
  * The ledger on DynamoDB (single table, see tables.ts for item layouts). Sweeps and cascades are Queries on
  * sparse GSIs; nothing here ever Scans. Batch calls retry their unprocessed parts with jittered backoff.
  */
-import { createHash } from 'node:crypto';
 import {
   BatchGetCommand,
   BatchWriteCommand,
@@ -18,18 +17,7 @@ import {
 import { MS_PER_DAY } from '../domain/clock';
 import type { KeyedHasher } from '../domain/hashing';
 import { parseJson, stringifyJson } from '../domain/json';
-import {
-  type ActiveRecord,
-  type LedgerRecord,
-  parseRecordKey,
-  type Platform,
-  type PurgeReason,
-  type RecordKey,
-  type RecordKind,
-  type RecordRef,
-  recordKeyOf,
-  type Tombstone,
-} from '../domain/records';
+import { type ActiveRecord, type LedgerRecord, type RecordKey, type RecordRef, recordKeyOf, type Tombstone } from '../domain/records';
 import type { Checkpoint, Ledger, OpenRun, QuotaUsage, RecordUpdate, Restamp, RunRecord } from './ports';
 import {
   BadCursorError,
@@ -45,6 +33,7 @@ import {
   UnprocessedItemsError,
 } from './retry';
 import { DynamoDbHoldStore } from './dynamodb-holds';
+import { activeRecordFrom, dueShardKey, dueShardOf, isoOrThrow, recordItem, tombstoneFrom, tombstoneItem } from './dynamodb-ledger-items';
 import { DUE_SHARDS, LEDGER_INDEX, ledgerKeys } from './tables';
 
 type Item = Record<string, NativeAttributeValue>;
@@ -64,86 +53,8 @@ export interface DynamoDbLedgerOptions {
   readonly updateConcurrency?: number;
 }
 
-/** The `due` shard of a record: a plain (not keyed) hash of the record key, so every writer agrees. */
-export function dueShardOf(key: RecordKey, shards: number = DUE_SHARDS): number {
-  return createHash('sha256').update(key).digest().readUInt32BE(0) % shards;
-}
-
-/**
- * The key a record's due entry is sharded by: a comment's parent video (so one shard, and in the deployed fan-out
- * one worker, holds every comment of a video and lists the video once), else the record's own key. Comments written
- * before this rule sit in their own key's shard until their next refresh moves them (`parentKey` on the update);
- * sweeps handle both forms.
- */
-export function dueShardKey(key: RecordKey, parentKey: RecordKey | undefined): RecordKey {
-  return parentKey !== undefined && key.startsWith('tiktok:comment:') && parentKey.startsWith('tiktok:video:') ? parentKey : key;
-}
-
-function isoOrThrow(value: string, what: string): string {
-  const t = Date.parse(value);
-  if (Number.isNaN(t)) throw new RangeError(`${what}: "${value}" is not an ISO-8601 time`);
-  // One fixed format, so the `due` index sorts lexicographically in time order.
-  return new Date(t).toISOString();
-}
-
-/** Ledger item of an active record. Exported for tests and the bench (item size). */
-export function recordItem(record: ActiveRecord, nextActionAt: string, dueShards: number = DUE_SHARDS): Item {
-  const key = recordKeyOf(record.ref);
-  parseRecordKey(key); // throws a clear RangeError on a malformed ref
-  if (record.status !== 'active') throw new RangeError(`putRecords: ${key} has status ${String(record.status)}; only active records are stored`);
-  const { ref, ...fields } = record;
-  return {
-    ...ledgerKeys.record(key),
-    ...fields,
-    platform: ref.platform,
-    kind: ref.kind,
-    id: ref.id,
-    provenance: { ...record.provenance },
-    dueShard: ledgerKeys.dueShard(dueShardOf(dueShardKey(key, record.parentKey), dueShards)),
-    nextActionAt: isoOrThrow(nextActionAt, `nextActionAt of ${key}`),
-    // Videos are the parents other specs (comments, authors) walk through; nothing else needs the index.
-    ...(ref.kind === 'video' ? { specKey: record.provenance.specName } : {}),
-  };
-}
-
-/** Ledger item of a tombstone: exactly the Tombstone's fields, nothing else. */
-export function tombstoneItem(tombstone: Tombstone): Item {
-  return {
-    ...ledgerKeys.tombstone(tombstone.recordHash),
-    platform: tombstone.platform,
-    kind: tombstone.kind,
-    recordHash: tombstone.recordHash,
-    status: 'tombstoned',
-    reason: tombstone.reason,
-    purgedAt: tombstone.purgedAt,
-    evidenceRef: tombstone.evidenceRef,
-    policyId: tombstone.policyId,
-    policyVersion: tombstone.policyVersion,
-  };
-}
-
-const INDEX_ATTRIBUTES = ['pk', 'sk', 'dueShard', 'nextActionAt', 'specKey', 'platform', 'kind', 'id'] as const;
-
-export function activeRecordFrom(item: Item): ActiveRecord {
-  const rest: Item = { ...item };
-  for (const attribute of INDEX_ATTRIBUTES) delete rest[attribute];
-  const ref: RecordRef = { platform: item.platform as Platform, kind: item.kind as RecordKind, id: String(item.id) };
-  return { ref, ...(rest as Omit<ActiveRecord, 'ref'>) };
-}
-
-export function tombstoneFrom(item: Item): Tombstone {
-  return {
-    platform: item.platform as Platform,
-    kind: item.kind as RecordKind,
-    recordHash: String(item.recordHash),
-    status: 'tombstoned',
-    reason: item.reason as PurgeReason,
-    purgedAt: String(item.purgedAt),
-    evidenceRef: String(item.evidenceRef),
-    policyId: String(item.policyId),
-    policyVersion: Number(item.policyVersion),
-  };
-}
+// Item mapping lives in dynamodb-ledger-items.ts; these names stay importable from here.
+export { activeRecordFrom, dueShardKey, dueShardOf, recordItem, tombstoneFrom, tombstoneItem };
 
 function isCheckFailed(error: unknown): boolean {
   return errorName(error) === 'ConditionalCheckFailedException';

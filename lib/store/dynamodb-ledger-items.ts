@@ -1,0 +1,101 @@
+/**
+ * Ledger items on DynamoDB: how an active record or a tombstone becomes a table item and back, and which `due`
+ * shard a record sits in. Pure functions, no client (moved out of dynamodb-ledger.ts, which re-exports them).
+ */
+import { createHash } from 'node:crypto';
+import type { NativeAttributeValue } from '@aws-sdk/lib-dynamodb';
+import {
+  type ActiveRecord,
+  parseRecordKey,
+  type Platform,
+  type PurgeReason,
+  type RecordKey,
+  type RecordKind,
+  type RecordRef,
+  recordKeyOf,
+  type Tombstone,
+} from '../domain/records';
+import { DUE_SHARDS, ledgerKeys } from './tables';
+
+type Item = Record<string, NativeAttributeValue>;
+
+/** The `due` shard of a record: a plain (not keyed) hash of the record key, so every writer agrees. */
+export function dueShardOf(key: RecordKey, shards: number = DUE_SHARDS): number {
+  return createHash('sha256').update(key).digest().readUInt32BE(0) % shards;
+}
+
+/**
+ * The key a record's due entry is sharded by: a comment's parent video (so one shard, and in the deployed fan-out
+ * one worker, holds every comment of a video and lists the video once), else the record's own key. Comments written
+ * before this rule sit in their own key's shard until their next refresh moves them (`parentKey` on the update);
+ * sweeps handle both forms.
+ */
+export function dueShardKey(key: RecordKey, parentKey: RecordKey | undefined): RecordKey {
+  return parentKey !== undefined && key.startsWith('tiktok:comment:') && parentKey.startsWith('tiktok:video:') ? parentKey : key;
+}
+
+export function isoOrThrow(value: string, what: string): string {
+  const t = Date.parse(value);
+  if (Number.isNaN(t)) throw new RangeError(`${what}: "${value}" is not an ISO-8601 time`);
+  // One fixed format, so the `due` index sorts lexicographically in time order.
+  return new Date(t).toISOString();
+}
+
+/** Ledger item of an active record. Exported for tests and the bench (item size). */
+export function recordItem(record: ActiveRecord, nextActionAt: string, dueShards: number = DUE_SHARDS): Item {
+  const key = recordKeyOf(record.ref);
+  parseRecordKey(key); // throws a clear RangeError on a malformed ref
+  if (record.status !== 'active') throw new RangeError(`putRecords: ${key} has status ${String(record.status)}; only active records are stored`);
+  const { ref, ...fields } = record;
+  return {
+    ...ledgerKeys.record(key),
+    ...fields,
+    platform: ref.platform,
+    kind: ref.kind,
+    id: ref.id,
+    provenance: { ...record.provenance },
+    dueShard: ledgerKeys.dueShard(dueShardOf(dueShardKey(key, record.parentKey), dueShards)),
+    nextActionAt: isoOrThrow(nextActionAt, `nextActionAt of ${key}`),
+    // Videos are the parents other specs (comments, authors) walk through; nothing else needs the index.
+    ...(ref.kind === 'video' ? { specKey: record.provenance.specName } : {}),
+  };
+}
+
+/** Ledger item of a tombstone: exactly the Tombstone's fields, nothing else. */
+export function tombstoneItem(tombstone: Tombstone): Item {
+  return {
+    ...ledgerKeys.tombstone(tombstone.recordHash),
+    platform: tombstone.platform,
+    kind: tombstone.kind,
+    recordHash: tombstone.recordHash,
+    status: 'tombstoned',
+    reason: tombstone.reason,
+    purgedAt: tombstone.purgedAt,
+    evidenceRef: tombstone.evidenceRef,
+    policyId: tombstone.policyId,
+    policyVersion: tombstone.policyVersion,
+  };
+}
+
+const INDEX_ATTRIBUTES = ['pk', 'sk', 'dueShard', 'nextActionAt', 'specKey', 'platform', 'kind', 'id'] as const;
+
+export function activeRecordFrom(item: Item): ActiveRecord {
+  const rest: Item = { ...item };
+  for (const attribute of INDEX_ATTRIBUTES) delete rest[attribute];
+  const ref: RecordRef = { platform: item.platform as Platform, kind: item.kind as RecordKind, id: String(item.id) };
+  return { ref, ...(rest as Omit<ActiveRecord, 'ref'>) };
+}
+
+export function tombstoneFrom(item: Item): Tombstone {
+  return {
+    platform: item.platform as Platform,
+    kind: item.kind as RecordKind,
+    recordHash: String(item.recordHash),
+    status: 'tombstoned',
+    reason: item.reason as PurgeReason,
+    purgedAt: String(item.purgedAt),
+    evidenceRef: String(item.evidenceRef),
+    policyId: String(item.policyId),
+    policyVersion: Number(item.policyVersion),
+  };
+}
