@@ -7,22 +7,9 @@
  * item is ever overwritten; the job roles hold PutItem on this table and nothing that updates or deletes
  * (lib/infra/vault-access.ts). Every seal is also anchored outside the table when `anchors` is given.
  */
-import { createHash } from 'node:crypto';
 import { DynamoDBDocumentClient, PutCommand, QueryCommand, TransactWriteCommand, type NativeAttributeValue } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
-import {
-  type AuditAction,
-  type AuditEvent,
-  AuditEventSchema,
-  type ChainedAuditEvent,
-  CLOSING_ACTIONS,
-  type ChainSeal,
-  GENESIS_HASH,
-  linkEvents,
-  linkSeal,
-  type SealBody,
-  type SealKind,
-} from '../domain/audit';
+import { type AuditAction, type ChainedAuditEvent, type ChainSeal, GENESIS_HASH, linkSeal, type SealBody, type SealKind } from '../domain/audit';
 import { type Clock, MS_PER_DAY, systemClock } from '../domain/clock';
 import { BadInputError } from '../domain/errors';
 import type { AuditChainWriter, AuditLog, AuditPage, AuditQuery, SealAnchors } from './ports';
@@ -39,6 +26,8 @@ import {
   AuditTableMissingError,
 } from './retry';
 import { AUDIT_INDEX, auditKeys, TIME_SHARDS } from './tables';
+import { auditItem, bounds, checkedEventFrom, compareEvents, eventFrom, sealFrom, sealItem, timeShardOf } from './dynamodb-audit-items';
+import { DynamoDbChainWriter } from './dynamodb-audit-writer';
 
 type Item = Record<string, NativeAttributeValue>;
 
@@ -74,162 +63,11 @@ export class SealConflictError extends Error {
   }
 }
 
-/** Attributes that exist only for keys and indexes; stripped when an item is read back as an event. */
-const STORAGE_ATTRIBUTES = ['pk', 'sk', 'recordSk', 'timeShard', 'researcher'] as const;
-
-/** The `by-time` shard of an event: spreads one day's writes over TIME_SHARDS partitions. */
-export function timeShardOf(chainId: string, seq: number): number {
-  return createHash('sha256').update(`${chainId}#${seq}`).digest().readUInt32BE(0) % TIME_SHARDS;
-}
-
-/** The stored item of a chained event. Exported for tests (and the bench, for item sizes). */
-export function auditItem(event: ChainedAuditEvent): Item {
-  return {
-    pk: auditKeys.chainPk(event.chainId),
-    sk: auditKeys.seqSk(event.seq),
-    ...event,
-    actor: { ...event.actor },
-    recordSk: event.recordHash === undefined ? undefined : auditKeys.recordSk(event.at, event.chainId, event.seq),
-    timeShard: auditKeys.timeShard(event.at.slice(0, 10), timeShardOf(event.chainId, event.seq)),
-    researcher: event.actor.type === 'researcher' ? event.actor.name : undefined,
-  };
-}
-
-export function eventFrom(item: Item): ChainedAuditEvent {
-  const event: Item = { ...item };
-  for (const attribute of STORAGE_ATTRIBUTES) delete event[attribute];
-  return event as ChainedAuditEvent;
-}
-
-/**
- * Like `eventFrom`, but a key or index attribute that is not what the event itself implies (an `sk` that is not
- * its seq, a `timeShard` or `recordSk` moved to hide it from a query) is kept on the event, so the event no longer
- * matches its hash and verification reports it as edited.
- */
-export function checkedEventFrom(item: Item): ChainedAuditEvent {
-  const event = eventFrom(item);
-  const expected = auditItem(event);
-  const kept: Item = {};
-  for (const attribute of STORAGE_ATTRIBUTES) {
-    if (attribute === 'pk') continue;
-    if (item[attribute] !== expected[attribute]) kept[attribute] = item[attribute] ?? null;
-  }
-  return Object.keys(kept).length === 0 ? event : ({ ...event, ...kept } as ChainedAuditEvent);
-}
-
-/** The stored item of a seal. */
-export function sealItem(seal: ChainSeal): Item {
-  return { pk: auditKeys.sealPk, sk: auditKeys.seqSk(seal.seq), ...seal };
-}
-
-function sealFrom(item: Item): ChainSeal {
-  const { pk: _pk, sk: _sk, ...seal } = item;
-  return seal as ChainSeal;
-}
-
-/** Sort order of every result: time, then chain, then seq. */
-function compareEvents(a: ChainedAuditEvent, b: ChainedAuditEvent): number {
-  if (a.at !== b.at) return a.at < b.at ? -1 : 1;
-  if (a.chainId !== b.chainId) return a.chainId < b.chainId ? -1 : 1;
-  return a.seq - b.seq;
-}
-
-const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
-
-/** Events are stored with `at` in one format (toISOString), so the time indexes sort correctly. */
-function canonicalAt(at: string, where: string): string {
-  if (!ISO_TIME.test(at) || Number.isNaN(Date.parse(at))) throw new BadInputError(`audit event ${where}: "at" must be an ISO-8601 time, got "${at}"`);
-  return new Date(at).toISOString();
-}
-
-/** A query bound: an ISO-8601 time or a `YYYY-MM-DD` day (its start, UTC), normalised to toISOString. */
-function bound(value: string, name: 'since' | 'until'): string {
-  const ok = /^\d{4}-\d{2}-\d{2}$/.test(value) || ISO_TIME.test(value);
-  const t = Date.parse(value);
-  if (!ok || Number.isNaN(t)) throw new BadInputError(`${name} must be an ISO-8601 time or YYYY-MM-DD, got "${value}"`);
-  return new Date(t).toISOString();
-}
-
-function bounds(query: AuditQuery): { since?: string; until?: string } {
-  const since = query.since === undefined ? undefined : bound(query.since, 'since');
-  const until = query.until === undefined ? undefined : bound(query.until, 'until');
-  if (since !== undefined && until !== undefined && since > until) throw new BadInputError(`since (${since}) is after until (${until})`);
-  return { since, until };
-}
-
-function validate(events: readonly AuditEvent[], chainId: string): AuditEvent[] {
-  return events.map((event, i) => {
-    const parsed = AuditEventSchema.safeParse(event);
-    if (!parsed.success) {
-      const problems = parsed.error.issues.map((issue) => `${issue.path.join('.') || '(event)'}: ${issue.message}`);
-      throw new BadInputError(`audit event ${i} of chain ${chainId} was refused (events hold hashed identifiers and scalar evidence only, never content)`, problems);
-    }
-    return { ...parsed.data, at: canonicalAt(parsed.data.at, `${i} of chain ${chainId}`) };
-  });
-}
+// Item mapping lives in dynamodb-audit-items.ts, the chain writer in dynamodb-audit-writer.ts; these names stay
+// importable from here.
+export { auditItem, checkedEventFrom, eventFrom, sealItem, timeShardOf };
 
 const ByActionCursor = z.object({ at: z.string(), chainId: z.string(), seq: z.number().int() }).strict();
-
-/** Events written in the close seal's transaction (the rest of a finishing append goes by conditional puts first). */
-const SEALED_TAIL = 24;
-
-class DynamoDbChainWriter implements AuditChainWriter {
-  /** Serialises appends: events of one chain are linked and written one call after another. */
-  private tail: Promise<unknown> = Promise.resolve();
-  /** Set when an append failed part-way: the next append re-reads the head from the table. */
-  private stale = false;
-
-  constructor(
-    private readonly log: DynamoDbAuditLog,
-    readonly chainId: string,
-    private head: { seq: number; hash: string },
-  ) {}
-
-  append(events: readonly AuditEvent[]): Promise<ChainedAuditEvent[]> {
-    const run = this.tail.then(() => this.appendNow(events));
-    this.tail = run.catch(() => undefined);
-    return run;
-  }
-
-  seal(): Promise<ChainSeal> {
-    const run = this.tail.then(async () => {
-      if (this.stale) {
-        this.head = await this.log.readHead(this.chainId);
-        this.stale = false;
-      }
-      return this.log.appendSeal(this.chainId, 'checkpoint', this.head);
-    });
-    this.tail = run.catch(() => undefined);
-    return run;
-  }
-
-  private async appendNow(events: readonly AuditEvent[]): Promise<ChainedAuditEvent[]> {
-    const valid = validate(events, this.chainId);
-    if (valid.length === 0) return [];
-    if (this.stale) {
-      this.head = await this.log.readHead(this.chainId);
-      this.stale = false;
-    }
-    const linked = linkEvents(valid, this.chainId, this.head);
-    try {
-      if (valid.some((e) => CLOSING_ACTIONS.has(e.action))) {
-        // The last events and the close seal go in one transaction: a finished chain is never left unsealed.
-        const split = Math.max(0, linked.length - SEALED_TAIL);
-        await this.log.writeInOrder(linked.slice(0, split));
-        const last = linked[linked.length - 1]!;
-        await this.log.appendSeal(this.chainId, 'close', { seq: last.seq, hash: last.hash }, linked.slice(split));
-      } else {
-        await this.log.writeInOrder(linked);
-      }
-    } catch (error) {
-      this.stale = true;
-      throw error;
-    }
-    const last = linked[linked.length - 1]!;
-    this.head = { seq: last.seq, hash: last.hash };
-    return linked;
-  }
-}
 
 export class DynamoDbAuditLog implements AuditLog {
   private readonly clock: Clock;
