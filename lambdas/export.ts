@@ -7,11 +7,14 @@
  * - `rebuild`: invoked by the jobs that purge (purge, refresh-shard, expire, erase) with the keys they purged: every
  *   export holding one is rebuilt without it. This function reads record objects; the purgers never do.
  *
+ * Who acts comes from the member alias invoked (lambdas/shared/member-identity.ts): pull and release need one, a
+ * create through none is a schedule's standing export, a rebuild through one is refused; an event's `member` is only
+ * a claim, refused when it disagrees.
+ *
  * Logs counts and export names only (spec names, versions, copy ids), never content or record ids.
  */
 import { randomBytes } from 'node:crypto';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { BadInputError } from '../lib/domain/errors';
 import * as z from 'zod';
 import { EXPORT_FORMATS } from '../lib/domain/exports';
 import { parseRecordKey } from '../lib/domain/records';
@@ -30,6 +33,7 @@ import type { JobContext } from '../lib/jobs/context';
 import { startRun } from '../lib/jobs/runs';
 import { deployment } from './shared/deployment';
 import { jobHandler, schedulerFields } from './shared/handler';
+import { identifyMember, memberIfAny, refuseMemberAlias } from './shared/member-identity';
 import { logger, metrics } from './shared/powertools';
 
 const Member = z.string().regex(/^[a-z][a-z0-9-]{0,63}$/, { message: 'name the lab member who acts (lowercase), e.g. "grace"' });
@@ -43,15 +47,16 @@ export const ExportEventSchema = z.discriminatedUnion('action', [
       spec: z.string().min(1),
       format: Format.optional(),
       fields: z.array(z.string().min(1)).min(1).optional(),
-      /** Absent for a scheduled (standing) export. */
+      /** A claim checked against the member alias invoked; absent for a scheduled (standing) export. */
       member: Member.optional(),
       ...schedulerFields,
     })
     .strict(),
   z.object({ action: z.literal('list') }).strict(),
   z.object({ action: z.literal('show'), name: Name }).strict(),
-  z.object({ action: z.literal('pull'), name: Name, format: Format.optional(), member: Member }).strict(),
-  z.object({ action: z.literal('release'), name: Name, copy: z.string().regex(/^[a-z0-9-]{1,64}$/), member: Member }).strict(),
+  /** `member`: a claim, checked against the member alias invoked (which decides who acts). */
+  z.object({ action: z.literal('pull'), name: Name, format: Format.optional(), member: Member.optional() }).strict(),
+  z.object({ action: z.literal('release'), name: Name, copy: z.string().regex(/^[a-z0-9-]{1,64}$/), member: Member.optional() }).strict(),
   z
     .object({
       action: z.literal('rebuild'),
@@ -63,18 +68,19 @@ export const ExportEventSchema = z.discriminatedUnion('action', [
 ]);
 export type ExportEvent = z.infer<typeof ExportEventSchema>;
 
-/** The context of a member's request: the member acts (and must be one of the config). */
-function asMember(ctx: JobContext, member: string): JobContext {
-  if (!ctx.config.members.some((m) => m.name === member)) throw new BadInputError(`member: "${member}" is not a member of this project (members: ${ctx.config.members.map((m) => m.name).join(', ')})`);
-  return { ...ctx, actor: { type: 'researcher', name: member } };
+/** The context of a member's request: the member (identified by the alias invoked) acts. */
+function asMember(ctx: JobContext, member: { readonly name: string }): JobContext {
+  return { ...ctx, actor: { type: 'researcher', name: member.name } };
 }
 
-export const handler = jobHandler(ExportEventSchema, async (event) => {
+export const handler = jobHandler(ExportEventSchema, async (event, context) => {
   const { ctx } = await deployment();
   const store = exportStoreOf(ctx);
+  const members = ctx.config.members;
   switch (event.action) {
     case 'create': {
-      const acting = event.member ? asMember(ctx, event.member) : ctx;
+      const member = memberIfAny(context, members, { action: 'export', claimed: event.member });
+      const acting = member ? asMember(ctx, member) : ctx;
       const summary = await createExport(acting, store, { spec: event.spec, ...(event.format ? { format: event.format } : {}), ...(event.fields ? { fields: event.fields } : {}) });
       metrics.addMetric('ExportRows', MetricUnit.Count, summary.rows);
       logger.info('export created', { name: summary.name, format: summary.format, version: summary.version, rows: summary.rows, parts: summary.parts, runId: summary.runId });
@@ -85,20 +91,22 @@ export const handler = jobHandler(ExportEventSchema, async (event) => {
     case 'show':
       return showExport(ctx, store, event.name.replace(/@v\d+$/, ''));
     case 'pull': {
-      const acting = asMember(ctx, event.member);
+      const member = identifyMember(context, members, { action: 'export', claimed: event.member });
+      const acting = asMember(ctx, member);
       const manifest = await resolveExport(store, event.name, event.format);
       const pulled = await recordPull(acting, store, manifest);
-      logger.info('export pulled', { name: manifest.name, format: manifest.format, version: manifest.version, copyId: pulled.copyId, member: event.member, rows: manifest.rowCount });
+      logger.info('export pulled', { name: manifest.name, format: manifest.format, version: manifest.version, copyId: pulled.copyId, member: member.name, rows: manifest.rowCount });
       return { copyId: pulled.copyId, runId: pulled.runId, manifest };
     }
     case 'release': {
-      const acting = asMember(ctx, event.member);
+      const acting = asMember(ctx, identifyMember(context, members, { action: 'export', claimed: event.member }));
       await checkRelease(acting, store, event.name, event.copy);
       const report = await releaseCopy(acting, store, event.name, event.copy);
       logger.info('export copy released', { name: report.name, version: report.version, copyId: report.copyId, member: report.member });
       return report;
     }
     case 'rebuild': {
+      refuseMemberAlias(context, 'an export rebuild');
       // A run of its own, named after the purge run it serves (its events name that run as their cause).
       const at = ctx.clock.now().toISOString();
       const runId = `${event.purgeRunId.slice(0, 40)}-exports-${randomBytes(3).toString('hex')}`;

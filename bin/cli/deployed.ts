@@ -13,6 +13,7 @@ import { formatIssues } from '../../lib/config/load';
 import type { ProjectConfig } from '../../lib/config/schema';
 import { BadInputError, StewardError } from '../../lib/domain/errors';
 import { parseJson, stringifyJson } from '../../lib/domain/json';
+import { memberAliasName } from '../../lib/domain/member-alias';
 
 /** A job function failed, or could not be invoked. */
 export class DeployedJobError extends StewardError {}
@@ -103,15 +104,22 @@ export async function readStackOutputs(file: string, config: ProjectConfig): Pro
 /** What a Lambda function answers when it throws. */
 const FunctionErrorSchema = z.looseObject({ errorType: z.string().default('Error'), errorMessage: z.string().default('') });
 
+export interface InvokeOptions {
+  /** The member who acts: the function is invoked through the member's alias (lib/domain/member-alias.ts). */
+  readonly as?: string;
+}
+
 /** The deployed stack, as the CLI talks to it. */
 export interface DeployedStack {
   readonly outputs: StackOutputs;
   /**
    * Invoke a job function and wait for its answer, parsed with `schema` (losslessly: 64-bit ids stay exact). A
    * job's BadInputError or DeploymentConfigurationError (missing credentials) comes back as bad input (exit 2); any
-   * other failure is a DeployedJobError naming the function.
+   * other failure is a DeployedJobError naming the function. `as`: the member who acts, for functions that act in
+   * a member's name: the member's alias is invoked (`member-<name>`, the only one the member's role may invoke), and
+   * the function learns who acts from it.
    */
-  invoke<S extends z.ZodType>(job: string, payload: Record<string, unknown>, schema: S): Promise<z.infer<S>>;
+  invoke<S extends z.ZodType>(job: string, payload: Record<string, unknown>, schema: S, options?: InvokeOptions): Promise<z.infer<S>>;
   /** Start an execution of the refresh sweep (every shard, one worker each). */
   startRefreshSweep(): Promise<{ executionArn: string; startDate: string }>;
   close(): void;
@@ -138,8 +146,9 @@ export function openDeployedStack(outputs: StackOutputs, options: { notice?: (te
 
   return {
     outputs,
-    async invoke(job, payload, schema) {
-      const functionName = functionOf(job);
+    async invoke(job, payload, schema, invokeOptions = {}) {
+      const qualifier = invokeOptions.as === undefined ? undefined : memberAliasName(invokeOptions.as);
+      const functionName = qualifier ? `${functionOf(job)}:${qualifier}` : functionOf(job);
       options.notice?.(`running ${job} in ${functionName} (${outputs.region}); jobs may take up to 15 minutes…`);
       let out;
       try {

@@ -49,9 +49,12 @@ export function registerEraseCommand(program: Command, io: CliIo, setExit: (code
               progress.stop();
             }
           },
-          // The erasure function files the request in the name of the member who acts (--as or STEWARD_RESEARCHER).
-          deployed: async (stack, config) =>
-            present(await stack.invoke('erase', { ...target, requestedBy: actingMember(context.globals, config, 'erase').name }, EraseAnswerSchema)),
+          // The erasure function files the request in the name of the member who acts (--as or STEWARD_RESEARCHER),
+          // invoked through that member's alias (the function reads who acts from it).
+          deployed: async (stack, config) => {
+            const as = actingMember(context.globals, config, 'erase').name;
+            return present(await stack.invoke('erase', { ...target, requestedBy: as }, EraseAnswerSchema, { as }));
+          },
         }, { act: 'erase' });
       }),
     );

@@ -166,7 +166,7 @@ export function registerExportCommand(program: Command, io: CliIo, setExit: (cod
           {
             local: async (runtime) => present(await createExport(runtime.ctx, exportStoreOf(runtime.ctx), input)),
             deployed: async (stack, config) =>
-              present(await stack.invoke('export', { action: 'create', ...input, member: actingMember(context.globals, config, 'export').name }, SummaryAnswer)),
+              present(await stack.invoke('export', { action: 'create', ...input }, SummaryAnswer, { as: actingMember(context.globals, config, 'export').name })),
           },
           { validate: (config) => checkExportInput({ config }, input), act: 'export' },
         );
@@ -183,8 +183,9 @@ export function registerExportCommand(program: Command, io: CliIo, setExit: (cod
             const list = await listExports(runtime.ctx, exportStoreOf(runtime.ctx));
             return { exitCode: 0, json: list, text: exportListText(list) };
           },
-          deployed: async (stack) => {
-            const list = (await stack.invoke('export', { action: 'list' }, z.array(z.looseObject({})))) as unknown as ExportListing[];
+          deployed: async (stack, config) => {
+            const as = actingMember(context.globals, config, 'export').name;
+            const list = (await stack.invoke('export', { action: 'list' }, z.array(z.looseObject({})), { as })) as unknown as ExportListing[];
             return { exitCode: 0, json: list, text: exportListText(list) };
           },
         }),
@@ -204,8 +205,9 @@ export function registerExportCommand(program: Command, io: CliIo, setExit: (cod
             if (details.length === 0) throw new BadInputError(`NAME: no export named "${name}" (steward export list shows them)`);
             return { exitCode: 0, json: details, text: exportShowText(details) };
           },
-          deployed: async (stack) => {
-            const all = (await stack.invoke('export', { action: 'show', name }, z.array(z.looseObject({})))) as unknown as ExportDetail[];
+          deployed: async (stack, config) => {
+            const as = actingMember(context.globals, config, 'export').name;
+            const all = (await stack.invoke('export', { action: 'show', name }, z.array(z.looseObject({})), { as })) as unknown as ExportDetail[];
             const details = all.filter((d) => !options.format || d.format === options.format);
             if (details.length === 0) throw new BadInputError(`NAME: no export named "${name}" (steward export list shows them)`);
             return { exitCode: 0, json: details, text: exportShowText(details) };
@@ -236,7 +238,7 @@ export function registerExportCommand(program: Command, io: CliIo, setExit: (cod
             const member = actingMember(context.globals, config, 'export').name;
             const bucket = stack.outputs.bucket;
             if (!bucket) throw new BadInputError(`--outputs: the stack's outputs have no ${'DataBucketName'}; deploy this version of Steward, then write the outputs again`);
-            const answer = (await stack.invoke('export', { action: 'pull', name, member, ...(options.format ? { format: options.format } : {}) }, PullAnswer)) as { copyId: string; manifest: ExportManifest };
+            const answer = (await stack.invoke('export', { action: 'pull', name, ...(options.format ? { format: options.format } : {}) }, PullAnswer, { as: member })) as { copyId: string; manifest: ExportManifest };
             return writeCopy(target, answer.copyId, answer.manifest, member, s3CopyFiles(stack.outputs.region, bucket, answer.manifest));
           },
         }, { act: 'export' });
@@ -259,7 +261,7 @@ export function registerExportCommand(program: Command, io: CliIo, setExit: (cod
           },
           deployed: async (stack, config) => {
             const member = actingMember(context.globals, config, 'export').name;
-            const r = (await stack.invoke('export', { action: 'release', name, copy: options.copy, member }, ReleaseAnswer)) as unknown as ReleaseReport;
+            const r = (await stack.invoke('export', { action: 'release', name, copy: options.copy }, ReleaseAnswer, { as: member })) as unknown as ReleaseReport;
             return { exitCode: 0, json: r, text: releaseText(r) };
           },
         }, { act: 'export' });

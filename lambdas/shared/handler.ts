@@ -15,6 +15,8 @@ import { logger, metrics } from './powertools';
 export interface LambdaContext {
   readonly awsRequestId: string;
   readonly functionName: string;
+  /** The ARN the caller invoked, with its qualifier (a member alias names the member: ./member-identity.ts). */
+  readonly invokedFunctionArn?: string;
   getRemainingTimeInMillis(): number;
 }
 

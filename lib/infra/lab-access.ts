@@ -5,6 +5,10 @@
  * of the actions the member's role allows (lib/domain/roles.ts `mayAct`): every member the read-only jobs (audit
  * queries, reports, certificates, the quota plan), erase and the export function (create, list, pull, release),
  * the PI also expire and the purge function (release / dismiss of purge holds).
+ *
+ * Functions that act in a member's name (`identifyingJobs`: export, erase) get one alias per member
+ * (lib/infra/member-aliases.ts); a member's role may invoke only its own alias of those, never the function itself,
+ * so the function reads who acts from the alias Lambda reports, not from the event.
  */
 import * as cloudtrail from 'aws-cdk-lib/aws-cloudtrail';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -15,6 +19,7 @@ import { Construct } from 'constructs';
 import { MEMBER_ACTIONS, mayAct, type MemberAction } from '../domain/roles';
 import { EXPORTS_PREFIX } from '../domain/exports';
 import { LOG_PREFIXES, RECORDS_PREFIX, type DataVault } from './data-vault';
+import { MemberAliases } from './member-aliases';
 import { pascalCase } from './naming';
 import { acknowledgeRecordObjects, vaultStatements, type VaultAccess } from './vault-access';
 
@@ -42,6 +47,11 @@ export interface LabAccessProps {
   readonly members: readonly LabMember[];
   /** The job functions that carry out each member action; a member may invoke those of the actions its role allows. */
   readonly memberJobs?: Readonly<Partial<Record<MemberAction, readonly lambda.IFunction[]>>>;
+  /**
+   * Of those, the functions that identify the member by the alias invoked (lambdas/shared/member-identity.ts): each
+   * gets an alias per member with a role, and a member may invoke only its own alias of it. By job name.
+   */
+  readonly identifyingJobs?: Readonly<Record<string, lambda.Function>>;
   /** @default Duration.hours(1) */
   readonly maxSessionDuration?: Duration;
 }
@@ -49,6 +59,8 @@ export interface LabAccessProps {
 export class LabAccess extends Construct {
   /** Read-only role by member name. */
   public readonly memberRoles: ReadonlyMap<string, iam.Role>;
+  /** The member aliases of each identifying function, by function. */
+  public readonly memberAliases: ReadonlyMap<lambda.IFunction, MemberAliases>;
   public readonly trail: cloudtrail.Trail;
 
   constructor(scope: Construct, id: string, props: LabAccessProps) {
@@ -58,9 +70,17 @@ export class LabAccess extends Construct {
     }
     const { vault } = props;
     const roles = new Map<string, iam.Role>();
+    const withRoles = props.members.filter((m) => m.iamPrincipalArn).map((m) => m.name);
+    const aliases = new Map<lambda.IFunction, MemberAliases>();
+    for (const [job, fn] of Object.entries(props.identifyingJobs ?? {})) {
+      aliases.set(fn, new MemberAliases(this, `${pascalCase(job)}MemberAliases`, { fn, members: withRoles }));
+    }
+    this.memberAliases = aliases;
     for (const member of props.members) {
       if (!member.iamPrincipalArn) continue;
-      const invocable = [...new Set(MEMBER_ACTIONS.filter((action) => mayAct(member, action)).flatMap((action) => props.memberJobs?.[action] ?? []))];
+      const jobs = [...new Set(MEMBER_ACTIONS.filter((action) => mayAct(member, action)).flatMap((action) => props.memberJobs?.[action] ?? []))];
+      // The member's own alias of a function that identifies members; the function itself otherwise.
+      const invocable = jobs.map((fn) => aliases.get(fn)?.aliasOf(member.name).functionArn ?? fn.functionArn);
       const role = new iam.Role(this, `Member${pascalCase(member.name)}`, {
         assumedBy: new iam.ArnPrincipal(member.iamPrincipalArn),
         description: `Steward ${props.projectId}: access for ${member.role} ${member.name}`,
@@ -71,7 +91,7 @@ export class LabAccess extends Construct {
           ...vaultStatements(vault, MEMBER_ACCESS),
           new iam.PolicyStatement({ sid: 'ReadHashKey', actions: ['secretsmanager:GetSecretValue'], resources: [props.hashKey.secretArn] }),
           ...(invocable.length > 0
-            ? [new iam.PolicyStatement({ sid: 'InvokeMemberJobs', actions: ['lambda:InvokeFunction'], resources: invocable.map((f) => f.functionArn) })]
+            ? [new iam.PolicyStatement({ sid: 'InvokeMemberJobs', actions: ['lambda:InvokeFunction'], resources: invocable })]
             : []),
           new iam.PolicyStatement({
             sid: 'DecryptHashKey',

@@ -81,6 +81,12 @@ export const JOBS_OF_MEMBER_ACTION: Readonly<Partial<Record<MemberAction, readon
   'purge.dismiss': ['purge'],
 };
 
+/**
+ * Jobs that act in a member's name and learn who from the alias invoked (lambdas/shared/member-identity.ts): a
+ * member's role may invoke only its own alias of these (lib/infra/member-aliases.ts), never the function.
+ */
+export const MEMBER_IDENTIFIED_JOBS: readonly JobName[] = ['export', 'erase'];
+
 /** Tags Steward puts on every resource of a project's stack. */
 export const STEWARD_TAGS = (projectId: string): Record<string, string> => ({ 'steward:project': projectId, 'steward:managed-by': 'steward' });
 
@@ -180,6 +186,7 @@ export class StewardStack extends Stack {
       memberJobs: Object.fromEntries(
         Object.entries(JOBS_OF_MEMBER_ACTION).map(([action, jobs]) => [action, jobs.filter((job) => jobNames.includes(job)).map((job) => this.jobs.get(job).fn)]),
       ),
+      identifyingJobs: Object.fromEntries(MEMBER_IDENTIFIED_JOBS.filter((job) => jobNames.includes(job)).map((job) => [job, this.jobs.get(job).fn])),
     });
 
     const output = (key: keyof typeof STACK_OUTPUTS, value: string, description: string) =>

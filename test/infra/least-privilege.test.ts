@@ -3,7 +3,7 @@
  * the collector cannot delete objects, member roles cannot write, no role has managed policies, and nothing
  * grants access to a public principal.
  */
-import { MEMBER_JOBS } from '../../lib/infra/steward-stack';
+import { MEMBER_IDENTIFIED_JOBS, MEMBER_JOBS } from '../../lib/infra/steward-stack';
 import { allowedActions, canDo, covers, exampleConfig, logicalId, roleStatements, synthStack, type Statement } from './support';
 
 const config = exampleConfig((doc) => {
@@ -20,6 +20,11 @@ const sealRole = (job: string) => jobStatements(job).filter(onSeals);
 /** Allowed actions of `statements` on the audit table itself. */
 const onAuditTable = (statements: readonly Statement[]) => statements.filter((s) => s.Effect === 'Allow' && s.Resource.some((r) => JSON.stringify(r) === JSON.stringify({ 'Fn::GetAtt': [logicalId(stack, stack.vault.auditTable), 'Arn'] })));
 const memberRole = (name: string) => roleStatements(json, logicalId(stack, stack.labAccess.memberRoles.get(name)!));
+/** The logical id of `member`'s alias of the function of `job`. */
+const memberAliasId = (job: string, member: string) => {
+  const aliases = stack.labAccess.memberAliases.get(stack.jobs.get(job as never).fn);
+  return aliases ? logicalId(stack, aliases.aliasOf(member)) : `no alias of ${job}`;
+};
 
 /** Every write to data: objects, tables, keys and secrets. */
 const WRITES = [
@@ -225,10 +230,30 @@ describe('member roles', () => {
     expect(invoke).toHaveLength(1);
     expect(invoke[0]!.Action).toEqual(['lambda:InvokeFunction']);
     const fnId = (job: string) => logicalId(stack, stack.jobs.get(job as never).fn);
+    // A job that acts in a member's name is invocable through the member's own alias only (memberAliasId below).
     const invocable = JSON.stringify(invoke[0]!.Resource);
-    for (const job of allowed) expect([job, invocable.includes(fnId(job))]).toEqual([job, true]);
-    for (const job of denied) expect([job, invocable.includes(fnId(job))]).toEqual([job, false]);
+    const reachable = (job: string) => invocable.includes(fnId(job)) || invocable.includes(memberAliasId(job, name));
+    for (const job of allowed) expect([job, reachable(job)]).toEqual([job, true]);
+    for (const job of denied) expect([job, reachable(job)]).toEqual([job, false]);
     expect(invoke[0]!.Resource).toHaveLength(allowed.length);
+  });
+
+  it.each(['ada', 'linus'])('%s may invoke only its own alias of the jobs that act in a member\'s name, never the function', (name) => {
+    const other = name === 'ada' ? 'linus' : 'ada';
+    const invocable = JSON.stringify(memberRole(name).filter((s) => s.Action.includes('lambda:InvokeFunction')).flatMap((s) => s.Resource));
+    expect(MEMBER_IDENTIFIED_JOBS).toEqual(expect.arrayContaining(['export', 'erase']));
+    for (const job of MEMBER_IDENTIFIED_JOBS) {
+      const fn = logicalId(stack, stack.jobs.get(job).fn);
+      expect([job, invocable.includes(memberAliasId(job, name))]).toEqual([job, true]);
+      expect([job, invocable.includes(memberAliasId(job, other))]).toEqual([job, false]);
+      // Neither the unqualified function nor a wildcard over its qualifiers.
+      expect([job, invocable.includes(`"${fn}"`) || invocable.includes(`${fn}","Arn"`)]).toEqual([job, false]);
+      expect(invocable).not.toMatch(/:\*"/);
+      const alias = json.Resources[memberAliasId(job, name)]!;
+      expect(alias.Type).toBe('AWS::Lambda::Alias');
+      expect(alias.Properties.Name).toBe(`member-${name}`);
+      expect(JSON.stringify(alias.Properties.FunctionName)).toContain(fn);
+    }
   });
 
   it.each(['ada', 'linus'])('%s reaches only this project: its bucket, tables, keys and read-only jobs', (name) => {
@@ -240,7 +265,7 @@ describe('member roles', () => {
       stack.vault.evidenceKey,
       stack.secrets.hashKey,
       ...[...MEMBER_JOBS, 'erase', 'export', 'expire', 'purge'].map((job) => stack.jobs.get(job as never).fn),
-    ].map((c) => logicalId(stack, c));
+    ].map((c) => logicalId(stack, c)).concat(MEMBER_IDENTIFIED_JOBS.map((job) => memberAliasId(job, name)));
     for (const s of memberRole(name)) {
       for (const resource of s.Resource) expect(project.some((id) => JSON.stringify(resource).includes(id))).toBe(true);
     }

@@ -32,7 +32,7 @@ describe('steward without --local: the deployed stack', () => {
   const outputsFile = join(dir, 'steward.outputs.json');
   const lambda = mockClient(LambdaClient);
   const sfn = mockClient(SFNClient);
-  const invoked: { job: string; event: Record<string, unknown> }[] = [];
+  const invoked: { job: string; event: Record<string, unknown>; qualifier?: string }[] = [];
   let fx: DeployedFixture;
   let handlers: Record<string, Handler>;
 
@@ -56,10 +56,12 @@ describe('steward without --local: the deployed stack', () => {
     // Lambda's contract: the handler's result is the payload; a thrown error comes back as FunctionError with
     // { errorType, errorMessage }.
     lambda.on(InvokeCommand).callsFake(async (input: { FunctionName: string; Payload: Uint8Array }) => {
-      const handler = handlers[input.FunctionName];
+      // `name:qualifier` invokes an alias (a member's, for the functions that act in a member's name).
+      const [name, qualifier] = input.FunctionName.split(':') as [string, string | undefined];
+      const handler = handlers[name];
       if (!handler) throw Object.assign(new Error(`Function not found: ${input.FunctionName}`), { name: 'ResourceNotFoundException' });
       const event = JSON.parse(Buffer.from(input.Payload).toString('utf8')) as Record<string, unknown>;
-      invoked.push({ job: input.FunctionName.replace('Steward-test-project-', ''), event });
+      invoked.push({ job: name.replace('Steward-test-project-', ''), event, ...(qualifier ? { qualifier } : {}) });
       try {
         const result = await handler(event, lambdaContext(input.FunctionName));
         return { StatusCode: 200, Payload: Buffer.from(JSON.stringify(result)) };
@@ -105,7 +107,8 @@ describe('steward without --local: the deployed stack', () => {
     const created = await steward('--json', '--as', 'ada', 'export', 'create', '--spec', 'climate-videos', '--format', 'jsonl');
     expect(created.code).toBe(0);
     expect(created.json()).toMatchObject({ label: 'climate-videos@v1', format: 'jsonl' });
-    expect(invoked.filter((i) => i.job === 'export').map((i) => i.event)).toEqual([{ action: 'create', spec: 'climate-videos', format: 'jsonl', member: 'ada' }]);
+    // Who acts is the alias invoked (member-ada), not a name in the event.
+    expect(invoked.filter((i) => i.job === 'export').map((i) => [i.qualifier, i.event])).toEqual([['member-ada', { action: 'create', spec: 'climate-videos', format: 'jsonl' }]]);
     const listed = await steward('export', 'list');
     expect(listed.out).toMatch(/^climate-videos@v1 \(jsonl, video\)/);
     const to = join(dir, 'pulled');
@@ -181,7 +184,7 @@ describe('steward without --local: the deployed stack', () => {
     const erased = await steward('--json', 'erase', '--video', video!.ref.id);
     expect(erased.code).toBe(0);
     expect(erased.json()).toMatchObject({ kind: 'video', wasStored: true });
-    expect(invoked.filter((i) => i.job === 'erase').at(-1)!.event).toEqual({ video: video!.ref.id, requestedBy: 'ada' });
+    expect(invoked.filter((i) => i.job === 'erase').at(-1)).toMatchObject({ qualifier: 'member-ada', event: { video: video!.ref.id, requestedBy: 'ada' } });
     expect((await fx.stores().ledger.getRecords([video!.ref])).get(key)).toMatchObject({ status: 'tombstoned' });
 
     const cert = join(dir, 'cert.json');

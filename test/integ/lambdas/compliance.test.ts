@@ -15,7 +15,7 @@ import { DynamoDbLease } from '../../../lib/store/dynamodb-lease';
 import { DUE_SHARDS } from '../../../lib/store/tables';
 import { systemClock } from '../../../lib/domain/clock';
 import { destroyTestClients, testDynamoClients, testS3Client } from '../../support/local-aws';
-import { deployedFixture, jsonLines, lambdaContext, schedulerEvent, SIGNING_KEY_ARN, type DeployedFixture } from './support';
+import { deployedFixture, jsonLines, lambdaContext, memberContext, schedulerEvent, SIGNING_KEY_ARN, type DeployedFixture } from './support';
 
 type Handler = (event: unknown, context: unknown) => Promise<any>;
 const PURGE_FUNCTION = 'steward-test-purge';
@@ -202,7 +202,7 @@ describe('compliance handlers', () => {
     it('erases a video on request: purged, object gone, the request audited as the researcher\'s', async () => {
       const { records } = await fullestShard();
       const video = records.find((r) => r.ref.kind === 'video')!;
-      const result = await erase({ ...invokeEvent('erase'), video: video.ref.id }, lambdaContext('steward-erase'));
+      const result = await erase({ ...invokeEvent('erase'), video: video.ref.id }, memberContext('steward-erase', 'ada'));
       expect(result).toMatchObject({ kind: 'video', wasStored: true });
       expect(result.purged).toBeGreaterThanOrEqual(1);
       await expect(testS3Client().send(new HeadObjectCommand({ Bucket: fx.bucket, Key: video.objectKey }))).rejects.toThrow();
@@ -211,9 +211,12 @@ describe('compliance handlers', () => {
       expect(fx.stdout()).not.toContain(video.ref.id);
     });
 
-    it('refuses a request without a requester or with a malformed target', async () => {
-      await expect(erase({ video: '7320768196569599275' }, lambdaContext('steward-erase'))).rejects.toThrow(/requestedBy/);
-      await expect(erase({ video: 'not-an-id', requestedBy: 'ada' }, lambdaContext('steward-erase'))).rejects.toThrow(/is not a TikTok video id/);
+    it('refuses a request that no member alias vouches for, one in another member\'s name, or a malformed target', async () => {
+      // The requester is the member whose alias was invoked; the event's requestedBy is only a claim.
+      await expect(erase({ video: '7320768196569599275', requestedBy: 'ada' }, lambdaContext('steward-erase'))).rejects.toThrow(/^requestedBy: erase is a lab member's action .* unqualified function/);
+      await expect(erase({ video: '7320768196569599275' }, memberContext('steward-erase', 'mallory'))).rejects.toThrow(/alias member-mallory: "mallory" is not a member/);
+      await expect(erase({ video: '7320768196569599275', requestedBy: 'ada' }, memberContext('steward-erase', 'grace'))).rejects.toMatchObject({ name: 'BadInputError', message: expect.stringMatching(/^requestedBy: the event names "ada" but the request came through the alias member-grace/) });
+      await expect(erase({ video: 'not-an-id', requestedBy: 'ada' }, memberContext('steward-erase', 'ada'))).rejects.toThrow(/is not a TikTok video id/);
     });
   });
 

@@ -3,7 +3,8 @@
  * recorded, the answer names the part keys the member's role may read); an erasure in the erase function hands
  * the rebuild to the export function (a Lambda invoke, mocked to run the handler here), which rewrites the export
  * without the record and notes the purge on the pulled copy; a release by another member fails, by the holder
- * succeeds; a malformed event names the field.
+ * succeeds; a malformed event names the field. Who acts is the member alias invoked: a pull or release through no
+ * alias, or naming another member than the alias, is refused with nothing written.
  */
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -18,7 +19,7 @@ import { collectExportWorld } from '../../support/export-world';
 import { TEST_SECRET } from '../../support/job-context';
 import { testDynamoClients, testS3Client } from '../../support/local-aws';
 import { videoKey } from '../../support/compliance-world';
-import { deployedFixture, lambdaContext, type DeployedFixture } from './support';
+import { deployedFixture, lambdaContext, memberContext, type DeployedFixture } from './support';
 
 type Handler = (event: unknown, context: unknown) => Promise<any>;
 const EXPORT_FUNCTION = 'steward-test-export';
@@ -75,18 +76,38 @@ describe('export function', () => {
 
   it('refuses a malformed event, naming the field', async () => {
     await expect(exportHandler({ action: 'create' }, lambdaContext(EXPORT_FUNCTION))).rejects.toThrow(/spec/);
-    await expect(exportHandler({ action: 'pull', name: 'climate-videos', member: 'grace', to: '/tmp' }, lambdaContext(EXPORT_FUNCTION))).rejects.toThrow(/to/);
+    await expect(exportHandler({ action: 'pull', name: 'climate-videos', member: 'grace', to: '/tmp' }, memberContext(EXPORT_FUNCTION, 'grace'))).rejects.toThrow(/to/);
+  });
+
+  it('acts only as the member whose alias was invoked: a missing or disagreeing identity is refused, nothing written', async () => {
+    const store = exportStoreOf(ctx);
+    const copies = async () => { const ids: string[] = []; for await (const id of store.copyIds()) ids.push(id); return ids; };
+    const before = { copies: await copies(), versions: await store.latestVersions() };
+    const refused = (message: RegExp) => expect.objectContaining({ name: 'BadInputError', message: expect.stringMatching(message) });
+
+    // Unqualified: nobody vouches for the name in the event.
+    await expect(exportHandler({ action: 'pull', name: 'climate-videos', member: 'grace' }, lambdaContext(EXPORT_FUNCTION))).rejects.toEqual(refused(/^member: export is a lab member's action .* unqualified function, which names no member/));
+    await expect(exportHandler({ action: 'create', spec: 'climate-videos', member: 'grace' }, lambdaContext(EXPORT_FUNCTION))).rejects.toEqual(refused(/^member: the event names "grace" but the request came through no member alias/));
+    // Ada's alias, grace's name.
+    await expect(exportHandler({ action: 'pull', name: 'climate-videos', member: 'grace' }, memberContext(EXPORT_FUNCTION, 'ada'))).rejects.toEqual(refused(/^member: the event names "grace" but the request came through the alias member-ada \(member ada\)/));
+    await expect(exportHandler({ action: 'release', name: 'climate-videos', copy: 'c20260101-00000000' }, lambdaContext(`${EXPORT_FUNCTION}:7`))).rejects.toEqual(refused(/the qualifier "7", which names no member/));
+    // An alias of nobody in the config; a member may not ask for a rebuild.
+    await expect(exportHandler({ action: 'pull', name: 'climate-videos' }, memberContext(EXPORT_FUNCTION, 'mallory'))).rejects.toEqual(refused(/alias member-mallory: "mallory" is not a member/));
+    await expect(exportHandler({ action: 'rebuild', keys: [videoKey(1)], purgeRunId: 'purge-x' }, memberContext(EXPORT_FUNCTION, 'grace'))).rejects.toEqual(refused(/rebuild is taken by Steward's own jobs/));
+
+    expect({ copies: await copies(), versions: await store.latestVersions() }).toEqual(before);
   });
 
   it('creates, lists and pulls for a member; an erasure hands the rebuild to the export function', async () => {
     // Act
-    const created = await exportHandler({ action: 'create', spec: 'climate-videos', member: 'grace' }, lambdaContext(EXPORT_FUNCTION));
-    const listed = await exportHandler({ action: 'list' }, lambdaContext(EXPORT_FUNCTION));
-    const pulled = await exportHandler({ action: 'pull', name: 'climate-videos', member: 'grace' }, lambdaContext(EXPORT_FUNCTION));
-    const erased = await erase({ video: videoKey(2).split(':')[2], requestedBy: 'ada' }, lambdaContext('steward-test-erase'));
+    const created = await exportHandler({ action: 'create', spec: 'climate-videos' }, memberContext(EXPORT_FUNCTION, 'grace'));
+    const listed = await exportHandler({ action: 'list' }, memberContext(EXPORT_FUNCTION, 'grace'));
+    const pulled = await exportHandler({ action: 'pull', name: 'climate-videos', member: 'grace' }, memberContext(EXPORT_FUNCTION, 'grace'));
+    const erased = await erase({ video: videoKey(2).split(':')[2] }, memberContext('steward-test-erase', 'ada'));
 
     // Assess
     expect(created).toMatchObject({ label: 'climate-videos@v1', rows: 6 });
+    expect(await exportStoreOf(ctx).getManifest('climate-videos', 'parquet', 1)).toMatchObject({ createdBy: 'grace' });
     expect(listed.map((l: { current: { label: string } }) => l.current.label)).toEqual(['climate-videos@v1']);
     expect(pulled).toMatchObject({ copyId: expect.stringMatching(/^c\d{8}-[0-9a-f]{8}$/), manifest: { version: 1, parts: [{ key: expect.stringMatching(/^exports\/data\/kind=video\//) }] } });
     expect(erased).toMatchObject({ purged: 3 });
@@ -101,8 +122,8 @@ describe('export function', () => {
 
   it('only the holder releases a copy', async () => {
     const copyId = (await staleCopies(ctx, exportStoreOf(ctx)))[0]!.copy.copyId;
-    await expect(exportHandler({ action: 'release', name: 'climate-videos', copy: copyId, member: 'ada' }, lambdaContext(EXPORT_FUNCTION))).rejects.toThrow(/pulled by grace, not ada/);
-    await expect(exportHandler({ action: 'release', name: 'climate-videos', copy: copyId, member: 'grace' }, lambdaContext(EXPORT_FUNCTION))).resolves.toMatchObject({ alreadyReleased: false });
+    await expect(exportHandler({ action: 'release', name: 'climate-videos', copy: copyId }, memberContext(EXPORT_FUNCTION, 'ada'))).rejects.toThrow(/pulled by grace, not ada/);
+    await expect(exportHandler({ action: 'release', name: 'climate-videos', copy: copyId }, memberContext(EXPORT_FUNCTION, 'grace'))).resolves.toMatchObject({ alreadyReleased: false });
     expect(await staleCopies(ctx, exportStoreOf(ctx))).toEqual([]);
   });
 });

@@ -8,7 +8,7 @@ import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { functionEnvOf, JOB_ENV } from '../../../lib/config/deployed';
 import { CANARY } from '../jobs/compliance-support';
 import { destroyTestClients, testS3Client } from '../../support/local-aws';
-import { deployedFixture, jsonLines, lambdaContext, schedulerEvent, type DeployedFixture } from './support';
+import { deployedFixture, jsonLines, lambdaContext, memberContext, schedulerEvent, type DeployedFixture } from './support';
 
 type Handler = (event: unknown, context: unknown) => Promise<any>;
 
@@ -56,9 +56,9 @@ describe('handler logs hold no collected content', () => {
     // (ids from the object keys: JSON.parse would round 19-digit ids)
     const idOf = (key: string) => key.replace(/^.*\/(\d+)\.json$/, '$1');
     const videoIds = keys.filter((k) => k.includes('/video/')).map(idOf);
-    const byUser = await erase({ user: usernames[0], requestedBy: 'ada' }, lambdaContext('steward-erase'));
+    const byUser = await erase({ user: usernames[0], requestedBy: 'ada' }, memberContext('steward-erase', 'ada'));
     const remaining = keys.filter((k, i) => k.includes('/video/') && bodies[i]!.username !== usernames[0]).map(idOf);
-    const byVideo = await erase({ video: remaining[0], requestedBy: 'ada' }, lambdaContext('steward-erase'));
+    const byVideo = await erase({ video: remaining[0], requestedBy: 'ada' }, memberContext('steward-erase', 'ada'));
     const checked = await verify(schedulerEvent('compliance-check'), lambdaContext('steward-verify'));
     const built = await report({}, lambdaContext('steward-report'));
 

@@ -53,14 +53,23 @@ export function schedulerEvent(name: string): Record<string, unknown> {
   return JSON.parse(readFileSync(join(__dirname, '..', '..', 'events', 'scheduler', `${name}.json`), 'utf8')) as Record<string, unknown>;
 }
 
-/** A fake Lambda context with `remainingMs` left. */
-export function lambdaContext(functionName: string, remainingMs = 300_000) {
+/** The context of `member`'s invocation of `functionName` through the member's alias (lib/domain/member-alias.ts). */
+export function memberContext(functionName: string, member: string, remainingMs = 300_000) {
+  return lambdaContext(`${functionName}:member-${member}`, remainingMs);
+}
+
+/**
+ * A fake Lambda context with `remainingMs` left. `invoked` may carry a qualifier, as a caller names it
+ * (`fn:member-ada`, a member alias): the context's invokedFunctionArn then carries it, as Lambda's does.
+ */
+export function lambdaContext(invoked: string, remainingMs = 300_000) {
   const deadline = Date.now() + remainingMs;
+  const [functionName] = invoked.split(':') as [string];
   return {
     awsRequestId: `req-${Math.random().toString(36).slice(2)}`,
     functionName,
     functionVersion: '$LATEST',
-    invokedFunctionArn: `arn:aws:lambda:us-east-1:123456789012:function:${functionName}`,
+    invokedFunctionArn: `arn:aws:lambda:us-east-1:123456789012:function:${invoked}`,
     memoryLimitInMB: '1024',
     logGroupName: `/aws/lambda/${functionName}`,
     logStreamName: 'test',
