@@ -19,6 +19,7 @@ import { registerExpireCommand } from './expire-command';
 import { registerEraseCommand } from './erase-command';
 import { registerQuotaCommand } from './quota-command';
 import { registerExportCommand } from './export-command';
+import { registerQueryCommand } from './query-command';
 import type { CliIo } from './output';
 import packageJson from '../../package.json';
 
@@ -56,6 +57,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
   registerEraseCommand(program, io, setExit);
   registerQuotaCommand(program, io, setExit);
   registerExportCommand(program, io, setExit);
+  registerQueryCommand(program, io, setExit);
   versionEverywhere(program);
   return program;
 }

@@ -57,12 +57,14 @@ export interface TargetOptions extends Partial<Omit<LocalRuntimeOptions, 'config
    * before anything opens. Absent for read-only commands.
    */
   readonly act?: MemberAction;
+  /** stdout carries data (CSV): notices such as the synthetic-data one go to stderr instead. */
+  readonly dataOnStdout?: boolean;
 }
 
 /** Run a command's work on the target the global options select, and close it whatever happens. */
 export async function onTarget({ globals, io }: CommandContext, work: TargetWork, options: TargetOptions = {}): Promise<CommandResult> {
   const config = await loadProjectConfig(globals.config);
-  const { validate, act, ...runtimeOptions } = options;
+  const { validate, act, dataOnStdout, ...runtimeOptions } = options;
   validate?.(config);
   if (globals.emulator && !globals.local) throw new BadInputError('--emulator selects the built-in emulator for --local runs: add --local (the deployed stack always talks to TikTok)');
   if (!globals.local) {
@@ -96,7 +98,8 @@ export async function onTarget({ globals, io }: CommandContext, work: TargetWork
     const result = await work.local(runtime);
     // STEWARD_TIMING=1: how long the command's own work took, apart from opening and closing (bench/serve-attach.ts)
     if (process.env.STEWARD_TIMING === '1') io.stderr(`steward timing: work ${(performance.now() - opened).toFixed(0)} ms`);
-    return runtime.synthetic ? { ...result, text: `${result.text}\n${SYNTHETIC_NOTICE}` } : result;
+    if (runtime.synthetic && dataOnStdout) io.stderr(SYNTHETIC_NOTICE);
+    return runtime.synthetic && !dataOnStdout ? { ...result, text: `${result.text}\n${SYNTHETIC_NOTICE}` } : result;
   } finally {
     await runtime.close();
   }

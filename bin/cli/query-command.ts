@@ -1,0 +1,89 @@
+/**
+ * `steward query "SQL" [--csv] [--out FILE] [--limit N] [--timeout S]` and `steward query --describe VIEW`: read-only
+ * SQL over the current export versions (views: lib/domain/query-views.ts). With `--local`, DuckDB over the vault's
+ * export files (lib/jobs/query); bad SQL, a write or a file read is exit 2 with the engine's message and writes
+ * nothing; every query that runs is audited (`query.run`).
+ */
+import type { Command } from 'commander';
+import * as z from 'zod';
+import { BadInputError } from '../../lib/domain/errors';
+import { QUERY_VIEW_NAMES, QUERY_VIEWS, queryView, viewDictionaryMarkdown } from '../../lib/domain/query-views';
+import { checkQuerySql, DEFAULT_QUERY_TIMEOUT_MS, runQuery } from '../../lib/jobs/query';
+import { action } from './action';
+import { jobProgress } from './job-progress';
+import { OutFileSchema, parseOptions } from './options';
+import type { CliIo, CommandResult } from './output';
+import { presentQueryResult } from './query-output';
+import { onTarget } from './runtime';
+
+/** Rows a terminal shows by default. */
+export const DEFAULT_QUERY_LIMIT = 40;
+
+const QueryOptionsSchema = z
+  .object({
+    describe: z.string().min(1).optional(),
+    csv: z.boolean().default(false),
+    out: OutFileSchema.optional(),
+    limit: z.coerce.number({ message: 'a whole number of rows, e.g. 20' }).int({ message: 'a whole number of rows, e.g. 20' }).min(1, { message: 'at least 1 row' }).max(100_000).default(DEFAULT_QUERY_LIMIT),
+    timeout: z.coerce.number({ message: 'seconds, e.g. 30' }).positive({ message: 'seconds, more than 0' }).max(3600, { message: 'at most 3600 seconds' }).default(DEFAULT_QUERY_TIMEOUT_MS / 1000),
+  })
+  .strict();
+
+function describe(name: string): CommandResult {
+  let view;
+  try {
+    view = queryView(name);
+  } catch {
+    throw new BadInputError(`--describe: "${name}" is not a view; views: ${QUERY_VIEW_NAMES.join(', ')}`);
+  }
+  return { exitCode: 0, json: view, text: viewDictionaryMarkdown(view).trimEnd() };
+}
+
+export function registerQueryCommand(program: Command, io: CliIo, setExit: (code: number) => void): void {
+  program
+    .command('query')
+    .description(`read-only SQL over the current exports (views: ${QUERY_VIEWS.map((v) => v.name).join(', ')}); --local: DuckDB`)
+    .argument('[sql]', 'one SELECT over the views, e.g. "SELECT region_code, count(*) FROM videos GROUP BY 1"')
+    .option('--describe <view>', 'print a view\'s columns: type, personal data, meaning (docs/data-dictionary.md)')
+    .option('--csv', 'every row as CSV (on stdout, or into --out)', false)
+    .option('--out <file>', 'write every row into FILE (CSV; JSON with --json or a .json name)')
+    .option('--limit <n>', `rows a terminal shows (default ${DEFAULT_QUERY_LIMIT}); --csv, --json and --out give every row`)
+    .option('--timeout <seconds>', `stop a query that runs longer (default ${DEFAULT_QUERY_TIMEOUT_MS / 1000})`)
+    .action((sql: string | undefined, rawOptions: unknown, command: Command) =>
+      action(io, setExit, async (raw: unknown, context) => {
+        const options = parseOptions(QueryOptionsSchema, raw);
+        const json = context.globals.json;
+        if (options.describe !== undefined) {
+          if (sql !== undefined) throw new BadInputError('--describe: give a view name or SQL, not both');
+          return describe(options.describe);
+        }
+        if (sql === undefined || sql.trim() === '') throw new BadInputError(`SQL: give one SELECT over the views, e.g. steward query --local "SELECT count(*) FROM videos" (views: ${QUERY_VIEW_NAMES.join(', ')}; steward query --describe VIEW lists a view's columns)`);
+        if (options.csv && json && !options.out) throw new BadInputError('--csv: choose --csv or --json for stdout, not both');
+        // Bad SQL is answered before anything opens: the guard, DuckDB's parser and binding against empty views.
+        await checkQuerySql(sql);
+        const output = { csv: options.csv, json, limit: options.limit, ...(options.out ? { out: options.out } : {}) };
+        return onTarget(
+          context,
+          {
+            local: async (runtime) => {
+              // eslint-disable-next-line @typescript-eslint/no-require-imports
+              const { inPlacePartFiles } = require('../../lib/local/export-files') as typeof import('../../lib/local/export-files');
+              const progress = jobProgress(io, json || options.csv, 'query');
+              try {
+                const answer = await runQuery(runtime.ctx, { sql, timeoutMs: options.timeout * 1000 }, {
+                  files: inPlacePartFiles(runtime.services.s3.directory, runtime.bucket),
+                  ...(progress.sink ? { progress: progress.sink } : {}),
+                });
+                progress.stop();
+                return presentQueryResult({ ...answer, engine: 'duckdb' }, output);
+              } finally {
+                progress.stop();
+              }
+            },
+          },
+          // CSV on stdout is data: the synthetic-data notice goes to stderr then.
+          { act: 'query', dataOnStdout: options.csv && !options.out },
+        );
+      })(rawOptions, command),
+    );
+}

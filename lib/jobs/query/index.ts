@@ -1,0 +1,166 @@
+/**
+ * `steward query "SQL"` locally: DuckDB over the current Parquet export versions (views in
+ * lib/domain/query-views.ts), read-only, audited. The steps, in this order so that a refused query writes nothing:
+ *
+ * 1. the guard (lib/domain/query-guard.ts) and DuckDB's parser: bad SQL or anything but one SELECT is bad input;
+ * 2. the manifests of the newest export versions name the part files of the views the query reads; those files
+ *    are opened (in place or staged into a private temp dir, `PartFiles`), and purges are read from the audit log
+ *    only when the query reads `purges`;
+ * 3. views defined, file access limited to those files, external access disabled, configuration locked;
+ * 4. the statement bound and run, interrupted after the timeout;
+ * 5. `query.run` audited (actor, keyed SQL digest, views read, rows returned, outcome; never the SQL), also for a
+ *    query that ran and failed or timed out. Staged files are removed whatever happens.
+ */
+import { BadInputError } from '../../domain/errors';
+import { checkReadOnlySql, sqlDigest } from '../../domain/query-guard';
+import { QUERY_VIEW_NAMES, viewOfKind, type QueryViewName } from '../../domain/query-views';
+import { RECORD_KINDS } from '../../domain/records';
+import type { JobContext, ProgressSink } from '../context';
+import { exportStoreOf } from '../export';
+import { openExportRun } from '../export/build';
+import { QuerySession, type PurgeRow, type ResultTable } from './engine';
+import { stagedPartFiles, type OpenedPartFiles, type PartFiles } from './files';
+import { kindsRead, planExports, viewStatements } from './plan';
+
+export { stagedPartFiles, type OpenedPartFiles, type PartFiles } from './files';
+export type { ResultColumn, ResultTable } from './engine';
+
+/** Default statement timeout. */
+export const DEFAULT_QUERY_TIMEOUT_MS = 60_000;
+
+export interface QueryInput {
+  readonly sql: string;
+  readonly timeoutMs?: number;
+}
+
+export interface QueryOptions {
+  /** Where DuckDB reads parts from; default: staged out of the export store into a temp dir. */
+  readonly files?: PartFiles;
+  readonly progress?: ProgressSink;
+}
+
+export interface QueryAnswer extends ResultTable {
+  readonly rowCount: number;
+  /** The views the query read, sorted. */
+  readonly views: readonly QueryViewName[];
+  /** Keyed hash of the SQL, as audited. */
+  readonly sqlDigest: string;
+  /** Export versions read (`climate-videos@v3`). */
+  readonly exports: readonly string[];
+  /** Why a view read is empty, and what to run (no Parquet export of that kind yet). */
+  readonly notes: readonly string[];
+  readonly runId: string;
+}
+
+/**
+ * Check the SQL without reading anything: the guard, DuckDB's parser, and binding against empty views of the same
+ * columns (an unknown view or column is caught here). Bad input (exit 2) when refused; the views it reads otherwise.
+ * The CLI calls it before it opens the local services, so bad SQL is answered at once.
+ */
+export async function checkQuerySql(sql: string): Promise<QueryViewName[]> {
+  const session = await QuerySession.open();
+  try {
+    const check = checkReadOnlySql(sql);
+    const views = await session.viewsOf(sql, check.ok ? undefined : check.reason);
+    await session.defineViews(viewStatements({ kinds: new Map(), notParquet: [] }, new Map()), [], []);
+    (await session.prepare(check.ok ? check.sql : sql)).destroySync();
+    return QUERY_VIEW_NAMES.filter((v) => views.has(v));
+  } finally {
+    session.close();
+  }
+}
+
+/** The `record.purged` events of the audit log as purge rows (one per record), from the log's first day on. */
+async function purgeRows(ctx: Pick<JobContext, 'audit' | 'clock'>): Promise<PurgeRow[]> {
+  let since: string | undefined;
+  for await (const seal of ctx.audit.seals()) {
+    since = seal.at;
+    break;
+  }
+  if (since === undefined) return [];
+  const until = ctx.clock.now().toISOString();
+  const rows = new Map<string, PurgeRow>();
+  let cursor: string | undefined;
+  do {
+    const page = await ctx.audit.byAction('record.purged', { since, until, limit: 1000, ...(cursor ? { cursor } : {}) });
+    for (const e of page.events) {
+      if (!e.recordHash || !e.kind || rows.has(e.recordHash)) continue;
+      rows.set(e.recordHash, { recordHash: e.recordHash, kind: e.kind, ...(e.specName ? { spec: e.specName } : {}), reason: e.reason ?? '', purgedAt: e.at, runId: e.runId });
+    }
+    cursor = page.cursor;
+  } while (cursor !== undefined);
+  return [...rows.values()];
+}
+
+async function audit(ctx: JobContext, digest: string, views: readonly QueryViewName[], rows: number, outcome: 'ok' | 'failed' | 'timed-out'): Promise<string> {
+  const run = await openExportRun(ctx, 'query');
+  await run.chain.append([
+    {
+      at: ctx.clock.now().toISOString(),
+      action: 'query.run',
+      actor: ctx.actor,
+      runId: run.runId,
+      evidence: { sqlDigest: digest, views: views.join(',') || 'none', engine: 'duckdb', outcome },
+      counts: { rows },
+    },
+  ]);
+  await run.finish({ rows });
+  return run.runId;
+}
+
+/** Run one read-only query over the current exports; see the steps above. */
+export async function runQuery(ctx: JobContext, input: QueryInput, options: QueryOptions = {}): Promise<QueryAnswer> {
+  const timeoutMs = input.timeoutMs ?? DEFAULT_QUERY_TIMEOUT_MS;
+  const check = checkReadOnlySql(input.sql);
+  const store = exportStoreOf(ctx);
+  const progress = (phase: string, done: number, total?: number) => options.progress?.({ job: 'query', phase, done, ...(total !== undefined ? { total } : {}) });
+  const session = await QuerySession.open();
+  let opened: OpenedPartFiles | undefined;
+  try {
+    const views = await session.viewsOf(input.sql, check.ok ? undefined : check.reason);
+    const sql = check.ok ? check.sql : input.sql;
+    const read = QUERY_VIEW_NAMES.filter((v) => views.has(v));
+    progress('reading manifests', 0);
+    const plan = await planExports(store);
+    const kinds = kindsRead(views);
+    const keys = kinds.flatMap((kind) => plan.kinds.get(kind)?.keys ?? []);
+    progress('opening export files', 0, keys.length);
+    opened = await (options.files ?? stagedPartFiles(store)).open(keys, (done, total) => progress('opening export files', done, total));
+    const purges = views.has('purges') ? await purgeRows(ctx) : [];
+    await session.defineViews(viewStatements(plan, opened.paths), purges, [...new Set(opened.paths.values())]);
+    const prepared = await session.prepare(sql);
+    const digest = sqlDigest(ctx.hasher, input.sql);
+    progress('running', 0);
+    let result: ResultTable;
+    try {
+      result = await session.run(prepared, timeoutMs);
+    } catch (error) {
+      await audit(ctx, digest, read, 0, error instanceof BadInputError && error.message.startsWith('--timeout') ? 'timed-out' : 'failed');
+      throw error;
+    } finally {
+      prepared.destroySync();
+    }
+    const runId = await audit(ctx, digest, read, result.rows.length, 'ok');
+    const notes: string[] = [];
+    for (const kind of RECORD_KINDS) {
+      const view = viewOfKind(kind).name;
+      if (views.has(view) && !plan.kinds.has(kind)) notes.push(`${view} is empty: no Parquet export of ${kind}s yet (steward export create --spec NAME)`);
+    }
+    if (plan.notParquet.length > 0 && kinds.some((kind) => !plan.kinds.has(kind))) notes.push(`not read (views read Parquet exports only): ${plan.notParquet.join(', ')}; export those specs as Parquet to query them`);
+    return {
+      ...result,
+      rowCount: result.rows.length,
+      views: read,
+      sqlDigest: digest,
+      exports: kinds.flatMap((kind) => plan.kinds.get(kind)?.exports ?? []),
+      notes,
+      runId,
+    };
+  } finally {
+    try {
+      await opened?.release();
+    } finally {
+      session.close();
+    }
+  }
+}
