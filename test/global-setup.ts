@@ -30,6 +30,8 @@ export default async function globalSetup(): Promise<void> {
   Object.assign(process.env, services.env(), {
     STEWARD_TEST_DDB_ENDPOINT: services.dynamoEndpoint,
     STEWARD_TEST_S3_ENDPOINT: services.s3Endpoint,
+    /** Where s3rver keeps its objects (tests that read export files in place, as `steward query --local` does). */
+    STEWARD_TEST_S3_DIR: services.s3.directory,
     STEWARD_TEST_LOCAL_AWS_STARTUP_MS: String(Date.now() - started),
   });
 }

@@ -66,12 +66,14 @@ export function registerQueryCommand(program: Command, io: CliIo, setExit: (code
           context,
           {
             local: async (runtime) => {
+              // Parts are read where s3rver keeps them; staged into a temp dir when its directory is not known.
               // eslint-disable-next-line @typescript-eslint/no-require-imports
               const { inPlacePartFiles } = require('../../lib/local/export-files') as typeof import('../../lib/local/export-files');
+              const s3Dir = (runtime.services.s3 as { directory?: string } | undefined)?.directory;
               const progress = jobProgress(io, json || options.csv, 'query');
               try {
                 const answer = await runQuery(runtime.ctx, { sql, timeoutMs: options.timeout * 1000 }, {
-                  files: inPlacePartFiles(runtime.services.s3.directory, runtime.bucket),
+                  ...(s3Dir ? { files: inPlacePartFiles(s3Dir, runtime.bucket) } : {}),
                   ...(progress.sink ? { progress: progress.sink } : {}),
                 });
                 progress.stop();

@@ -27,7 +27,7 @@ export interface PartFiles {
 export function stagedPartFiles(store: ExportStore): PartFiles {
   return {
     async open(keys, progress) {
-      const dir = await mkdtemp(join(tmpdir(), 'steward-query-'));
+      const dir = await mkdtemp(join(tmpdir(), 'steward-query-stage-'));
       const release = () => rm(dir, { recursive: true, force: true });
       try {
         const paths = new Map<string, string>();
