@@ -22,8 +22,11 @@ describe('deployed fan-out: one listing per video', () => {
     fx = await deployedFixture('refresh-shard', {
       tiktok: true,
       env: { [functionEnvOf('purge')]: 'steward-test-purge' },
+      // the videos of the last 15 days (~50 with ~740 comments; two of them with over 100 written by now): a third of
+      // the 30-day window's comments, and still videos whose listing takes several pages
       world: { maxCommentsPerVideo: 250, commentDeletionShare: 0 },
       change: (doc) => {
+        doc.specs[0].window = { rollingDays: 15 };
         doc.specs.push({ name: 'climate-comments', source: 'research', kind: 'comment', parentSpec: 'climate-videos', maxPerVideo: 1000, schedule: 'rate(1 day)' });
       },
     });
