@@ -6,6 +6,8 @@
  *   the CLI then reads the parts with the member's role, which may read `exports/` and never `records/`.
  * - `rebuild`: invoked by the jobs that purge (purge, refresh-shard, expire, erase) with the keys they purged: every
  *   export holding one is rebuilt without it. This function reads record objects; the purgers never do.
+ * - `reconcile`: invoked by the hourly purge: every export that still holds a tombstoned record (a purge died
+ *   before its rebuild) is rebuilt without it.
  *
  * Who acts comes from the member alias invoked (lambdas/shared/member-identity.ts): pull and release need one, a
  * create through none is a schedule's standing export, a rebuild through one is refused; an event's `member` is only
@@ -24,12 +26,14 @@ import {
   exportStoreOf,
   listExports,
   rebuildExportsWithout,
+  reconcileWith,
   recordPull,
   releaseCopy,
   resolveExport,
   showExport,
 } from '../lib/jobs/export';
-import type { JobContext } from '../lib/jobs/context';
+import type { JobContext, RebuildReport } from '../lib/jobs/context';
+import type { AuditChainWriter } from '../lib/store/ports';
 import { startRun } from '../lib/jobs/runs';
 import { deployment } from './shared/deployment';
 import { jobHandler, schedulerFields } from './shared/handler';
@@ -65,6 +69,8 @@ export const ExportEventSchema = z.discriminatedUnion('action', [
       purgeRunId: z.string().min(1).max(64),
     })
     .strict(),
+  /** The hourly purge's: rebuild every export that still holds a tombstoned record (lib/jobs/export/reconcile.ts). */
+  z.object({ action: z.literal('reconcile'), purgeRunId: z.string().min(1).max(64) }).strict(),
 ]);
 export type ExportEvent = z.infer<typeof ExportEventSchema>;
 
@@ -107,19 +113,35 @@ export const handler = jobHandler(ExportEventSchema, async (event, context) => {
     }
     case 'rebuild': {
       refuseMemberAlias(context, 'an export rebuild');
-      // A run of its own, named after the purge run it serves (its events name that run as their cause).
-      const at = ctx.clock.now().toISOString();
-      const runId = `${event.purgeRunId.slice(0, 40)}-exports-${randomBytes(3).toString('hex')}`;
-      const chain = await startRun(ctx, 'export-rebuild', runId, at);
-      await chain.append([{ at, action: 'run.started', actor: ctx.actor, runId, evidence: { purgeRun: event.purgeRunId } }]);
-      const report = await rebuildExportsWithout(ctx, store, new Set(event.keys), chain, { runId });
-      const counts = { ...report, keys: event.keys.length };
-      const finishedAt = ctx.clock.now().toISOString();
-      await chain.append([{ at: finishedAt, action: 'run.finished', actor: ctx.actor, runId, counts }]);
-      await ctx.ledger.putRun({ runId, job: 'export-rebuild', startedAt: at, finishedAt, actor: ctx.actor.name, status: 'finished', counts });
-      metrics.addMetric('ExportRowsRemoved', MetricUnit.Count, report.rowsRemoved);
-      logger.info('exports rebuilt', { purgeRunId: event.purgeRunId, ...counts });
+      const keys = new Set(event.keys);
+      const report = await inRebuildRun(ctx, event.purgeRunId, (chain, runId) => rebuildExportsWithout(ctx, store, keys, chain, { runId }), { keys: event.keys.length });
+      logger.info('exports rebuilt', { purgeRunId: event.purgeRunId, ...report, keys: event.keys.length });
+      return report;
+    }
+    case 'reconcile': {
+      refuseMemberAlias(context, 'an export reconciliation');
+      // A run (and its audit events) only when some export holds a purged record.
+      const report = await reconcileWith(ctx, store, (keys) => inRebuildRun(ctx, event.purgeRunId, (chain, runId) => rebuildExportsWithout(ctx, store, keys, chain, { runId })));
+      logger.info('exports reconciled', { purgeRunId: event.purgeRunId, ...report });
       return report;
     }
   }
 });
+
+/**
+ * Rebuild exports in a run of their own, named after the purge run they serve (their events name that run as their
+ * cause).
+ */
+async function inRebuildRun<R extends RebuildReport>(ctx: JobContext, purgeRunId: string, work: (chain: AuditChainWriter, runId: string) => Promise<R>, extra: Record<string, number> = {}): Promise<R> {
+  const at = ctx.clock.now().toISOString();
+  const runId = `${purgeRunId.slice(0, 40)}-exports-${randomBytes(3).toString('hex')}`;
+  const chain = await startRun(ctx, 'export-rebuild', runId, at);
+  await chain.append([{ at, action: 'run.started', actor: ctx.actor, runId, evidence: { purgeRun: purgeRunId } }]);
+  const report = await work(chain, runId);
+  const counts = { ...report, ...extra };
+  const finishedAt = ctx.clock.now().toISOString();
+  await chain.append([{ at: finishedAt, action: 'run.finished', actor: ctx.actor, runId, counts }]);
+  await ctx.ledger.putRun({ runId, job: 'export-rebuild', startedAt: at, finishedAt, actor: ctx.actor.name, status: 'finished', counts });
+  metrics.addMetric('ExportRowsRemoved', MetricUnit.Count, report.rowsRemoved);
+  return report;
+}

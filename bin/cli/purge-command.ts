@@ -18,7 +18,9 @@ const PurgeAnswerSchema = answerSchema<PurgeJobReport>({ dryRun: z.boolean(), pe
 export function purgeText(r: PurgeJobReport): string {
   const head = r.dryRun
     ? `purge --dry-run: ${r.pending} pending purge(s); ${r.purged} record(s) would go (${r.cascaded} by cascade). Nothing was changed.`
-    : `purge run ${r.runId}: ${r.pending} pending purge(s) completed; ${r.purged} record(s) purged (${r.cascaded} by cascade), ${r.versionsRemoved} object version(s) removed`;
+    : `purge run ${r.runId}: ${r.pending} pending purge(s) completed; ${r.purged} record(s) purged (${r.cascaded} by cascade), ${r.versionsRemoved} object version(s) removed` +
+      (r.exportsRepaired ? `; ${r.exportsRepaired} export(s) still holding purged records rebuilt` : '') +
+      (r.exportFilesLeftDeleted ? `; ${r.exportFilesLeftDeleted} leftover export file(s) deleted` : '');
   return [head, `  by reason  ${countsText(r.byReason)}`, `  by kind    ${countsText(r.byKind)}`, `  by spec    ${countsText(r.bySpec)}`].join('\n');
 }
 

@@ -21,7 +21,7 @@ import { wireJobContext } from '../../lib/wiring/job-context';
 import packageJson from '../../package.json';
 import { dynamo, kms, s3, secretsManager } from './clients';
 import type { DeployedEnv } from './env';
-import { exportRebuilderOf } from './export-rebuilder';
+import { exportReconcilerOf, exportRebuilderOf } from './export-rebuilder';
 import { logger } from './powertools';
 
 /** Provenance: which code collected a record. */
@@ -102,7 +102,9 @@ async function build(env: DeployedEnv, clock: Clock): Promise<Deployment> {
   });
   // Jobs that purge hand the exports to rebuild to the export function (it may read records; they may not).
   const exportFunction = process.env[functionEnvOf('export')];
-  const ctx: JobContext = exportFunction ? { ...wired, exportRebuilder: exportRebuilderOf(exportFunction) } : wired;
+  const ctx: JobContext = exportFunction
+    ? { ...wired, exportRebuilder: exportRebuilderOf(exportFunction), exportReconciler: exportReconcilerOf(exportFunction) }
+    : wired;
 
   // One token per source for the life of the environment; credentials are fetched once.
   const auths = new Map<string, ClientCredentialsAuth>();

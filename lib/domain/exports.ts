@@ -88,6 +88,23 @@ export function parseManifestKey(key: string): { spec: string; format: ExportFor
   return { spec: match[1]!, format: match[2] as ExportFormat, version: Number(match[3]) };
 }
 
+/** `{spec, format, version}` of a part key (partKeyOf), or undefined for any other key. */
+export function parsePartKey(key: string): { spec: string; format: ExportFormat; version: number } | undefined {
+  const match = /^exports\/data\/kind=[a-z]+\/format=(parquet|csv|jsonl)\/spec=([a-z0-9-]+)\/bucket=\d{4}\/part-v(\d+)-[0-9a-f]+\.[a-z]+$/.exec(key);
+  if (!match) return undefined;
+  return { spec: match[2]!, format: match[1] as ExportFormat, version: Number(match[3]) };
+}
+
+/**
+ * Whether a part file that the current version of its export does not list is a leftover (of a superseded version,
+ * or of a writer that lost the race for its version or died before its manifest): its version is taken (`current`
+ * is at least its version) and it is not the current version's. A part of a version not yet written may belong to
+ * a build in progress and is kept.
+ */
+export function isLeftoverPart(part: { version: number }, current: number | undefined, listedByCurrent: boolean): boolean {
+  return !listedByCurrent && current !== undefined && part.version <= current;
+}
+
 /** One part of an export: where it is, what it holds. */
 export interface ManifestPart {
   readonly bucket: number;

@@ -31,6 +31,11 @@ export interface JobContext {
    * (lib/jobs/export). Deployed purgers set it to invoke the export function, which may read what they may not.
    */
   readonly exportRebuilder?: ExportRebuilder;
+  /**
+   * Rebuilds every export that still holds a tombstoned record (what a purge that died before its rebuild left).
+   * Absent: the hourly purge does it itself (lib/jobs/export/reconcile.ts); deployed, the export function does.
+   */
+  readonly exportReconciler?: ExportReconciler;
   /** Signs certificates; its public key checks them and the seal anchors. Absent: nothing is signed. */
   readonly signer?: Signer;
   /** The seal anchors outside the audit table; `verify` holds the table's seal log against them. */
@@ -52,6 +57,21 @@ export interface RebuildReport {
 
 /** Rebuild every export holding one of `keys` without it; answers counts. */
 export type ExportRebuilder = (keys: ReadonlySet<string>, origin: { readonly runId: string }) => Promise<RebuildReport>;
+
+/** What reconciling the exports with the tombstones did: what was checked, and the rebuilds (counts only). */
+export interface ReconcileReport extends RebuildReport {
+  /** Current export versions whose manifests were looked up against the tombstones. */
+  exportsChecked: number;
+  rowsChecked: number;
+  /** Distinct tombstoned records found in them (0 when every export is clean). */
+  purgedRecordsFound: number;
+  exportsHoldingPurged: number;
+  /** Part files no current version lists, left by a build or rebuild that died, deleted (all their versions). */
+  leftoverFilesDeleted: number;
+}
+
+/** Rebuild every export that holds a tombstoned record; answers counts. */
+export type ExportReconciler = (origin: { readonly runId: string }) => Promise<ReconcileReport>;
 
 /** Progress of a long job, for a progress bar or structured logs. Never carries content. */
 export interface ProgressEvent {

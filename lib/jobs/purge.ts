@@ -18,7 +18,7 @@ import { RecordNotFoundError } from '../store/retry';
 import { mapLimit, newRunId, type JobContext, type ProgressSink } from './context';
 import { dueRecords, sweepShards } from './due';
 import { startRun } from './runs';
-import { rebuildExportsAfterPurge, type RebuildReport } from './export';
+import { rebuildExportsAfterPurge, reconcileExportsAfterPurge, type RebuildReport } from './export';
 
 /** Scalar evidence: platform log ids, task ids, rules, counts. Never content. */
 export type Evidence = Readonly<Record<string, string | number>>;
@@ -384,11 +384,20 @@ export interface PurgeJobReport {
   readonly byReason: CountsBy;
   readonly byKind: CountsBy;
   readonly bySpec: CountsBy;
+  /**
+   * Exports rebuilt because they still held a purged record (a purge that died between its tombstones and its
+   * rebuild left them so): a full sweep (no `shards`) checks every current export against the tombstones.
+   */
+  readonly exportsRepaired?: number;
+  /** Export part files no current version listed (left by a build or rebuild that died), deleted. */
+  readonly exportFilesLeftDeleted?: number;
 }
 
 /**
  * Complete the purges that were decided and not finished (an interrupted refresh, expiry or erasure), found at the
- * head of the due index: a pending purge is due from the instant it was decided.
+ * head of the due index: a pending purge is due from the instant it was decided. A full sweep (no `shards`: the
+ * hourly schedule, `steward purge`) then rebuilds any export that still holds a tombstoned record
+ * (lib/jobs/export/reconcile.ts): what a purge that died between its tombstones and its rebuild left.
  */
 export async function purge(ctx: JobContext, options: PurgeJobOptions = {}): Promise<PurgeJobReport> {
   const now = ctx.clock.now();
@@ -409,7 +418,15 @@ export async function purge(ctx: JobContext, options: PurgeJobOptions = {}): Pro
   const chain = await startRun(ctx, 'purge', runId, startedAt);
   await chain.append([{ at: startedAt, action: 'run.started', actor: ctx.actor, runId, counts: { pending: targets.length } }]);
   const report = await purgeRecords(ctx, targets, chain, { runId, progress: options.progress });
-  const counts = { pending: targets.length, purged: report.purged, cascaded: report.cascaded, versionsRemoved: report.versionsRemoved };
+  // Deletion reaches every copy even after a crash: exports that still hold a tombstoned record are rebuilt.
+  const reconciled = options.shards === undefined ? await reconcileExportsAfterPurge(ctx, chain, runId) : undefined;
+  const counts = {
+    pending: targets.length,
+    purged: report.purged,
+    cascaded: report.cascaded,
+    versionsRemoved: report.versionsRemoved,
+    ...(reconciled ? { exportsRepaired: reconciled.exportsRebuilt, exportFilesLeftDeleted: reconciled.leftoverFilesDeleted } : {}),
+  };
   const finishedAt = ctx.clock.now().toISOString();
   await chain.append([{ at: finishedAt, action: 'run.finished', actor: ctx.actor, runId, counts }]);
   await ctx.ledger.putRun({ runId, job: 'purge', startedAt, finishedAt, actor: ctx.actor.name, status: 'finished', counts });

@@ -19,6 +19,8 @@ import { tiktokSources } from '../../lib/jobs/tiktok-sources';
 import { localEndpointsFromEnv, makeLocalDynamoClients, makeLocalS3Client } from '../../lib/local/aws-clients';
 import { CommercialContentClient, ResearchApiClient } from '../../lib/platforms/tiktok';
 import { wireJobContext } from '../../lib/wiring/job-context';
+import { EXPORT_DATA_PREFIX, EXPORT_MANIFEST_PREFIX } from '../../lib/domain/exports';
+import type { JobContext } from '../../lib/jobs/context';
 
 export type CrashJob =
   | { readonly job: 'collect' }
@@ -36,6 +38,36 @@ export interface CrashTask {
   readonly client: { readonly clientKey: string; readonly clientSecret: string };
   readonly now: string;
   readonly run: CrashJob;
+  /**
+   * Kill the process (SIGKILL, itself) right after the `after`-th call of one step completes, instead of at a random
+   * moment: a tombstone written, an export part or manifest put (test/integ/jobs/export-crash.test.ts).
+   */
+  readonly killAt?: { readonly on: KillPoint; readonly after: number };
+}
+
+export type KillPoint = 'tombstone' | 'export-part' | 'export-manifest';
+
+/** `ctx` whose ledger and object store die (SIGKILL) right after the `after`-th completed call of `on`. */
+function dyingAt(ctx: JobContext, killAt: NonNullable<CrashTask['killAt']>): JobContext {
+  let calls = 0;
+  const matches = (method: string | symbol, args: unknown[]): boolean =>
+    killAt.on === 'tombstone'
+      ? method === 'tombstone'
+      : method === 'put' && String(args[0]).startsWith(killAt.on === 'export-part' ? EXPORT_DATA_PREFIX : EXPORT_MANIFEST_PREFIX);
+  const wrap = <T extends object>(target: T): T =>
+    new Proxy(target, {
+      get(obj, prop, receiver) {
+        const value = Reflect.get(obj, prop, receiver);
+        if (typeof value !== 'function') return value;
+        if (prop !== 'tombstone' && prop !== 'put') return value.bind(obj);
+        return async (...args: unknown[]) => {
+          const result = await (value as (...a: unknown[]) => Promise<unknown>).apply(obj, args);
+          if (matches(prop, args) && ++calls === killAt.after) process.kill(process.pid, 'SIGKILL');
+          return result;
+        };
+      },
+    });
+  return { ...ctx, ledger: wrap(ctx.ledger), objects: wrap(ctx.objects) };
 }
 
 async function main(): Promise<void> {
@@ -48,7 +80,7 @@ async function main(): Promise<void> {
   const clock = new ManualClock(task.now);
   const hasher = hmacHasher(task.secret);
   const config = parseProjectConfig(task.config, 'crash task');
-  const { ctx } = wireJobContext({
+  const { ctx: wired } = wireJobContext({
     config,
     clock,
     s3,
@@ -62,6 +94,7 @@ async function main(): Promise<void> {
     collectorVersion: 'crash-child',
     abandonedRunAfterMs: 0,
   });
+  const ctx = task.killAt ? dyingAt(wired, task.killAt) : wired;
   const clientOptions = { ...task.client, baseUrl: task.emulatorUrl, clock, sleep: async () => {} };
   const research = new ResearchApiClient(clientOptions);
   const commercial = new CommercialContentClient(clientOptions);

@@ -9,6 +9,7 @@ import { sha256Hex } from '../../domain/hashing';
 import type { ExportStore } from '../../store/export-store';
 import type { JobContext } from '../context';
 import { copyStandings } from './copies';
+import { tombstonedKeysOf } from './reconcile';
 
 export interface ExportVersionInfo {
   readonly version: number;
@@ -121,10 +122,8 @@ export async function verifyExports(ctx: Pick<JobContext, 'clock' | 'ledger' | '
       if (!body) violations.push({ kind: 'export-manifest-mismatch', detail: `${exportLabel(spec, version)} (${format}): part ${part.bucket} is missing` });
       else if (sha256Hex(body) !== part.sha256) violations.push({ kind: 'export-manifest-mismatch', detail: `${exportLabel(spec, version)} (${format}): part ${part.bucket} does not match its manifest hash (edited?)` });
     }
-    const hashes = m.parts.flatMap((p) => p.records.map(([key]) => ctx.hasher.hash(key)));
-    let purged = 0;
-    for (let i = 0; i < hashes.length; i += 100) purged += (await ctx.ledger.getTombstones(hashes.slice(i, i + 100))).size;
-    if (purged > 0) violations.push({ kind: 'export-holds-purged', detail: `${exportLabel(spec, version)} (${format}) holds ${purged} purged record(s); a purge must rebuild it (steward purge completes it)` });
+    const purged = (await tombstonedKeysOf(ctx, m)).length;
+    if (purged > 0) violations.push({ kind: 'export-holds-purged', detail: `${exportLabel(spec, version)} (${format}) holds ${purged} purged record(s); the hourly purge rebuilds it (or now: steward purge)` });
   }
   for await (const key of store.listParts()) {
     if (!expected.has(key)) violations.push({ kind: 'export-file-left', detail: `${key}: a file no current export version lists (left by a superseded version)` });

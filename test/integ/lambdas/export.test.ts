@@ -4,7 +4,8 @@
  * the rebuild to the export function (a Lambda invoke, mocked to run the handler here), which rewrites the export
  * without the record and notes the purge on the pulled copy; a release by another member fails, by the holder
  * succeeds; a malformed event names the field. Who acts is the member alias invoked: a pull or release through no
- * alias, or naming another member than the alias, is refused with nothing written.
+ * alias, or naming another member than the alias, is refused with nothing written. The hourly purge function has
+ * the export function reconcile: an export a dead purge left holding a tombstoned record is rebuilt.
  */
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -12,14 +13,16 @@ import { functionEnvOf, JOB_ENV } from '../../../lib/config/deployed';
 import { ManualClock } from '../../../lib/domain/clock';
 import { hmacHasher } from '../../../lib/domain/hashing';
 import { partHolding } from '../../../lib/domain/exports';
-import { exportStoreOf, staleCopies } from '../../../lib/jobs/export';
+import { exportStoreOf, staleCopies, verifyExports } from '../../../lib/jobs/export';
 import type { JobContext } from '../../../lib/jobs/context';
 import { wireJobContext } from '../../../lib/wiring/job-context';
 import { collectExportWorld } from '../../support/export-world';
 import { TEST_SECRET } from '../../support/job-context';
 import { testDynamoClients, testS3Client } from '../../support/local-aws';
 import { videoKey } from '../../support/compliance-world';
-import { deployedFixture, lambdaContext, memberContext, type DeployedFixture } from './support';
+import { purgeRecords } from '../../../lib/jobs/purge';
+import { startRun } from '../../../lib/jobs/runs';
+import { deployedFixture, lambdaContext, memberContext, schedulerEvent, type DeployedFixture } from './support';
 
 type Handler = (event: unknown, context: unknown) => Promise<any>;
 const EXPORT_FUNCTION = 'steward-test-export';
@@ -29,6 +32,7 @@ describe('export function', () => {
   let ctx: JobContext;
   let exportHandler: Handler;
   let erase: Handler;
+  let purge: Handler;
   const lambda = mockClient(LambdaClient);
   const invoked: string[] = [];
 
@@ -45,6 +49,7 @@ describe('export function', () => {
     });
     exportHandler = (require('../../../lambdas/export') as { handler: Handler }).handler;
     erase = (require('../../../lambdas/erase') as { handler: Handler }).handler;
+    purge = (require('../../../lambdas/purge') as { handler: Handler }).handler;
     lambda.on(InvokeCommand).callsFake(async (input: { FunctionName: string; Payload: Uint8Array }) => {
       expect(input.FunctionName).toBe(EXPORT_FUNCTION);
       const payload = JSON.parse(Buffer.from(input.Payload).toString('utf8'));
@@ -125,5 +130,27 @@ describe('export function', () => {
     await expect(exportHandler({ action: 'release', name: 'climate-videos', copy: copyId }, memberContext(EXPORT_FUNCTION, 'ada'))).rejects.toThrow(/pulled by grace, not ada/);
     await expect(exportHandler({ action: 'release', name: 'climate-videos', copy: copyId }, memberContext(EXPORT_FUNCTION, 'grace'))).resolves.toMatchObject({ alreadyReleased: false });
     expect(await staleCopies(ctx, exportStoreOf(ctx))).toEqual([]);
+  });
+
+  it('the hourly purge function has the export function reconcile: an export a dead purge left holding a record is rebuilt', async () => {
+    // A purge that died after its tombstone, before its rebuild (its rebuilder fails): the export still holds the video.
+    const dying = { ...ctx, exportRebuilder: async () => Promise.reject(new Error('killed')) };
+    const chain = await startRun(dying, 'purge', 'purge-dead-1', ctx.clock.now().toISOString());
+    await expect(purgeRecords(dying, [{ key: videoKey(3), reason: 'unavailable', evidence: { rule: 'test' } }], chain, { runId: 'purge-dead-1' })).rejects.toThrow('killed');
+    expect((await verifyExports(ctx, exportStoreOf(ctx))).violations.map((v) => v.kind)).toEqual(['export-holds-purged']);
+    invoked.length = 0;
+
+    // Act: the scheduled purge, as EventBridge Scheduler invokes it.
+    const report = await purge(schedulerEvent('purge'), lambdaContext('steward-test-purge'));
+
+    // Assess: the purge function asked the export function (it may not read records itself), which rebuilt it.
+    expect(invoked).toEqual(['reconcile']);
+    expect(report).toMatchObject({ exportsRepaired: 1, exportFilesLeftDeleted: 0 });
+    expect((await verifyExports(ctx, exportStoreOf(ctx))).violations).toEqual([]);
+    const current = await exportStoreOf(ctx).getManifest('climate-videos', 'parquet', 3);
+    expect(current).toMatchObject({ reason: 'rebuild' });
+    expect(partHolding(current!, videoKey(3))).toBeUndefined();
+    // A member may not ask for it.
+    await expect(exportHandler({ action: 'reconcile', purgeRunId: 'x' }, memberContext(EXPORT_FUNCTION, 'grace'))).rejects.toThrow(/reconciliation is taken by Steward's own jobs/);
   });
 });
