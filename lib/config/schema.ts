@@ -3,7 +3,7 @@
  * all work. Every rule here names the JSON path and the fix, because a research engineer edits this by hand.
  */
 import * as z from 'zod';
-import { EXPORT_FORMATS } from '../domain/exports';
+import { EXPORT_FORMATS, exportFieldProblems } from '../domain/exports';
 import { POLICY_IDS, PolicySchema } from '../domain/policy';
 import { videoQuerySchema } from '../platforms/tiktok/query';
 
@@ -225,6 +225,12 @@ export const ProjectConfigSchema = z
       if ('window' in spec && 'start' in spec.window && spec.window.start > spec.window.end) {
         ctx.addIssue({ code: 'custom', path: ['specs', i, 'window'], message: 'window.start must not be after window.end' });
       }
+      // A standing export's fields are checked here (config load, cdk synth), not when its schedule first fires.
+      const fields = spec.export?.fields ?? [];
+      fields.forEach((field, j) => {
+        const problem = exportFieldProblems(spec.kind, [field])[0] ?? (fields.indexOf(field) !== j ? `"${field}" is named twice` : undefined);
+        if (problem) ctx.addIssue({ code: 'custom', path: ['specs', i, 'export', 'fields', j], message: problem });
+      });
     });
   });
 

@@ -88,6 +88,39 @@ export function parseManifestKey(key: string): { spec: string; format: ExportFor
   return { spec: match[1]!, format: match[2] as ExportFormat, version: Number(match[3]) };
 }
 
+/**
+ * The data fields an export of each kind can have, in their default order (the API's field names). The columns
+ * (types, how each is read from the stored record) are lib/jobs/export/columns.ts, which checks it holds exactly
+ * these; the config checks a standing export's `fields` against them at load and synth.
+ */
+export const EXPORT_FIELDS: Readonly<Record<RecordKind, readonly string[]>> = {
+  video: [
+    'id', 'create_time', 'username', 'region_code', 'video_description', 'music_id', 'like_count', 'comment_count', 'share_count', 'view_count',
+    'favorites_count', 'effect_ids', 'hashtag_names', 'playlist_id', 'voice_to_text', 'is_stem_verified', 'video_duration', 'video_mention_list',
+    'hashtag_info_list', 'sticker_info_list', 'effect_info_list', 'video_label', 'video_tag',
+  ],
+  comment: ['id', 'video_id', 'text', 'like_count', 'reply_count', 'parent_comment_id', 'create_time'],
+  user: ['username', 'display_name', 'bio_description', 'bio_url', 'avatar_url', 'is_verified', 'follower_count', 'following_count', 'likes_count', 'video_count'],
+  ad: [
+    'id', 'first_shown_date', 'last_shown_date', 'status', 'status_statement', 'image_urls', 'videos', 'unique_users_seen', 'unique_users_seen_by_country',
+    'advertiser_business_id', 'advertiser_business_name', 'advertiser_paid_for_by', 'advertiser_follower_count',
+  ],
+};
+
+/**
+ * What is wrong with `fields` for an export of `kind` (none named, unknown, named twice), each problem naming the
+ * valid fields; empty when they are fine.
+ */
+export function exportFieldProblems(kind: RecordKind, fields: readonly string[]): string[] {
+  const known = EXPORT_FIELDS[kind];
+  if (fields.length === 0) return [`name at least one field (fields of a ${kind}: ${known.join(', ')})`];
+  const unknown = fields.filter((f) => !known.includes(f));
+  if (unknown.length > 0) return [`${unknown.map((f) => `"${f}"`).join(', ')} ${unknown.length === 1 ? 'is not a field' : 'are not fields'} of a ${kind}; fields: ${known.join(', ')}`];
+  const dupes = fields.filter((f, i) => fields.indexOf(f) !== i);
+  if (dupes.length > 0) return [`"${dupes[0]}" is named twice`];
+  return [];
+}
+
 /** `{spec, format, version}` of a part key (partKeyOf), or undefined for any other key. */
 export function parsePartKey(key: string): { spec: string; format: ExportFormat; version: number } | undefined {
   const match = /^exports\/data\/kind=[a-z]+\/format=(parquet|csv|jsonl)\/spec=([a-z0-9-]+)\/bucket=\d{4}\/part-v(\d+)-[0-9a-f]+\.[a-z]+$/.exec(key);

@@ -55,6 +55,13 @@ describe('bin/app.ts', () => {
     await expect(buildApp(testApp({ context: { config: query } }), {})).rejects.toThrow(/\$\.specs\[0\]\.query\.and\[0\]\.field_values\[0\]: region_code values are 2 upper-case letters/);
   });
 
+  it('refuses a standing export naming an unknown field, with the path and the valid fields', async () => {
+    const standing = writeConfig('standing.json', (doc) => {
+      doc.specs[1].export = { schedule: 'rate(7 days)', fields: ['text', 'likes'] };
+    });
+    await expect(buildApp(testApp({ context: { config: standing } }), {})).rejects.toThrow(/\$\.specs\[1\]\.export\.fields\[1\]: "likes" is not a field of a comment; fields: id, video_id, text/);
+  });
+
   it('names a missing config file and the fix', async () => {
     // the fix names cdk's own option (-c config=FILE) with the example, not the CLI's --config
     const attempt = buildApp(testApp({ context: { config: join(dir, 'missing.json') } }), {});

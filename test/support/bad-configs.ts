@@ -53,6 +53,9 @@ export const BAD_CONFIGS: readonly BadConfigCase[] = [
   ['object lock', variant((d) => (d.storage = { objectLock: true })), '$.storage.objectLock', /block the deletions/],
   ['backup retention', variant((d) => (d.storage = { backupRetentionDays: 35 })), '$.storage.backupRetentionDays', /backup/],
   ['policy change without version bump', variant((d) => (d.policies = { 'tiktok-research': { version: 1, refreshWithinDays: 10 } })), '$.policies.tiktok-research.version', /set "version": 2/],
+  // A standing export (issue 14): its fields are checked at config load and cdk synth, not when its schedule fires.
+  ['standing export: unknown field', variant((d) => (d.specs[0].export = { schedule: 'rate(7 days)', fields: ['id', 'likes'] })), '$.specs[0].export.fields[1]', /"likes" is not a field of a video; fields: id, create_time, username/],
+  ['standing export: unknown format', variant((d) => (d.specs[0].export = { schedule: 'rate(7 days)', format: 'xlsx' })), '$.specs[0].export.format', /parquet, csv, jsonl/],
   // The video query grammar (issue 11 section 3 / issue 12): checked at config load and cdk synth, not at collect.
   ['query: unknown operation', variant((d) => (d.specs[0].query = { and: [{ operation: 'LIKE', field_name: 'hashtag_name', field_values: ['climate'] }] })), '$.specs[0].query.and[0].operation', /unknown operation "LIKE"; use one of EQ, IN/],
   ['query: unknown field', variant((d) => (d.specs[0].query = { and: [{ operation: 'EQ', field_name: 'likes', field_values: ['1'] }] })), '$.specs[0].query.and[0].field_name', /unknown field_name "likes"/],

@@ -11,6 +11,7 @@ import {
   EXPORT_FORMATS,
   bucketCountFor,
   bucketOf,
+  exportFieldProblems,
   exportLabel,
   exportQueryFingerprint,
   partHolding,
@@ -70,13 +71,9 @@ export function checkExportInput(ctx: Pick<JobContext, 'config'>, input: CreateE
   const format = input.format ?? 'parquet';
   if (!(EXPORT_FORMATS as readonly string[]).includes(format)) throw new BadInputError(`--format: "${format}" is not a format; use one of ${EXPORT_FORMATS.join(', ')}`);
   const kind = spec.kind;
-  const known = fieldsOfKind(kind);
-  const fields = input.fields ?? known;
-  if (fields.length === 0) throw new BadInputError(`--fields: name at least one field (fields of a ${kind}: ${known.join(', ')})`);
-  const unknown = fields.filter((f) => !known.includes(f));
-  if (unknown.length > 0) throw new BadInputError(`--fields: ${unknown.map((f) => `"${f}"`).join(', ')} ${unknown.length === 1 ? 'is not a field' : 'are not fields'} of a ${kind}; fields: ${known.join(', ')}`);
-  const dupes = fields.filter((f, i) => fields.indexOf(f) !== i);
-  if (dupes.length > 0) throw new BadInputError(`--fields: "${dupes[0]}" is named twice`);
+  const fields = input.fields ?? fieldsOfKind(kind);
+  const problem = exportFieldProblems(kind, fields)[0];
+  if (problem) throw new BadInputError(`--fields: ${problem}`);
   return { spec: spec.name, kind, format: format as ExportFormat, fields: [...fields] };
 }
 

@@ -5,6 +5,7 @@
  */
 import type { ActiveRecord, RecordKind } from '../../domain/records';
 import { recordKeyOf } from '../../domain/records';
+import { EXPORT_FIELDS } from '../../domain/exports';
 import { adItemSchema, commentItemSchema, userInfoSchema, videoItemSchema } from '../../platforms/tiktok/schemas';
 
 /** `id`: a 64-bit platform id; `int`: a count or Unix time; lists stay lists (joined in CSV); `json`: nested objects. */
@@ -98,6 +99,11 @@ const DATA_COLUMNS: Readonly<Record<RecordKind, ReadonlyArray<DataColumn<never>>
   user: USER_COLUMNS as ReadonlyArray<DataColumn<never>>,
   ad: AD_COLUMNS as ReadonlyArray<DataColumn<never>>,
 };
+
+// The domain's field lists (what the config checks a standing export against) are exactly these columns.
+for (const [kind, columns] of Object.entries(DATA_COLUMNS) as Array<[RecordKind, ReadonlyArray<Column>]>) {
+  if (columns.map((c) => c.name).join() !== EXPORT_FIELDS[kind].join()) throw new Error(`export columns of a ${kind} differ from EXPORT_FIELDS.${kind} (lib/domain/exports.ts)`);
+}
 
 const SCHEMAS = { video: videoItemSchema, comment: commentItemSchema, user: userInfoSchema, ad: adItemSchema } as const;
 
