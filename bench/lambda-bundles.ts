@@ -35,6 +35,8 @@ const HANDLER_ENV = {
   [JOB_ENV.hashKeySecretArn]: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:bench',
   [JOB_ENV.sourceSecretArns]: '{}',
   [functionEnvOf('purge')]: 'bench-purge',
+  [JOB_ENV.queryWorkGroup]: 'steward-bench',
+  [JOB_ENV.queryDatabase]: 'steward_bench',
   AWS_REGION: 'us-east-1',
   AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
 };

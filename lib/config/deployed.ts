@@ -26,6 +26,10 @@ export const JOB_ENV = {
    * delete. Never set by the stack, where purges require versioning (`required`, the default).
    */
   s3Versioning: 'STEWARD_S3_VERSIONING',
+  /** The Athena workgroup the query function runs queries in (it enforces its own result location). */
+  queryWorkGroup: 'STEWARD_QUERY_WORKGROUP',
+  /** The Glue database of the query views. */
+  queryDatabase: 'STEWARD_QUERY_DATABASE',
 } as const;
 
 /** The variable that names another job's function, for a job that invokes it: `STEWARD_FUNCTION_PURGE`. */
@@ -77,6 +81,12 @@ export const STACK_OUTPUTS = {
   functionNames: 'FunctionNames',
   /** JSON object `{ "<member>": "<role ARN>" }`. */
   memberRoleArns: 'MemberRoleArns',
+  /** The Athena workgroup of `steward query` (deployed): members read its results. */
+  queryWorkGroup: 'QueryWorkGroup',
+  /** The Glue database of the query views. */
+  queryDatabase: 'QueryDatabase',
+  /** The bucket of query results (each expires after a day). */
+  queryResultsBucket: 'QueryResultsBucketName',
 } as const;
 
 /** The stack name of a project: `Steward-<project id>`. */

@@ -21,7 +21,7 @@ import { AUDIT_TABLE, LEDGER_TABLE, attributeDefinitions, tableNames, type KeyAt
 
 export { RECORDS_PREFIX };
 /** Prefixes inside the log bucket. */
-export const LOG_PREFIXES = { dataAccess: 's3-access/data/', trail: 'cloudtrail' } as const;
+export const LOG_PREFIXES = { dataAccess: 's3-access/data/', queryResultsAccess: 's3-access/query-results/', trail: 'cloudtrail' } as const;
 
 export interface DataVaultProps {
   /** The project id (config `project.id`): names the tables `steward-<id>-ledger` / `-audit` and the key aliases. */
@@ -126,6 +126,7 @@ export class DataVault extends Construct {
       minimumTLSVersion: 1.2,
       lifecycleRules: [
         { id: 'expire-access-logs', prefix: LOG_PREFIXES.dataAccess, expiration: props.accessLogRetention ?? Duration.days(90) },
+        { id: 'expire-query-results-access-logs', prefix: LOG_PREFIXES.queryResultsAccess, expiration: props.accessLogRetention ?? Duration.days(90) },
         { id: 'expire-access-trail', prefix: `${LOG_PREFIXES.trail}/`, expiration: props.accessTrailRetention ?? Duration.days(400) },
       ],
       removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,

@@ -45,6 +45,7 @@ export interface JobDefinition {
  * - verify: the daily compliance check; lists objects and their versions, reads no content, writes nothing.
  * - audit-query, report, certify, calendar: on demand (aws lambda invoke); read the audit log and ledger, write nothing;
  *   certify lists object versions to prove none is left.
+ * - query: runs members' SQL in the Athena workgroup over exports/data/ (never records/) and audits each query.
  * - refresh-shard: one due-index shard per invocation (the refresh state machine fans out); rewrites changed
  *   objects, reads stored videos for their authors' usernames, purges what is confirmed gone.
  */
@@ -130,6 +131,14 @@ export const JOB_DEFINITIONS = {
     tiktok: false,
     timeout: Duration.minutes(15),
     memorySize: 2048,
+  },
+  query: {
+    description: 'SQL over the current analysis exports (Athena): validates the SQL (read-only), runs it in the project workgroup, audits it (query.run)',
+    // Its Athena, Glue, export-part and result rights come from the query engine (QueryEngine.grantRunQueries).
+    access: { objects: [], ledger: 'write', audit: 'append' },
+    seals: { anchors: 'write' },
+    tiktok: false,
+    timeout: Duration.minutes(15),
   },
   export: {
     description: 'Analysis exports: creates versions (Parquet, CSV, JSONL) under exports/, records pulls and releases, rebuilds exports without purged records for the jobs that purge',

@@ -4,7 +4,8 @@
  * the ledger and the audit log, never record objects, and writes nothing itself; it may invoke the job functions
  * of the actions the member's role allows (lib/domain/roles.ts `mayAct`): every member the read-only jobs (audit
  * queries, reports, certificates, the quota plan), erase and the export function (create, list, pull, release),
- * the PI also expire and the purge function (release / dismiss of purge holds).
+ * the PI also expire and the purge function (release / dismiss of purge holds). SQL over the exports runs through the
+ * query function (audited); a member reads the results of the query workgroup, and never starts a query directly.
  *
  * Functions that act in a member's name (`identifyingJobs`: export, erase) get one alias per member
  * (lib/infra/member-aliases.ts); a member's role may invoke only its own alias of those, never the function itself,
@@ -21,6 +22,7 @@ import { EXPORTS_PREFIX } from '../domain/exports';
 import { LOG_PREFIXES, RECORDS_PREFIX, type DataVault } from './data-vault';
 import { MemberAliases } from './member-aliases';
 import { pascalCase } from './naming';
+import type { QueryEngine } from './query-engine';
 import { acknowledgeRecordObjects, vaultStatements, type VaultAccess } from './vault-access';
 
 /** The platform allows at most this many researchers per project (a PI and 9 collaborators). */
@@ -54,6 +56,11 @@ export interface LabAccessProps {
   readonly identifyingJobs?: Readonly<Record<string, lambda.Function>>;
   /** @default Duration.hours(1) */
   readonly maxSessionDuration?: Duration;
+  /**
+   * The query engine, when deployed: members read its workgroup's executions and results (never start a query
+   * themselves: that goes through the query function, which audits it).
+   */
+  readonly queryEngine?: QueryEngine;
 }
 
 export class LabAccess extends Construct {
@@ -99,10 +106,12 @@ export class LabAccess extends Construct {
             resources: [vault.evidenceKey.keyArn],
             conditions: { StringEquals: { 'kms:ViaService': `secretsmanager.${Stack.of(this).region}.amazonaws.com` } },
           }),
+          ...(props.queryEngine?.readResultsStatements() ?? []),
         ],
       });
       policy.attachToRole(role);
       acknowledgeRecordObjects(policy, vault, MEMBER_ACCESS);
+      props.queryEngine?.acknowledgeObjectScopes(policy, false);
       roles.set(member.name, role);
     }
     this.memberRoles = roles;

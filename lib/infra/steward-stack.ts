@@ -6,12 +6,14 @@ import { CfnOutput, Stack, Tags, type StackProps } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { projectEnd } from '../config/load';
 import type { ProjectConfig } from '../config/schema';
-import { STACK_OUTPUTS } from '../config/deployed';
+import { JOB_ENV, STACK_OUTPUTS } from '../config/deployed';
 import { DataVault, dataVaultProblems } from './data-vault';
 import { JOB_NAMES, Jobs, type JobName } from './jobs';
 import type { MemberAction } from '../domain/roles';
+import { QUERY_VIEWS } from '../domain/query-views';
 import { LabAccess } from './lab-access';
 import { Monitoring } from './monitoring';
+import { QueryEngine } from './query-engine';
 import { ProjectSecrets, type SourceSecretSpec } from './project-secrets';
 import { SealAnchors } from './seal-anchors';
 import { RefreshFanOut } from './refresh-fanout';
@@ -73,7 +75,8 @@ export const MEMBER_JOBS: readonly JobName[] = ['audit-query', 'report', 'certif
  * run in the purge function.
  */
 export const JOBS_OF_MEMBER_ACTION: Readonly<Partial<Record<MemberAction, readonly JobName[]>>> = {
-  read: MEMBER_JOBS,
+  // The query function writes only its own audit events (`query.run`): reading the exports with SQL is a read.
+  read: [...MEMBER_JOBS, 'query'],
   erase: ['erase'],
   export: ['export'],
   expire: ['expire'],
@@ -101,6 +104,8 @@ export class StewardStack extends Stack {
   public readonly labAccess: LabAccess;
   /** The refresh fan-out, when the refresh worker is deployed. */
   public readonly refresh?: RefreshFanOut;
+  /** Athena over the exports, when the query function is deployed. */
+  public readonly queryEngine?: QueryEngine;
 
   constructor(scope: Construct, id: string, props: StewardStackProps) {
     super(scope, id, { description: `Steward: compliant storage of TikTok research data for project ${props.config.project.id}`, ...props });
@@ -120,6 +125,19 @@ export class StewardStack extends Stack {
     this.secrets = new ProjectSecrets(this, 'Secrets', { projectId, encryptionKey: this.vault.evidenceKey, sources: sourceSecretSpecs(config) });
     this.seals = new SealAnchors(this, 'SealAnchors', { projectId, evidenceKey: this.vault.evidenceKey, accessLogBucket: this.vault.logBucket });
     this.jobs = new Jobs(this, 'Jobs', { projectId, vault: this.vault, secrets: this.secrets, seals: this.seals, configJson: JSON.stringify(config), jobs: jobNames });
+
+    if (jobNames.includes('query')) {
+      this.queryEngine = new QueryEngine(this, 'QueryEngine', {
+        projectId,
+        vault: this.vault,
+        views: QUERY_VIEWS,
+        specs: config.specs.map((s) => ({ name: s.name, kind: s.kind })),
+      });
+      const query = this.jobs.get('query');
+      this.queryEngine.grantRunQueries(query.role);
+      query.fn.addEnvironment(JOB_ENV.queryWorkGroup, this.queryEngine.workGroupName);
+      query.fn.addEnvironment(JOB_ENV.queryDatabase, this.queryEngine.databaseName);
+    }
 
     const invocations: ScheduledInvocation[] = [];
     if (jobNames.includes('collect')) {
@@ -183,6 +201,7 @@ export class StewardStack extends Stack {
       vault: this.vault,
       hashKey: this.secrets.hashKey,
       members: config.members,
+      ...(this.queryEngine ? { queryEngine: this.queryEngine } : {}),
       memberJobs: Object.fromEntries(
         Object.entries(JOBS_OF_MEMBER_ACTION).map(([action, jobs]) => [action, jobs.filter((job) => jobNames.includes(job)).map((job) => this.jobs.get(job).fn)]),
       ),
@@ -202,6 +221,11 @@ export class StewardStack extends Stack {
     output('anchorBucket', this.seals.bucket.bucketName, 'Seal anchors of the audit log (S3 Object Lock, compliance mode)');
     output('alarmTopicArn', this.monitoring.topic.topicArn, 'SNS topic of the alarms: subscribe the lab here');
     if (this.refresh) output('refreshStateMachineArn', this.refresh.stateMachine.stateMachineArn, 'Refresh sweep state machine (start an execution to sweep now)');
+    if (this.queryEngine) {
+      output('queryWorkGroup', this.queryEngine.workGroupName, 'Athena workgroup of steward query (results expire after a day)');
+      output('queryDatabase', this.queryEngine.databaseName, 'Glue database of the query views (videos, comments, users, ads, records)');
+      output('queryResultsBucket', this.queryEngine.resultsBucket.bucketName, 'Query results (SSE-KMS with the content key; each expires after a day)');
+    }
     output(
       'functionNames',
       this.toJsonString(Object.fromEntries([...this.jobs.functions].map(([job, f]) => [job, f.fn.functionName]))),

@@ -25,6 +25,9 @@ const memberAliasId = (job: string, member: string) => {
   const aliases = stack.labAccess.memberAliases.get(stack.jobs.get(job as never).fn);
   return aliases ? logicalId(stack, aliases.aliasOf(member)) : `no alias of ${job}`;
 };
+const resultsId = logicalId(stack, stack.queryEngine!.resultsBucket);
+/** Statements on objects of the data bucket (the query results bucket apart, asserted on its own). */
+const onDataObjects = (statements: readonly Statement[]) => statements.filter((s) => !JSON.stringify(s.Resource).includes(resultsId));
 
 /** Every write to data: objects, tables, keys and secrets. */
 const WRITES = [
@@ -177,9 +180,9 @@ describe('every job role', () => {
     }
   });
 
-  it.each(roles)('%s: object access is limited to the records/ and exports/ prefixes (and seals/ of the anchor bucket)', (job, statements) => {
+  it.each(roles)('%s: object access is limited to the records/ and exports/ prefixes (and seals/ of the anchor bucket, results/ of the query results bucket)', (job, statements) => {
     const objectStatements = statements.filter((s) => s.Action.some((a) => /^s3:(Get|Put|Delete)Object/.test(a)));
-    for (const s of objectStatements) expect(JSON.stringify(s.Resource)).toMatch(/\/(records|exports)\/\*/);
+    for (const s of objectStatements) expect(JSON.stringify(s.Resource)).toMatch(new RegExp(`${logicalId(stack, stack.vault.bucket)}.*/(records|exports)/|${resultsId}.*/results/\\*`));
     for (const s of sealRole(job).filter((x) => x.Action.some((a) => a.startsWith('s3:') && a !== 's3:ListBucket'))) expect(JSON.stringify(s.Resource)).toMatch(/\/seals\/\*/);
   });
 });
@@ -203,7 +206,7 @@ describe('member roles', () => {
 
   it.each(['ada', 'linus'])('%s reads objects under exports/ only, never records/ (allowed and denied)', (name) => {
     const statements = memberRole(name);
-    const objectReads = statements.filter((s) => s.Action.includes('s3:GetObject'));
+    const objectReads = onDataObjects(statements).filter((s) => s.Action.includes('s3:GetObject'));
     expect(objectReads.length).toBeGreaterThan(0);
     for (const s of objectReads) {
       expect(JSON.stringify(s.Resource)).toMatch(/\/exports\/\*/);
@@ -223,8 +226,8 @@ describe('member roles', () => {
   // Roles differ (lib/domain/roles.ts): the PI may expire, release/dismiss purge holds (the purge function) and
   // erase; a researcher may erase and read. The routine jobs are the schedules': no member may invoke them.
   it.each([
-    ['ada', 'pi', [...MEMBER_JOBS, 'erase', 'export', 'expire', 'purge'], ['collect', 'refresh-shard', 'verify']],
-    ['linus', 'researcher', [...MEMBER_JOBS, 'erase', 'export'], ['collect', 'refresh-shard', 'verify', 'expire', 'purge']],
+    ['ada', 'pi', [...MEMBER_JOBS, 'query', 'erase', 'export', 'expire', 'purge'], ['collect', 'refresh-shard', 'verify']],
+    ['linus', 'researcher', [...MEMBER_JOBS, 'query', 'erase', 'export'], ['collect', 'refresh-shard', 'verify', 'expire', 'purge']],
   ])('%s (%s) may invoke exactly the jobs of the role', (name, _role, allowed, denied) => {
     const invoke = memberRole(name).filter((s) => s.Action.includes('lambda:InvokeFunction'));
     expect(invoke).toHaveLength(1);
@@ -256,24 +259,63 @@ describe('member roles', () => {
     }
   });
 
-  it.each(['ada', 'linus'])('%s reaches only this project: its bucket, tables, keys and read-only jobs', (name) => {
+  it.each(['ada', 'linus'])('%s reaches only this project: its bucket, tables, keys, read-only jobs and query workgroup', (name) => {
     const project = [
+      stack.queryEngine!.resultsBucket,
       stack.vault.bucket,
       stack.vault.ledgerTable,
       stack.vault.auditTable,
       stack.vault.contentKey,
       stack.vault.evidenceKey,
       stack.secrets.hashKey,
-      ...[...MEMBER_JOBS, 'erase', 'export', 'expire', 'purge'].map((job) => stack.jobs.get(job as never).fn),
+      ...[...MEMBER_JOBS, 'query', 'erase', 'export', 'expire', 'purge'].map((job) => stack.jobs.get(job as never).fn),
     ].map((c) => logicalId(stack, c)).concat(MEMBER_IDENTIFIED_JOBS.map((job) => memberAliasId(job, name)));
+    // The workgroup and the Glue catalog of the project, by name.
+    const named = [':workgroup/steward-climate-talk', ':database/steward_climate_talk', ':table/steward_climate_talk/', ':catalog'];
     for (const s of memberRole(name)) {
-      for (const resource of s.Resource) expect(project.some((id) => JSON.stringify(resource).includes(id))).toBe(true);
+      for (const resource of s.Resource) expect([resource, [...project, ...named].some((id) => JSON.stringify(resource).includes(id))]).toEqual([resource, true]);
     }
   });
 
   it('refuses more than 10 members (platform limit), even past the schema', () => {
     const eleven = { ...config, members: Array.from({ length: 11 }, (_, i) => ({ name: `m${i}-x`, role: i === 0 ? 'pi' : 'researcher' })) } as never;
     expect(() => synthStack(eleven)).toThrow(/at most 10 researchers per project/);
+  });
+});
+
+describe('queries: only through the query function, which audits them', () => {
+  const workGroupArn = (s: Statement) => JSON.stringify(s.Resource) === JSON.stringify([{ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':athena:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':workgroup/steward-climate-talk']] }]);
+  const athena = (statements: readonly Statement[]) => statements.filter((s) => s.Action.some((a) => a.startsWith('athena:')));
+
+  it('the query function starts, watches and stops queries in the project workgroup only', () => {
+    const statements = jobRole('query');
+    expect(athena(statements).length).toBeGreaterThan(0);
+    for (const s of athena(statements)) expect(workGroupArn(s)).toBe(true);
+    expect(canDo(statements, 'athena:StartQueryExecution')).toBe(true);
+    expect(canDo(statements, 'athena:CreateWorkGroup')).toBe(false);
+    expect(canDo(statements, 'athena:UpdateWorkGroup')).toBe(false);
+  });
+
+  it('the query function reads export parts (exports/data/), never records/, and writes only query results', () => {
+    const statements = jobRole('query');
+    const dataReads = onDataObjects(statements).filter((s) => s.Action.includes('s3:GetObject'));
+    expect(dataReads.map((s) => JSON.stringify(s.Resource).match(/\/(exports\/data|records|exports)\/\*/)?.[1])).toEqual(['exports/data']);
+    expect(onDataObjects(statements).find((s) => s.Action.includes('s3:ListBucket'))!.Condition).toEqual({ StringLike: { 's3:prefix': ['exports/data/*'] } });
+    expect(canDo(onDataObjects(statements), 's3:PutObject')).toBe(false);
+    for (const s of statements.filter((x) => x.Action.includes('s3:PutObject') && !onSeals(x))) expect(JSON.stringify(s.Resource)).toContain(resultsId);
+    expect(canDo(statements, 's3:DeleteObject')).toBe(false);
+    expect(canDo(statements, 'dynamodb:DeleteItem')).toBe(false);
+  });
+
+  it.each(['ada', 'linus'])('%s may read the workgroup\'s executions and results, and never start a query directly', (name) => {
+    const statements = memberRole(name);
+    for (const action of ['athena:GetQueryExecution', 'athena:GetQueryResults']) expect([action, canDo(statements, action)]).toEqual([action, true]);
+    for (const action of ['athena:StartQueryExecution', 'athena:StopQueryExecution', 'athena:ListQueryExecutions', 'athena:UpdateWorkGroup', 'athena:CreateNamedQuery', 'glue:CreateTable', 'glue:UpdateTable']) {
+      expect([action, canDo(statements, action)]).toEqual([action, false]);
+    }
+    for (const s of athena(statements)) expect(workGroupArn(s)).toBe(true);
+    const resultReads = statements.filter((s) => s.Action.includes('s3:GetObject') && JSON.stringify(s.Resource).includes(resultsId));
+    expect(resultReads.map((s) => JSON.stringify(s.Resource))).toEqual([expect.stringMatching(/\/results\/\*/)]);
   });
 });
 
@@ -305,7 +347,7 @@ describe('nothing is public', () => {
 });
 
 describe('append-only audit log and write-once seal anchors', () => {
-  const appenders = ['collect', 'purge', 'refresh-shard', 'expire', 'erase', 'export'];
+  const appenders = ['collect', 'purge', 'refresh-shard', 'expire', 'erase', 'export', 'query'];
 
   it.each(appenders)('%s may only put items on the audit table (conditional puts): no update, delete or batch write', (job) => {
     const audit = onAuditTable(jobStatements(job));

@@ -1,0 +1,95 @@
+/**
+ * An audited query on an SQL engine (deployed: Athena, lib/store/athena-queries.ts): the SQL is checked by the
+ * shared read-only guard before anything is written or run, the run is opened in the member's name (run item and
+ * `run.started` with the SQL's keyed digest) before the engine sees the SQL, and `query.run` (digest, rows,
+ * bytes scanned, how it ended) closes it. A run cut short (a crash, a timeout) is closed by the next run as
+ * `run.interrupted`, so no query leaves no trace. Events hold the digest and counts, never the SQL or Athena's
+ * message (either may quote literals such as usernames).
+ */
+import { BadInputError, StewardError } from '../../domain/errors';
+import { checkReadOnlySql, sqlDigest } from '../../domain/query-guard';
+import type { QueryOutcome, SqlEngine } from '../../store/athena-queries';
+import { newRunId, type JobContext } from '../context';
+import { startRun } from '../runs';
+
+/** The engine failed on its side (not the SQL's fault): retry later. */
+export class QueryEngineError extends StewardError {}
+
+export interface AuditedQueryInput {
+  readonly sql: string;
+  /** True once the caller must stop waiting (the engine then stops the query). */
+  readonly deadline?: () => boolean;
+  /** Which engine, for the audit event. @default 'athena' */
+  readonly engine?: string;
+}
+
+export interface AuditedQueryReport {
+  readonly executionId: string;
+  readonly rows: number;
+  readonly bytesScanned: number;
+  readonly engineMillis: number;
+  readonly sqlDigest: string;
+  readonly runId: string;
+}
+
+/** The SQL as it will run, or a BadInputError naming the problem; writes nothing. */
+export function checkQuerySql(sql: string): string {
+  const check = checkReadOnlySql(sql);
+  if (!check.ok) throw new BadInputError(`SQL: ${check.reason}`);
+  return check.sql;
+}
+
+/** Run `sql` on `engine` as `ctx.actor`, audited; a failed query is audited too, then thrown. */
+export async function runAuditedQuery(ctx: JobContext, engine: SqlEngine, input: AuditedQueryInput): Promise<AuditedQueryReport> {
+  const sql = checkQuerySql(input.sql);
+  const digest = sqlDigest(ctx.hasher, sql);
+  const engineName = input.engine ?? 'athena';
+  const startedAt = ctx.clock.now().toISOString();
+  const runId = newRunId('query', ctx.clock.now());
+  const chain = await startRun(ctx, 'query', runId, startedAt);
+  await chain.append([{ at: startedAt, action: 'run.started', actor: ctx.actor, runId, evidence: { sqlDigest: digest, engine: engineName } }]);
+
+  let outcome: QueryOutcome;
+  try {
+    outcome = await engine.run(sql, input.deadline ? { deadline: input.deadline } : {});
+  } catch (error) {
+    // The engine refused to start it (throttled, misconfigured): the run says so, without the engine's words.
+    const at = ctx.clock.now().toISOString();
+    await chain.append([{ at, action: 'run.finished', actor: ctx.actor, runId, reason: 'the query engine could not run the query', counts: { rows: 0 } }]);
+    await ctx.ledger.putRun({ runId, job: 'query', startedAt, finishedAt: at, actor: ctx.actor.name, status: 'stopped', counts: { rows: 0 }, stopReason: 'engine error' });
+    throw new QueryEngineError(`the query engine could not run the query: ${(error as Error).name}: ${(error as Error).message}`, { cause: error });
+  }
+
+  const at = ctx.clock.now().toISOString();
+  const counts = { rows: outcome.rows, bytesScanned: outcome.bytesScanned, engineMillis: outcome.engineMillis };
+  await chain.append([
+    {
+      at,
+      action: 'query.run',
+      actor: ctx.actor,
+      runId,
+      evidence: {
+        sqlDigest: digest,
+        engine: engineName,
+        executionId: outcome.executionId,
+        state: outcome.state,
+        ...(outcome.errorCategory ? { errorCategory: outcome.errorCategory } : {}),
+      },
+      counts,
+    },
+    { at, action: 'run.finished', actor: ctx.actor, runId, counts },
+  ]);
+  await ctx.ledger.putRun({ runId, job: 'query', startedAt, finishedAt: at, actor: ctx.actor.name, status: 'finished', counts });
+
+  switch (outcome.state) {
+    case 'succeeded':
+      return { executionId: outcome.executionId, rows: outcome.rows, bytesScanned: outcome.bytesScanned, engineMillis: outcome.engineMillis, sqlDigest: digest, runId };
+    case 'timed-out':
+      throw new BadInputError('SQL: the query ran past the time limit and was stopped; narrow it (a WHERE on spec or create_time, fewer columns) or aggregate');
+    case 'cancelled':
+      throw new BadInputError(`SQL: ${engineName} cancelled the query${outcome.reason ? `: ${outcome.reason}` : ''}`);
+    case 'failed':
+      if (outcome.errorCategory === 'user' || outcome.errorCategory === undefined) throw new BadInputError(`SQL: ${engineName}: ${outcome.reason ?? 'the query failed'}`);
+      throw new QueryEngineError(`${engineName} failed on its side (${outcome.errorCategory}): ${outcome.reason ?? 'no reason given'}; run the query again later`);
+  }
+}
