@@ -41,8 +41,9 @@ describe('readDeployedEnv', () => {
     expect(env.config.project.id).toBe('test-project');
   });
 
-  // Optional: the source secrets (jobs that call TikTok), the versioning mode, the signing key and anchor bucket (jobs that seal or sign).
-  const OPTIONAL: string[] = [JOB_ENV.sourceSecretArns, JOB_ENV.s3Versioning, JOB_ENV.signingKeyArn, JOB_ENV.anchorBucket];
+  // Optional: the source secrets (jobs that call TikTok), the versioning mode, the signing key and anchor bucket (jobs that seal or sign);
+  // the query workgroup and database are read by the query function alone (lambdas/query.ts, at cold start).
+  const OPTIONAL: string[] = [JOB_ENV.sourceSecretArns, JOB_ENV.s3Versioning, JOB_ENV.signingKeyArn, JOB_ENV.anchorBucket, JOB_ENV.queryWorkGroup, JOB_ENV.queryDatabase];
   it.each(Object.values(JOB_ENV).filter((name) => !OPTIONAL.includes(name)))('fails, naming %s, when it is missing', (name) => {
     const env = { ...ENV, [name]: undefined };
     expect(() => readDeployedEnv(env)).toThrow(MissingEnvironmentError);
