@@ -75,8 +75,8 @@ export const MEMBER_JOBS: readonly JobName[] = ['audit-query', 'report', 'certif
  * run in the purge function.
  */
 export const JOBS_OF_MEMBER_ACTION: Readonly<Partial<Record<MemberAction, readonly JobName[]>>> = {
-  // The query function writes only its own audit events (`query.run`): reading the exports with SQL is a read.
-  read: [...MEMBER_JOBS, 'query'],
+  read: MEMBER_JOBS,
+  query: ['query'],
   erase: ['erase'],
   export: ['export'],
   expire: ['expire'],
@@ -88,7 +88,7 @@ export const JOBS_OF_MEMBER_ACTION: Readonly<Partial<Record<MemberAction, readon
  * Jobs that act in a member's name and learn who from the alias invoked (lambdas/shared/member-identity.ts): a
  * member's role may invoke only its own alias of these (lib/infra/member-aliases.ts), never the function.
  */
-export const MEMBER_IDENTIFIED_JOBS: readonly JobName[] = ['export', 'erase'];
+export const MEMBER_IDENTIFIED_JOBS: readonly JobName[] = ['export', 'erase', 'query'];
 
 /** Tags Steward puts on every resource of a project's stack. */
 export const STEWARD_TAGS = (projectId: string): Record<string, string> => ({ 'steward:project': projectId, 'steward:managed-by': 'steward' });

@@ -7,7 +7,8 @@
  * message (either may quote literals such as usernames).
  */
 import { BadInputError, StewardError } from '../../domain/errors';
-import { checkReadOnlySql, sqlDigest } from '../../domain/query-guard';
+import { checkReadOnlySql, sqlDigest, sqlTokens } from '../../domain/query-guard';
+import { QUERY_VIEW_NAMES, type QueryViewName } from '../../domain/query-views';
 import type { QueryOutcome, SqlEngine } from '../../store/athena-queries';
 import { newRunId, type JobContext } from '../context';
 import { startRun } from '../runs';
@@ -21,6 +22,8 @@ export interface AuditedQueryInput {
   readonly deadline?: () => boolean;
   /** Which engine, for the audit event. @default 'athena' */
   readonly engine?: string;
+  /** Views this engine has no source for, with what to do instead (deployed: `purges` lives in the audit log). */
+  readonly unavailable?: Readonly<Partial<Record<QueryViewName, string>>>;
 }
 
 export interface AuditedQueryReport {
@@ -29,25 +32,39 @@ export interface AuditedQueryReport {
   readonly bytesScanned: number;
   readonly engineMillis: number;
   readonly sqlDigest: string;
+  /** The views the SQL names, sorted. */
+  readonly views: readonly QueryViewName[];
   readonly runId: string;
 }
 
-/** The SQL as it will run, or a BadInputError naming the problem; writes nothing. */
-export function checkQuerySql(sql: string): string {
+/** How a query ended, in the words of `query.run` (the same as `steward query --local`'s). */
+const OUTCOMES = { succeeded: 'ok', failed: 'failed', cancelled: 'cancelled', 'timed-out': 'timed-out' } as const;
+
+/** The views `sql` names (as a word or a quoted identifier outside string literals), sorted. */
+export function viewsNamed(sql: string): QueryViewName[] {
+  const names = new Set(sqlTokens(sql).filter((t) => t.type === 'word' || t.type === 'quoted').map((t) => t.text.toLowerCase()));
+  return QUERY_VIEW_NAMES.filter((v) => names.has(v));
+}
+
+/** The SQL as it will run and the views it names, or a BadInputError naming the problem; writes nothing. */
+export function checkDeployedSql(sql: string, unavailable: AuditedQueryInput['unavailable'] = {}): { sql: string; views: QueryViewName[] } {
   const check = checkReadOnlySql(sql);
   if (!check.ok) throw new BadInputError(`SQL: ${check.reason}`);
-  return check.sql;
+  const views = viewsNamed(check.sql);
+  for (const view of views) if (unavailable[view]) throw new BadInputError(`SQL: ${unavailable[view]}`);
+  return { sql: check.sql, views };
 }
 
 /** Run `sql` on `engine` as `ctx.actor`, audited; a failed query is audited too, then thrown. */
 export async function runAuditedQuery(ctx: JobContext, engine: SqlEngine, input: AuditedQueryInput): Promise<AuditedQueryReport> {
-  const sql = checkQuerySql(input.sql);
-  const digest = sqlDigest(ctx.hasher, sql);
+  const { sql, views } = checkDeployedSql(input.sql, input.unavailable);
+  // The digest of the text as written, as `steward query --local` computes it.
+  const digest = sqlDigest(ctx.hasher, input.sql);
   const engineName = input.engine ?? 'athena';
   const startedAt = ctx.clock.now().toISOString();
   const runId = newRunId('query', ctx.clock.now());
   const chain = await startRun(ctx, 'query', runId, startedAt);
-  await chain.append([{ at: startedAt, action: 'run.started', actor: ctx.actor, runId, evidence: { sqlDigest: digest, engine: engineName } }]);
+  await chain.append([{ at: startedAt, action: 'run.started', actor: ctx.actor, runId, evidence: { sqlDigest: digest, views: views.join(',') || 'none', engine: engineName } }]);
 
   let outcome: QueryOutcome;
   try {
@@ -70,9 +87,10 @@ export async function runAuditedQuery(ctx: JobContext, engine: SqlEngine, input:
       runId,
       evidence: {
         sqlDigest: digest,
+        views: views.join(',') || 'none',
         engine: engineName,
+        outcome: OUTCOMES[outcome.state],
         executionId: outcome.executionId,
-        state: outcome.state,
         ...(outcome.errorCategory ? { errorCategory: outcome.errorCategory } : {}),
       },
       counts,
@@ -83,7 +101,7 @@ export async function runAuditedQuery(ctx: JobContext, engine: SqlEngine, input:
 
   switch (outcome.state) {
     case 'succeeded':
-      return { executionId: outcome.executionId, rows: outcome.rows, bytesScanned: outcome.bytesScanned, engineMillis: outcome.engineMillis, sqlDigest: digest, runId };
+      return { executionId: outcome.executionId, rows: outcome.rows, bytesScanned: outcome.bytesScanned, engineMillis: outcome.engineMillis, sqlDigest: digest, views, runId };
     case 'timed-out':
       throw new BadInputError('SQL: the query ran past the time limit and was stopped; narrow it (a WHERE on spec or create_time, fewer columns) or aggregate');
     case 'cancelled':

@@ -21,6 +21,8 @@ import { deployedFixture, lambdaContext, type DeployedFixture } from './support'
 
 type Handler = (event: unknown, context: unknown) => Promise<any>;
 const FUNCTION = 'steward-test-query';
+/** The context of an invocation through `member`'s alias (how Lambda tells the function who asks). */
+const as = (member: string, remainingMs?: number) => lambdaContext(`${FUNCTION}:member-${member}`, remainingMs);
 /** A literal that must never reach the audit log or the logs (it could be a username). */
 const LITERAL = 'secret_handle_4711';
 
@@ -62,19 +64,25 @@ describe('query function', () => {
   }
 
   it('refuses a write attempt before Athena is called, writing nothing', async () => {
-    const answer = await handler({ sql: `DELETE FROM videos WHERE username = '${LITERAL}'`, member: 'grace' }, lambdaContext(FUNCTION));
+    const answer = await handler({ sql: `DELETE FROM videos WHERE username = '${LITERAL}'` }, as('grace'));
     expect(answer).toEqual({ ok: false, error: { kind: 'bad-input', message: expect.stringMatching(/^SQL: only read-only queries run here/) } });
-    const refused = await handler({ sql: "SELECT * FROM read_text('.steward/hash-key')", member: 'grace' }, lambdaContext(FUNCTION));
+    const refused = await handler({ sql: "SELECT * FROM read_text('.steward/hash-key')" }, as('grace'));
     expect(refused.error.message).toMatch(/read_text\(\) reads files/);
+    const purges = await handler({ sql: 'SELECT count(*) FROM purges' }, as('grace'));
+    expect(purges.error.message).toMatch(/purges view is built from the audit log/);
     expect(athena.calls()).toHaveLength(0);
     expect(await eventsOf('grace')).toEqual([]);
     expect(logs()).toContain('query not answered');
     expect(logs()).not.toContain(LITERAL);
   });
 
-  it('refuses someone who is not a member of the project, before Athena is called', async () => {
-    const answer = await handler({ sql: 'SELECT count(*) FROM videos', member: 'mallory' }, lambdaContext(FUNCTION));
-    expect(answer.error).toEqual({ kind: 'bad-input', message: expect.stringMatching(/"mallory" is not a member/) });
+  it('takes who asks from the alias invoked, never from the event, before Athena is called', async () => {
+    const unqualified = await handler({ sql: 'SELECT count(*) FROM videos', member: 'ada' }, lambdaContext(FUNCTION));
+    expect(unqualified.error).toEqual({ kind: 'bad-input', message: expect.stringMatching(/came through the unqualified function, which names no member/) });
+    const claimed = await handler({ sql: 'SELECT count(*) FROM videos', member: 'ada' }, as('grace'));
+    expect(claimed.error.message).toMatch(/the event names "ada" but the request came through the alias member-grace/);
+    const stranger = await handler({ sql: 'SELECT count(*) FROM videos' }, as('mallory'));
+    expect(stranger.error.message).toMatch(/"mallory" is not a member/);
     expect(athena.calls()).toHaveLength(0);
   });
 
@@ -87,9 +95,9 @@ describe('query function', () => {
       .resolves({ QueryExecution: { Status: { State: 'SUCCEEDED' }, Statistics: { DataScannedInBytes: 2048, EngineExecutionTimeInMillis: 120 } } });
     athena.on(GetQueryRuntimeStatisticsCommand).resolves({ QueryRuntimeStatistics: { Rows: { OutputRows: 3 } } });
 
-    const answer = await handler({ sql: `${sql};`, member: 'grace' }, lambdaContext(FUNCTION));
+    const answer = await handler({ sql: `${sql};` }, as('grace'));
 
-    expect(answer).toMatchObject({ ok: true, executionId: 'exec-1', rows: 3, bytesScanned: 2048, workGroup: 'steward-test' });
+    expect(answer).toMatchObject({ ok: true, executionId: 'exec-1', rows: 3, bytesScanned: 2048, workGroup: 'steward-test', views: ['videos'] });
     expect(athena.commandCalls(StartQueryExecutionCommand)[0]!.args[0].input).toEqual({
       QueryString: sql,
       WorkGroup: 'steward-test',
@@ -99,7 +107,7 @@ describe('query function', () => {
     const run = events.find((e) => e.action === 'query.run')!;
     expect(run).toMatchObject({
       actor: { type: 'researcher', name: 'grace' },
-      evidence: { sqlDigest: sqlDigest(hmacHasher(TEST_SECRET), sql), executionId: 'exec-1', state: 'succeeded', engine: 'athena' },
+      evidence: { sqlDigest: sqlDigest(hmacHasher(TEST_SECRET), `${sql};`), views: 'videos', executionId: 'exec-1', outcome: 'ok', engine: 'athena' },
       counts: { rows: 3, bytesScanned: 2048 },
     });
     expect(events.map((e) => e.action)).toEqual(['run.started', 'query.run', 'run.finished']);
@@ -112,11 +120,11 @@ describe('query function', () => {
     athena.on(StartQueryExecutionCommand).resolves({ QueryExecutionId: 'exec-2' });
     athena.on(GetQueryExecutionCommand).resolves({ QueryExecution: { Status: { State: 'FAILED', StateChangeReason: reason, AthenaError: { ErrorCategory: 2 } } } });
 
-    const answer = await handler({ sql: `SELECT ${LITERAL} FROM videos`, member: 'ada' }, lambdaContext(FUNCTION));
+    const answer = await handler({ sql: `SELECT ${LITERAL} FROM videos` }, as('ada'));
 
     expect(answer).toEqual({ ok: false, error: { kind: 'bad-input', message: `SQL: athena: ${reason}` } });
     const events = await eventsOf('ada');
-    expect(events.find((e) => e.action === 'query.run')).toMatchObject({ evidence: { executionId: 'exec-2', state: 'failed', errorCategory: 'user' }, counts: { rows: 0 } });
+    expect(events.find((e) => e.action === 'query.run')).toMatchObject({ evidence: { executionId: 'exec-2', outcome: 'failed', errorCategory: 'user' }, counts: { rows: 0 } });
     expect(JSON.stringify(events)).not.toContain(LITERAL);
     expect(logs()).not.toContain(LITERAL);
   });
@@ -126,7 +134,7 @@ describe('query function', () => {
     athena.on(GetQueryExecutionCommand).resolves({ QueryExecution: { Status: { State: 'RUNNING' } } });
     athena.on(StopQueryExecutionCommand).resolves({});
 
-    const answer = await handler({ sql: 'SELECT count(*) FROM comments', member: 'ada' }, lambdaContext(FUNCTION, 5_000));
+    const answer = await handler({ sql: 'SELECT count(*) FROM comments' }, as('ada', 5_000));
 
     expect(answer.error.message).toMatch(/ran past the time limit and was stopped/);
     expect(athena.commandCalls(StopQueryExecutionCommand).map((c) => c.args[0].input)).toEqual([{ QueryExecutionId: 'exec-3' }]);
