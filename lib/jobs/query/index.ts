@@ -15,9 +15,10 @@ import { BadInputError } from '../../domain/errors';
 import { checkReadOnlySql, sqlDigest } from '../../domain/query-guard';
 import { QUERY_VIEW_NAMES, viewOfKind, type QueryViewName } from '../../domain/query-views';
 import { RECORD_KINDS } from '../../domain/records';
-import type { JobContext, ProgressSink } from '../context';
+import type { AuditChainWriter } from '../../store/ports';
+import { newRunId, type JobContext, type ProgressSink } from '../context';
 import { exportStoreOf } from '../export';
-import { openExportRun } from '../export/build';
+import { startRun } from '../runs';
 import { QuerySession, type PurgeRow, type ResultTable } from './engine';
 import { stagedPartFiles, type OpenedPartFiles, type PartFiles } from './files';
 import { kindsRead, planExports, viewStatements } from './plan';
@@ -92,20 +93,31 @@ async function purgeRows(ctx: Pick<JobContext, 'audit' | 'clock'>): Promise<Purg
   return [...rows.values()];
 }
 
-async function audit(ctx: JobContext, digest: string, views: readonly QueryViewName[], rows: number, outcome: 'ok' | 'failed' | 'timed-out'): Promise<string> {
-  const run = await openExportRun(ctx, 'query');
+/**
+ * Audit one query: its own run (run item, chain), opened once the query is known to be valid (while it runs), whose
+ * three events (`run.started`, `query.run`, `run.finished`) then go in one append with the chain's close seal.
+ */
+async function openQueryRun(ctx: JobContext): Promise<{ runId: string; startedAt: string; chain: AuditChainWriter }> {
+  const now = ctx.clock.now();
+  const runId = newRunId('query', now);
+  const startedAt = now.toISOString();
+  return { runId, startedAt, chain: await startRun(ctx, 'query', runId, startedAt) };
+}
+
+async function closeQueryRun(
+  ctx: JobContext,
+  run: Awaited<ReturnType<typeof openQueryRun>>,
+  q: { digest: string; views: readonly QueryViewName[]; rows: number; outcome: 'ok' | 'failed' | 'timed-out' },
+): Promise<string> {
+  const { runId, startedAt } = run;
+  const at = ctx.clock.now().toISOString();
   await run.chain.append([
-    {
-      at: ctx.clock.now().toISOString(),
-      action: 'query.run',
-      actor: ctx.actor,
-      runId: run.runId,
-      evidence: { sqlDigest: digest, views: views.join(',') || 'none', engine: 'duckdb', outcome },
-      counts: { rows },
-    },
+    { at: startedAt, action: 'run.started', actor: ctx.actor, runId },
+    { at, action: 'query.run', actor: ctx.actor, runId, evidence: { sqlDigest: q.digest, views: q.views.join(',') || 'none', engine: 'duckdb', outcome: q.outcome }, counts: { rows: q.rows } },
+    { at, action: 'run.finished', actor: ctx.actor, runId, counts: { rows: q.rows } },
   ]);
-  await run.finish({ rows });
-  return run.runId;
+  await ctx.ledger.putRun({ runId, job: 'query', startedAt, finishedAt: at, actor: ctx.actor.name, status: 'finished', counts: { rows: q.rows } });
+  return runId;
 }
 
 /** Run one read-only query over the current exports; see the steps above. */
@@ -121,7 +133,7 @@ export async function runQuery(ctx: JobContext, input: QueryInput, options: Quer
     const sql = check.ok ? check.sql : input.sql;
     const read = QUERY_VIEW_NAMES.filter((v) => views.has(v));
     progress('reading manifests', 0);
-    const plan = await planExports(store);
+    const plan = await planExports(store, ctx.objects);
     const kinds = kindsRead(views);
     const keys = kinds.flatMap((kind) => plan.kinds.get(kind)?.keys ?? []);
     progress('opening export files', 0, keys.length);
@@ -131,16 +143,20 @@ export async function runQuery(ctx: JobContext, input: QueryInput, options: Quer
     const prepared = await session.prepare(sql);
     const digest = sqlDigest(ctx.hasher, input.sql);
     progress('running', 0);
+    // The query is valid from here on: its run is opened while DuckDB works (it writes no event yet).
+    const opening = openQueryRun(ctx);
+    opening.catch(() => {});
     let result: ResultTable;
     try {
       result = await session.run(prepared, timeoutMs);
     } catch (error) {
-      await audit(ctx, digest, read, 0, error instanceof BadInputError && error.message.startsWith('--timeout') ? 'timed-out' : 'failed');
+      const outcome = error instanceof BadInputError && error.message.startsWith('--timeout') ? 'timed-out' : 'failed';
+      await closeQueryRun(ctx, await opening, { digest, views: read, rows: 0, outcome });
       throw error;
     } finally {
       prepared.destroySync();
     }
-    const runId = await audit(ctx, digest, read, result.rows.length, 'ok');
+    const runId = await closeQueryRun(ctx, await opening, { digest, views: read, rows: result.rows.length, outcome: 'ok' });
     const notes: string[] = [];
     for (const kind of RECORD_KINDS) {
       const view = viewOfKind(kind).name;

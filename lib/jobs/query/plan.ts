@@ -3,10 +3,12 @@
  * (a manifest lists exactly the parts of its version; files of a superseded version are never read, even if one
  * were left behind), and how each view is written in DuckDB's SQL over those files.
  */
-import { exportLabel } from '../../domain/exports';
+import * as z from 'zod';
+import { exportLabel, manifestKeyOf } from '../../domain/exports';
 import { QUERY_VIEWS, duckdbTypeOf, viewOfKind, type QueryView, type QueryViewName, type ViewColumn } from '../../domain/query-views';
 import { RECORD_KINDS, type RecordKind } from '../../domain/records';
 import type { ExportStore } from '../../store/export-store';
+import type { ObjectStore } from '../../store/ports';
 
 /** The current Parquet exports of one kind. */
 export interface KindFiles {
@@ -26,8 +28,32 @@ export interface ExportPlan {
   readonly notParquet: readonly string[];
 }
 
+/**
+ * What a query needs of a manifest: its kind, fields and parts, not the record list of every part (a 100k-row
+ * export's manifest is 10 MB of record keys and hashes; parsing them losslessly and validating each took seconds).
+ * Plain JSON.parse is exact here: a manifest holds no number beyond 2^53.
+ */
+const ManifestOutline = z.looseObject({
+  name: z.string(),
+  kind: z.enum(RECORD_KINDS),
+  version: z.number().int().min(1),
+  fields: z.array(z.string()),
+  rowCount: z.number().int().min(0),
+  parts: z.array(z.looseObject({ key: z.string().startsWith('exports/data/'), rows: z.number().int().min(0) })),
+});
+type ManifestOutline = z.infer<typeof ManifestOutline>;
+
+async function manifestOutline(objects: ObjectStore, spec: string, version: number): Promise<ManifestOutline | undefined> {
+  const key = manifestKeyOf(spec, 'parquet', version);
+  const stored = await objects.get(key);
+  if (!stored) return undefined;
+  const parsed = ManifestOutline.safeParse(JSON.parse(stored.body.toString('utf8')));
+  if (!parsed.success) throw new Error(`${key} is not a valid Steward export manifest: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  return parsed.data;
+}
+
 /** Read the manifests of the newest version of every export; Parquet ones become view sources. */
-export async function planExports(store: ExportStore): Promise<ExportPlan> {
+export async function planExports(store: ExportStore, objects: ObjectStore): Promise<ExportPlan> {
   const kinds = new Map<RecordKind, { keys: string[]; columns: Set<string>; exports: string[]; rows: number }>();
   const parquetSpecs = new Set<string>();
   const others: Array<{ spec: string; format: string; version: number }> = [];
@@ -36,7 +62,7 @@ export async function planExports(store: ExportStore): Promise<ExportPlan> {
       others.push(latest);
       continue;
     }
-    const manifest = await store.getManifest(latest.spec, latest.format, latest.version);
+    const manifest = await manifestOutline(objects, latest.spec, latest.version);
     if (!manifest) continue;
     parquetSpecs.add(latest.spec);
     let entry = kinds.get(manifest.kind);
