@@ -17,7 +17,7 @@ import * as z from 'zod';
 import { JOB_ENV } from '../lib/config/deployed';
 import { BadInputError } from '../lib/domain/errors';
 import type { JobContext } from '../lib/jobs/context';
-import { QueryEngineError, runAuditedQuery } from '../lib/jobs/query/audited';
+import { ATHENA_UNAVAILABLE_VIEWS, QueryEngineError, runAuditedQuery } from '../lib/jobs/query/audited';
 import { identifyMember } from './shared/member-identity';
 import { AthenaSqlEngine } from '../lib/store/athena-queries';
 import { deployment } from './shared/deployment';
@@ -28,10 +28,6 @@ import { logger, metrics } from './shared/powertools';
 /** Stop waiting (and stop the query) this long before the function's own limit, to audit and answer. */
 const STOP_BEFORE_LIMIT_MS = 20_000;
 
-/** Deployed, `purges` has no Parquet source: it is read from the audit log. */
-export const UNAVAILABLE_VIEWS = {
-  purges: 'the purges view is built from the audit log and is not served by Athena; run the query with --local, or list purges with steward audit --action record.purged',
-} as const;
 
 const workGroup = requireEnv(JOB_ENV.queryWorkGroup);
 const database = requireEnv(JOB_ENV.queryDatabase);
@@ -73,7 +69,7 @@ export const handler = jobHandler(QueryEventSchema, async (event, context): Prom
     const acting: JobContext = { ...ctx, actor: { type: 'researcher', name: member } };
     const timeoutMs = (event.timeoutSeconds ?? Number.POSITIVE_INFINITY) * 1000;
     const deadline = () => context.getRemainingTimeInMillis() < STOP_BEFORE_LIMIT_MS || Date.now() - started > timeoutMs;
-    const report = await runAuditedQuery(acting, engine, { sql: event.sql, deadline, unavailable: UNAVAILABLE_VIEWS });
+    const report = await runAuditedQuery(acting, engine, { sql: event.sql, deadline, unavailable: ATHENA_UNAVAILABLE_VIEWS });
     metrics.addMetric('QueryRows', MetricUnit.Count, report.rows);
     metrics.addMetric('QueryBytesScanned', MetricUnit.Bytes, report.bytesScanned);
     logger.info('query answered', { runId: report.runId, executionId: report.executionId, rows: report.rows, bytesScanned: report.bytesScanned, member });

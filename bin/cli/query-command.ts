@@ -1,20 +1,23 @@
 /**
  * `steward query "SQL" [--csv] [--out FILE] [--limit N] [--timeout S]` and `steward query --describe VIEW`: read-only
  * SQL over the current export versions (views: lib/domain/query-views.ts). With `--local`, DuckDB over the vault's
- * export files (lib/jobs/query); bad SQL, a write or a file read is exit 2 with the engine's message and writes
- * nothing; every query that runs is audited (`query.run`).
+ * export files (lib/jobs/query); without it, Athena through the deployed query function (bin/cli/query-deployed.ts).
+ * Bad SQL, a write or a file read is exit 2 with the engine's message and writes nothing; every query that runs is
+ * audited (`query.run`).
  */
 import type { Command } from 'commander';
 import * as z from 'zod';
 import { BadInputError } from '../../lib/domain/errors';
 import { QUERY_VIEW_NAMES, QUERY_VIEWS, queryView, viewDictionaryMarkdown } from '../../lib/domain/query-views';
 import { checkQuerySql, DEFAULT_QUERY_TIMEOUT_MS, runQuery } from '../../lib/jobs/query';
+import { ATHENA_UNAVAILABLE_VIEWS, checkDeployedSql } from '../../lib/jobs/query/audited';
 import { action } from './action';
 import { jobProgress } from './job-progress';
 import { OutFileSchema, parseOptions } from './options';
 import type { CliIo, CommandResult } from './output';
 import { presentQueryResult } from './query-output';
-import { onTarget } from './runtime';
+import { runDeployedQuery } from './query-deployed';
+import { actingMember, onTarget } from './runtime';
 
 /** Rows a terminal shows by default. */
 export const DEFAULT_QUERY_LIMIT = 40;
@@ -42,7 +45,7 @@ function describe(name: string): CommandResult {
 export function registerQueryCommand(program: Command, io: CliIo, setExit: (code: number) => void): void {
   program
     .command('query')
-    .description(`read-only SQL over the current exports (views: ${QUERY_VIEWS.map((v) => v.name).join(', ')}); --local: DuckDB`)
+    .description(`read-only SQL over the current exports (views: ${QUERY_VIEWS.map((v) => v.name).join(', ')}); --local: DuckDB, deployed: Athena`)
     .argument('[sql]', 'one SELECT over the views, e.g. "SELECT region_code, count(*) FROM videos GROUP BY 1"')
     .option('--describe <view>', 'print a view\'s columns: type, personal data, meaning (docs/data-dictionary.md)')
     .option('--csv', 'every row as CSV (on stdout, or into --out)', false)
@@ -59,8 +62,10 @@ export function registerQueryCommand(program: Command, io: CliIo, setExit: (code
         }
         if (sql === undefined || sql.trim() === '') throw new BadInputError(`SQL: give one SELECT over the views, e.g. steward query --local "SELECT count(*) FROM videos" (views: ${QUERY_VIEW_NAMES.join(', ')}; steward query --describe VIEW lists a view's columns)`);
         if (options.csv && json && !options.out) throw new BadInputError('--csv: choose --csv or --json for stdout, not both');
-        // Bad SQL is answered before anything opens: the guard, DuckDB's parser and binding against empty views.
-        await checkQuerySql(sql);
+        // Bad SQL is answered before anything opens: locally the guard, DuckDB's parser and binding against empty
+        // views; deployed the guard (Athena's own dialect is for Athena to judge; the query function guards again).
+        if (context.globals.local) await checkQuerySql(sql);
+        else checkDeployedSql(sql, ATHENA_UNAVAILABLE_VIEWS);
         const output = { csv: options.csv, json, limit: options.limit, ...(options.out ? { out: options.out } : {}) };
         return onTarget(
           context,
@@ -81,6 +86,13 @@ export function registerQueryCommand(program: Command, io: CliIo, setExit: (code
               } finally {
                 progress.stop();
               }
+            },
+            // Athena through the query function (audited there), results read with the member's credentials.
+            deployed: async (stack, config) => {
+              const member = actingMember(context.globals, config, 'query').name;
+              const every = json || options.csv || options.out !== undefined;
+              const result = await runDeployedQuery(stack, config, sql, { member, timeoutSeconds: options.timeout, maxRows: every ? Number.POSITIVE_INFINITY : options.limit });
+              return presentQueryResult(result, output);
             },
           },
           // CSV on stdout is data: the synthetic-data notice goes to stderr then.

@@ -10,6 +10,8 @@ import type { CommandResult } from './output';
 export interface QueryResult {
   readonly columns: ReadonlyArray<{ readonly name: string; readonly type: string }>;
   readonly rows: ReadonlyArray<readonly unknown[]>;
+  /** Rows the query returned in all, when `rows` holds only the first of them (deployed, a terminal's --limit). */
+  readonly rowCount?: number;
   readonly views: readonly string[];
   readonly sqlDigest: string;
   readonly exports?: readonly string[];
@@ -53,7 +55,7 @@ export function resultJson(result: QueryResult): Record<string, unknown> {
     engine: result.engine,
     columns: result.columns,
     rows: result.rows.map((row) => Object.fromEntries(result.columns.map((c, i) => [c.name, row[i] ?? null]))),
-    rowCount: result.rows.length,
+    rowCount: result.rowCount ?? result.rows.length,
     views: result.views,
     ...(result.exports ? { exports: result.exports } : {}),
     sqlDigest: result.sqlDigest,
@@ -78,7 +80,7 @@ export function resultTable(result: Pick<QueryResult, 'columns' | 'rows'>, limit
 
 /** Present a result as the options ask; writes `--out` (all rows) when given. */
 export async function presentQueryResult(result: QueryResult, options: QueryOutputOptions): Promise<CommandResult> {
-  const total = result.rows.length;
+  const total = result.rowCount ?? result.rows.length;
   const read = `${total} row(s) from ${result.views.join(', ') || 'no view'}${result.exports && result.exports.length > 0 ? ` (${result.exports.join(', ')})` : ''}`;
   const notes = result.notes.map((n) => `note: ${n}`);
   if (options.out) {

@@ -37,6 +37,11 @@ export interface AuditedQueryReport {
   readonly runId: string;
 }
 
+/** Deployed (Athena), `purges` has no Parquet source: it is read from the audit log. */
+export const ATHENA_UNAVAILABLE_VIEWS: Readonly<Partial<Record<QueryViewName, string>>> = {
+  purges: 'the purges view is built from the audit log and is not served by Athena; run the query with --local, or list purges with steward audit --action record.purged --since YYYY-MM-DD',
+};
+
 /** How a query ended, in the words of `query.run` (the same as `steward query --local`'s). */
 const OUTCOMES = { succeeded: 'ok', failed: 'failed', cancelled: 'cancelled', 'timed-out': 'timed-out' } as const;
 

@@ -7,6 +7,13 @@
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import {
+  AthenaClient,
+  GetQueryExecutionCommand,
+  GetQueryResultsCommand,
+  GetQueryRuntimeStatisticsCommand,
+  StartQueryExecutionCommand,
+} from '@aws-sdk/client-athena';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { DeleteObjectCommand } from '@aws-sdk/client-s3';
 import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
@@ -21,7 +28,7 @@ import { destroyTestClients, testS3Client } from '../../support/local-aws';
 import { deployedFixture, lambdaContext, type DeployedFixture } from '../lambdas/support';
 
 type Handler = (event: unknown, context: unknown) => Promise<unknown>;
-const JOBS = ['collect', 'purge', 'refresh-shard', 'verify', 'audit-query', 'report', 'certify', 'expire', 'erase', 'quota-plan', 'export'] as const;
+const JOBS = ['collect', 'purge', 'refresh-shard', 'verify', 'audit-query', 'report', 'certify', 'expire', 'erase', 'quota-plan', 'export', 'query'] as const;
 const functionName = (job: string) => `Steward-test-project-${job}`;
 const STATE_MACHINE = 'arn:aws:states:eu-central-1:123456789012:stateMachine:steward-test-project-refresh';
 const FAR_FUTURE = new Date('2099-01-01T00:00:00Z');
@@ -32,6 +39,8 @@ describe('steward without --local: the deployed stack', () => {
   const outputsFile = join(dir, 'steward.outputs.json');
   const lambda = mockClient(LambdaClient);
   const sfn = mockClient(SFNClient);
+  /** Athena, for the query function and for the CLI reading its results. */
+  const athena = mockClient(AthenaClient);
   const invoked: { job: string; event: Record<string, unknown>; qualifier?: string }[] = [];
   let fx: DeployedFixture;
   let handlers: Record<string, Handler>;
@@ -51,7 +60,16 @@ describe('steward without --local: the deployed stack', () => {
   }
 
   beforeAll(async () => {
-    fx = await deployedFixture('cli', { tiktok: true, env: { [functionEnvOf('purge')]: functionName('purge'), [JOB_ENV.s3Versioning]: 'auto', STEWARD_RESEARCHER: 'ada' } });
+    fx = await deployedFixture('cli', {
+      tiktok: true,
+      env: {
+        [functionEnvOf('purge')]: functionName('purge'),
+        [JOB_ENV.s3Versioning]: 'auto',
+        [JOB_ENV.queryWorkGroup]: 'steward-test-project',
+        [JOB_ENV.queryDatabase]: 'steward_test_project',
+        STEWARD_RESEARCHER: 'ada',
+      },
+    });
     handlers = Object.fromEntries(JOBS.map((job) => [functionName(job), (require(`../../../lambdas/${job}`) as { handler: Handler }).handler]));
     // Lambda's contract: the handler's result is the payload; a thrown error comes back as FunctionError with
     // { errorType, errorMessage }.
@@ -90,6 +108,7 @@ describe('steward without --local: the deployed stack', () => {
   afterAll(async () => {
     lambda.restore();
     sfn.restore();
+    athena.restore();
     await fx.close();
     destroyTestClients();
   });
@@ -119,6 +138,54 @@ describe('steward without --local: the deployed stack', () => {
     const lines = readFileSync(join(to, copy.files[0]), 'utf8').trim().split('\n');
     expect(lines).toHaveLength(created.json().rows);
     expect(JSON.parse(lines[0]!).id).toMatch(/^\d+$/);
+  });
+
+  it('query runs the SQL on Athena through the query function as the member, audited there, and reads the result as the member', async () => {
+    athena.on(StartQueryExecutionCommand).resolves({ QueryExecutionId: 'exec-cli' });
+    athena.on(GetQueryExecutionCommand).resolves({ QueryExecution: { Status: { State: 'SUCCEEDED' }, Statistics: { DataScannedInBytes: 4096 } } });
+    athena.on(GetQueryRuntimeStatisticsCommand).resolves({ QueryRuntimeStatistics: { Rows: { OutputRows: 2 } } });
+    const cell = (v: string) => ({ VarCharValue: v });
+    athena.on(GetQueryResultsCommand).resolves({
+      ResultSet: {
+        ResultSetMetadata: { ColumnInfo: [{ Name: 'region_code', Type: 'varchar' }, { Name: 'n', Type: 'bigint' }, { Name: 'top', Type: 'boolean' }] },
+        Rows: [{ Data: [cell('region_code'), cell('n'), cell('top')] }, { Data: [cell('DE'), cell('12'), cell('true')] }, { Data: [cell('FR'), cell('9223372036854775807'), {}] }],
+      },
+    });
+    const sql = 'SELECT region_code, count(*) AS n, false AS top FROM videos GROUP BY 1';
+
+    const result = await steward('--json', '--as', 'ada', 'query', sql);
+
+    expect(result.code).toBe(0);
+    // A bigint beyond 2^53 keeps every value of its column exact, as text.
+    expect(result.json()).toMatchObject({
+      engine: 'athena',
+      rowCount: 2,
+      views: ['videos'],
+      rows: [{ region_code: 'DE', n: '12', top: true }, { region_code: 'FR', n: '9223372036854775807', top: null }],
+    });
+    expect(invoked.filter((i) => i.job === 'query').map((i) => [i.qualifier, i.event])).toEqual([['member-ada', { sql, timeoutSeconds: 60 }]]);
+    expect(athena.commandCalls(StartQueryExecutionCommand)[0]!.args[0].input).toMatchObject({ WorkGroup: 'steward-test-project' });
+    const audited = (await fx.stores().audit.byActor('ada')).events.filter((e) => e.action === 'query.run');
+    expect(audited.map((e) => [e.evidence?.executionId, e.counts?.rows])).toEqual([['exec-cli', 2]]);
+
+    const shown = await steward('--as', 'ada', 'query', sql, '--limit', '1');
+    expect(shown.code).toBe(0);
+    expect(shown.out).toMatch(/region_code\s+N\s+TOP/i);
+    expect(shown.out).toContain('1 more row(s) not shown (--limit 1)');
+  });
+
+  it('query: a write is refused before anything is invoked; a query Athena fails is exit 2 with Athena\'s message', async () => {
+    const calls = lambda.commandCalls(InvokeCommand).length;
+    const write = await steward('--as', 'ada', 'query', 'DROP TABLE videos');
+    expect([write.code, write.err]).toEqual([2, expect.stringMatching(/only read-only queries run here/)]);
+    expect(lambda.commandCalls(InvokeCommand).length).toBe(calls);
+
+    athena.reset();
+    athena.on(StartQueryExecutionCommand).resolves({ QueryExecutionId: 'exec-bad' });
+    athena.on(GetQueryExecutionCommand).resolves({ QueryExecution: { Status: { State: 'FAILED', StateChangeReason: "line 1:8: Column 'nope' cannot be resolved", AthenaError: { ErrorCategory: 2 } } } });
+    const failed = await steward('--as', 'ada', 'query', 'SELECT nope FROM videos');
+    expect([failed.code, failed.err]).toEqual([2, expect.stringContaining("athena: line 1:8: Column 'nope' cannot be resolved")]);
+    expect(athena.commandCalls(GetQueryResultsCommand)).toHaveLength(0);
   });
 
   it('audit --record answers the history of one record, by its keyed hash', async () => {
