@@ -1,16 +1,18 @@
 /**
  * `steward publication add|list|show|done`: planned publications, their advance-notice duty, and the export
- * version frozen as each paper's dataset (lib/jobs/publications.ts). Runs on the local services (`--local`).
+ * version frozen as each paper's dataset (lib/jobs/publications.ts). With `--local` on the embedded services; without,
+ * through the deployed `publication` function (the member `--as` names acts; the function checks the role again).
  */
 import type { Command } from 'commander';
 import * as z from 'zod';
 import { BadInputError } from '../../lib/domain/errors';
 import { PlannedDateSchema, PublicationIdSchema } from '../../lib/domain/publications';
-import { addPublication, listPublications, markPublicationDone, publicationText, showPublication } from '../../lib/jobs/publications';
+import { addPublication, listPublications, markPublicationDone, publicationText, showPublication, type PublicationStanding } from '../../lib/jobs/publications';
 import { action } from './action';
+import { answerSchema } from './deployed';
 import { parseOptions } from './options';
 import type { CliIo } from './output';
-import { onTarget } from './runtime';
+import { actingMember, onTarget } from './runtime';
 
 const AddSchema = z
   .object({
@@ -19,6 +21,20 @@ const AddSchema = z
     export: z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}@v?\d{1,6}$/, { message: 'must be NAME@vN, an export version (steward export list shows them)' }).optional(),
   })
   .strict();
+
+const StandingAnswer = answerSchema<PublicationStanding>({ publication: z.looseObject({ id: PublicationIdSchema, title: z.string(), noticeDueAt: z.string() }), noticeOverdue: z.boolean() });
+type Listed = PublicationStanding['publication'];
+const ListAnswer = answerSchema<{ publications: Listed[] }>({ publications: z.array(z.looseObject({ id: PublicationIdSchema })) });
+
+const standingResult = (standing: PublicationStanding) => ({ exitCode: 0, json: standing, text: publicationText(standing) });
+
+function listResult(all: readonly Listed[]) {
+  const text =
+    all.length === 0
+      ? 'no publications planned (steward publication add --title T --planned-date D)'
+      : all.map((p) => `${p.id}  ${p.plannedDate}  ${p.status.padEnd(7)}  notice by ${p.noticeDueAt.slice(0, 10)}  ${p.dataset ? `${p.dataset.export}@v${p.dataset.version}` : '-'}  "${p.title}"`).join('\n');
+  return { exitCode: 0, json: { publications: all }, text };
+}
 
 function checkId(id: string): string {
   const parsed = PublicationIdSchema.safeParse(id);
@@ -43,11 +59,12 @@ export function registerPublicationCommand(program: Command, io: CliIo, setExit:
           {
             local: async (runtime) => {
               const p = await addPublication(runtime.ctx, input);
-              const standing = await showPublication(runtime.ctx, p.id);
-              return { exitCode: 0, json: standing, text: publicationText(standing) };
+              return standingResult(await showPublication(runtime.ctx, p.id));
             },
+            deployed: async (stack, config) =>
+              standingResult(await stack.invoke('publication', { action: 'add', ...input }, StandingAnswer, { as: actingMember(context.globals, config, 'publication.add').name })),
           },
-          { act: 'export' },
+          { act: 'publication.add' },
         );
       }),
     );
@@ -57,11 +74,9 @@ export function registerPublicationCommand(program: Command, io: CliIo, setExit:
     .action(
       action(io, setExit, async (_raw: unknown, context) =>
         onTarget(context, {
-          local: async (runtime) => {
-            const all = await listPublications(runtime.ctx);
-            const text = all.length === 0 ? 'no publications planned (steward publication add --title T --planned-date D)' : all.map((p) => `${p.id}  ${p.plannedDate}  ${p.status.padEnd(7)}  notice by ${p.noticeDueAt.slice(0, 10)}  ${p.dataset ? `${p.dataset.export}@v${p.dataset.version}` : '-'}  "${p.title}"`).join('\n');
-            return { exitCode: 0, json: { publications: all }, text };
-          },
+          local: async (runtime) => listResult(await listPublications(runtime.ctx)),
+          // Through the member's alias (the only way a member's role may invoke this function).
+          deployed: async (stack, config) => listResult((await stack.invoke('publication', { action: 'list' }, ListAnswer, { as: actingMember(context.globals, config, 'read').name })).publications),
         }),
       ),
     );
@@ -72,10 +87,8 @@ export function registerPublicationCommand(program: Command, io: CliIo, setExit:
       action(io, setExit, async (_raw: unknown, context) => {
         const checked = checkId(id);
         return onTarget(context, {
-          local: async (runtime) => {
-            const standing = await showPublication(runtime.ctx, checked);
-            return { exitCode: 0, json: standing, text: publicationText(standing) };
-          },
+          local: async (runtime) => standingResult(await showPublication(runtime.ctx, checked)),
+          deployed: async (stack, config) => standingResult(await stack.invoke('publication', { action: 'show', id: checked }, StandingAnswer, { as: actingMember(context.globals, config, 'read').name })),
         });
       })(rawOptions, command),
     );
@@ -90,11 +103,12 @@ export function registerPublicationCommand(program: Command, io: CliIo, setExit:
           {
             local: async (runtime) => {
               await markPublicationDone(runtime.ctx, checked);
-              const standing = await showPublication(runtime.ctx, checked);
-              return { exitCode: 0, json: standing, text: publicationText(standing) };
+              return standingResult(await showPublication(runtime.ctx, checked));
             },
+            deployed: async (stack, config) =>
+              standingResult(await stack.invoke('publication', { action: 'done', id: checked }, StandingAnswer, { as: actingMember(context.globals, config, 'publication.done').name })),
           },
-          { act: 'export' },
+          { act: 'publication.done' },
         );
       })(rawOptions, command),
     );

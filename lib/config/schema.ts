@@ -147,8 +147,11 @@ export const ProjectConfigSchema = z
         title: z.string().min(1).max(200),
         /** When the approved project ends: everything collected must be gone by then. */
         endDate: isoDate('project.endDate'),
-        /** Days of advance notice the platform gets before a publication (default 30; unverified, see README). */
-        publicationNoticeDays: z.number().int().min(0).max(365).optional(),
+        /**
+         * Moved: the notice period is policy data (`policies.<id>.publicationNoticeDays`). Kept in the schema only to
+         * refuse it with a message naming the new place (below), instead of "unrecognized key".
+         */
+        publicationNoticeDays: z.unknown().optional(),
       })
       .strict(),
     members: z.array(MemberSchema).min(1).max(10, { message: 'the platform allows at most 10 researchers per project (a PI and 9 collaborators)' }),
@@ -190,6 +193,14 @@ export const ProjectConfigSchema = z
   })
   .strict()
   .superRefine((config, ctx) => {
+    if (config.project.publicationNoticeDays !== undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['project', 'publicationNoticeDays'],
+        message:
+          'the publication notice period is policy data now: remove it here and set "policies": { "tiktok-research": { "version": 2, "publicationNoticeDays": N } } (a changed duty needs a higher version)',
+      });
+    }
     const pis = config.members.filter((m) => m.role === 'pi').length;
     if (pis !== 1) ctx.addIssue({ code: 'custom', path: ['members'], message: `exactly one member must have role "pi" (found ${pis})` });
     const memberNames = new Set<string>();

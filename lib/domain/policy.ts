@@ -80,6 +80,12 @@ export const PolicySchema = z
     /** Purge within this many hours after unavailability is confirmed (and decide a purge hold within as many). */
     purgeWithinHours: z.number().int().min(1).max(24 * 30).default(24),
     atProjectEnd: z.enum(['purge-all']),
+    /**
+     * Days of advance notice the platform gets before a publication that uses its data (steward publication add
+     * dates the notice this many days before the planned date). The terms require advance notice; the period is
+     * UNVERIFIED (README, Publications): set it from the lab's agreement (raising the version, like any duty).
+     */
+    publicationNoticeDays: z.number().int().min(0).max(365).default(30),
     /** Optional hard limit on how long any record may be kept, whatever the project end. */
     maxRetentionDays: z.number().int().min(1).optional(),
     /** Where the duty comes from, for reports. */

@@ -5,14 +5,12 @@
  * (planned date less the notice period) and, when it names an export version, that version frozen as its dataset:
  * the export's identity and digest, and the keyed hashes of its records (never ids or content).
  *
- * The notice period is project data (`project.publicationNoticeDays`), default 30 days: the terms require advance
- * notice, but the period is UNVERIFIED (reference/platform-api-facts.md); set it to what the lab's agreement says.
+ * The notice period is policy data (`publicationNoticeDays` of the policy in force, domain/policy.ts), default 30
+ * days: the terms require advance notice, but the period is UNVERIFIED (reference/platform-api-facts.md); set it to
+ * what the lab's agreement says. A publication keeps the period and the policy version it was dated under.
  */
 import * as z from 'zod';
 import { MS_PER_DAY } from './clock';
-
-/** Default advance notice, in days (unverified: see the module comment). */
-export const DEFAULT_PUBLICATION_NOTICE_DAYS = 30;
 
 const ISO_DAY = /^\d{4}-\d{2}-\d{2}$/;
 export const PlannedDateSchema = z
@@ -31,6 +29,8 @@ export const PublicationSchema = z
     noticeDays: z.int().min(0).max(365),
     /** When the advance notice must have been given (00:00 UTC). */
     noticeDueAt: z.string(),
+    /** The policy (and its version) the period came from; absent in publications added before it was policy data. */
+    noticePolicy: z.object({ id: z.string(), version: z.int().min(1) }).strict().optional(),
     status: z.enum(['planned', 'done']),
     createdAt: z.string(),
     createdBy: z.string(),

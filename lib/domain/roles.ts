@@ -10,9 +10,15 @@
  * | export (create an analysis dataset, pull a copy, release it) | yes | yes |
  * | query (SQL over the current exports: `steward query`; audited as `query.run`) | yes | yes |
  * | expire, purge release / dismiss (decisions the terms leave to the PI) | yes | no |
+ * | publication add (plan a paper: its notice to the platform becomes an obligation, its dataset is frozen) | yes | yes |
+ * | publication done (the paper is out: its notice stops being an obligation) | yes | no |
  *
- * Deployed, the schedules do the routine work: member roles may invoke the functions of read, erase, export, expire and
- * purge release/dismiss only, each as this table allows (lib/infra/lab-access.ts).
+ * Planning a paper is a researcher's work and only adds an obligation; marking it done removes one from the
+ * calendar, which the PI answers for (the notice was given), so only the PI may.
+ *
+ * Deployed, the schedules do the routine work: member roles may invoke the functions of read, erase, export, expire,
+ * purge release/dismiss and publications only, each as this table allows (lib/infra/lab-access.ts); a function that
+ * serves several actions checks the role of the member the event names.
  *
  * The same table decides the deployed member roles (lib/infra/lab-access.ts) and the local CLI checks.
  *
@@ -29,14 +35,17 @@ export interface RoleHolder {
 }
 
 /** Everything a member may be asked to do. */
-export const MEMBER_ACTIONS = ['read', 'erase', 'collect', 'refresh', 'purge', 'export', 'query', 'expire', 'purge.release', 'purge.dismiss'] as const;
+export const MEMBER_ACTIONS = ['read', 'erase', 'collect', 'refresh', 'purge', 'export', 'query', 'expire', 'purge.release', 'purge.dismiss', 'publication.add', 'publication.done'] as const;
 export type MemberAction = (typeof MEMBER_ACTIONS)[number];
 
 /** The actions each role may take (the table above). */
 export const ROLE_ACTIONS: Readonly<Record<MemberRole, ReadonlySet<MemberAction>>> = {
   pi: new Set(MEMBER_ACTIONS),
-  researcher: new Set<MemberAction>(['read', 'erase', 'export', 'query']),
+  researcher: new Set<MemberAction>(['read', 'erase', 'export', 'query', 'publication.add']),
 };
+
+/** How messages say an action whose name is not a verb. */
+const ACTION_WORDS: Partial<Record<MemberAction, string>> = { 'publication.add': 'plan a publication', 'publication.done': 'mark a publication done' };
 
 /** Whether `member` may take `action`. */
 export function mayAct(member: RoleHolder, action: MemberAction): boolean {
@@ -67,7 +76,7 @@ export function checkActor<M extends RoleHolder>(members: readonly M[], name: st
   const member = memberNamed(members, name);
   if (!member) return { ok: false, reason: `"${name}" is not a member of this project (members: ${names}); act as a member with --as MEMBER (or STEWARD_RESEARCHER)` };
   if (!mayAct(member, action)) {
-    return { ok: false, reason: `${member.name} is a ${member.role}: only the ${rolesFor(action).join(' or ')} may ${action.replace('.', ' ')}` };
+    return { ok: false, reason: `${member.name} is a ${member.role}: only the ${rolesFor(action).join(' or ')} may ${ACTION_WORDS[action] ?? action.replace('.', ' ')}` };
   }
   return { ok: true, member };
 }

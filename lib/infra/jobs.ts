@@ -46,6 +46,8 @@ export interface JobDefinition {
  * - audit-query, report, certify, calendar: on demand (aws lambda invoke); read the audit log and ledger, write nothing;
  *   certify lists object versions to prove none is left.
  * - query: runs members' SQL in the Athena workgroup over exports/data/ (never records/) and audits each query.
+ * - publication: planned publications (a member's request); reads export manifests and tombstones, puts only under
+ *   exports/publications/.
  * - refresh-shard: one due-index shard per invocation (the refresh state machine fans out); rewrites changed
  *   objects, reads stored videos for their authors' usernames, purges what is confirmed gone.
  */
@@ -148,6 +150,13 @@ export const JOB_DEFINITIONS = {
     tiktok: false,
     timeout: Duration.minutes(15),
     memorySize: 3008,
+  },
+  publication: {
+    description: 'Planned publications: the advance notice to the platform as an obligation, the export version frozen as the paper\'s dataset, its records deleted since',
+    // Reads export manifests and ledger tombstones; writes only publication objects (never an export, never records/).
+    access: { objects: [], exports: 'read', publications: 'write', ledger: 'read' },
+    tiktok: false,
+    timeout: Duration.minutes(5),
   },
 } as const satisfies Record<string, JobDefinition>;
 

@@ -3,11 +3,12 @@
  * data events on record objects and exports) that shows which researcher read what. A member's role reads exports,
  * the ledger and the audit log, never record objects, and writes nothing itself; it may invoke the job functions
  * of the actions the member's role allows (lib/domain/roles.ts `mayAct`): every member the read-only jobs (audit
- * queries, reports, certificates, the quota plan), erase and the export function (create, list, pull, release),
- * the PI also expire and the purge function (release / dismiss of purge holds). SQL over the exports runs through the
- * query function (audited); a member reads the results of the query workgroup, and never starts a query directly.
+ * queries, reports, certificates, the quota plan, the calendar), erase, the export function (create, list, pull,
+ * release) and the publication function (add, list, show; `done` only the PI), the PI also expire and the purge
+ * function (release / dismiss of purge holds). SQL over the exports runs through the query function (audited); a
+ * member reads the results of the query workgroup, and never starts a query directly.
  *
- * Functions that act in a member's name (`identifyingJobs`: export, erase) get one alias per member
+ * Functions that act in a member's name (`identifyingJobs`: export, erase, publication) get one alias per member
  * (lib/infra/member-aliases.ts); a member's role may invoke only its own alias of those, never the function itself,
  * so the function reads who acts from the alias Lambda reports, not from the event.
  */

@@ -82,13 +82,15 @@ export const JOBS_OF_MEMBER_ACTION: Readonly<Partial<Record<MemberAction, readon
   expire: ['expire'],
   'purge.release': ['purge'],
   'purge.dismiss': ['purge'],
+  'publication.add': ['publication'],
+  'publication.done': ['publication'],
 };
 
 /**
  * Jobs that act in a member's name and learn who from the alias invoked (lambdas/shared/member-identity.ts): a
  * member's role may invoke only its own alias of these (lib/infra/member-aliases.ts), never the function.
  */
-export const MEMBER_IDENTIFIED_JOBS: readonly JobName[] = ['export', 'erase', 'query'];
+export const MEMBER_IDENTIFIED_JOBS: readonly JobName[] = ['export', 'erase', 'query', 'publication'];
 
 /** Tags Steward puts on every resource of a project's stack. */
 export const STEWARD_TAGS = (projectId: string): Record<string, string> => ({ 'steward:project': projectId, 'steward:managed-by': 'steward' });

@@ -11,6 +11,7 @@ import { AUDIT_TABLE, LEDGER_TABLE, type TableDefinition } from '../store/tables
 import { EXPORTS_PREFIX } from '../domain/exports';
 import { RECORDS_PREFIX, type DataVault } from './data-vault';
 import { S3_ANCHOR_PREFIX } from '../store/seal-anchors';
+import { PUBLICATIONS_PREFIX } from '../store/publication-store';
 
 /** What a principal may do with record objects (`list-versions`: see every version, read none). */
 export type ObjectRight = 'put' | 'read' | 'list' | 'list-versions' | 'purge';
@@ -28,6 +29,11 @@ export type ExportRight = 'read' | 'write';
 export interface VaultAccess {
   readonly objects: readonly ObjectRight[];
   readonly exports?: ExportRight;
+  /**
+   * Planned publications (`exports/publications/`, one JSON object each): `write` puts them (never deletes). Reading
+   * them is part of `exports: 'read'`.
+   */
+  readonly publications?: 'write';
   readonly ledger?: LedgerRight;
   readonly audit?: AuditRight;
 }
@@ -74,9 +80,12 @@ export function vaultStatements(vault: DataVault, access: VaultAccess): iam.Poli
       add('ListExportVersions', ['s3:ListBucketVersions'], [vault.bucket.bucketArn], { StringLike: { 's3:prefix': [`${EXPORTS_PREFIX}*`] } });
     }
   }
+  if (access.publications === 'write') {
+    add('WritePublications', ['s3:PutObject'], [vault.bucket.arnForObjects(`${PUBLICATIONS_PREFIX}*`)]);
+  }
   // Exports are encrypted with the content key too: reading one decrypts, writing one encrypts.
   const readsContent = objects.has('read') || access.exports !== undefined;
-  const writesContent = objects.has('put') || access.exports === 'write';
+  const writesContent = objects.has('put') || access.exports === 'write' || access.publications === 'write';
   const contentKmsActions = [...(readsContent ? KMS_READ : []), ...(writesContent ? KMS_WRITE : [])];
   if (contentKmsActions.length > 0) add('UseContentKey', contentKmsActions, [vault.contentKey.keyArn]);
 
@@ -149,6 +158,12 @@ export function acknowledgeRecordObjects(scope: IConstruct, vault: DataVault, ac
     Validations.of(scope).acknowledge({
       id: `AwsSolutions::AwsSolutions-IAM5[${arnFinding(vault.bucket, `/${EXPORTS_PREFIX}*`)}]`,
       reason: `Export parts, manifests and copy records are named by spec, version and bucket; access is limited to the ${EXPORTS_PREFIX} prefix (${access.exports}; asserted in test/infra).`,
+    });
+  }
+  if (access.publications) {
+    Validations.of(scope).acknowledge({
+      id: `AwsSolutions::AwsSolutions-IAM5[${arnFinding(vault.bucket, `/${PUBLICATIONS_PREFIX}*`)}]`,
+      reason: `Planned publications are one JSON object each, named by their id; access is limited to the ${PUBLICATIONS_PREFIX} prefix and to put (asserted in test/infra).`,
     });
   }
   const objectActions = access.objects.filter((right) => right !== 'list' && right !== 'list-versions');

@@ -6,7 +6,9 @@
  */
 import { BadInputError } from '../domain/errors';
 import { exportLabel, parseExportRef, type ExportManifest } from '../domain/exports';
-import { DEFAULT_PUBLICATION_NOTICE_DAYS, noticeDueAt, publicationId, type Publication } from '../domain/publications';
+import { noticeDueAt, publicationId, type Publication } from '../domain/publications';
+import { policyIdForApi } from '../config/load';
+import type { PolicyId } from '../domain/policy';
 import { ObjectPublicationStore, type PublicationStore } from '../store/publication-store';
 import type { JobContext } from './context';
 import { exportStoreOf } from './export';
@@ -38,12 +40,26 @@ async function frozenManifest(ctx: JobContext, ref: string): Promise<ExportManif
   throw new BadInputError(`--export: no export ${exportLabel(parsed.name, parsed.version)} (steward export list shows the exports and their versions)`);
 }
 
+/**
+ * The notice period of a paper: the policy of the source its dataset came from (the export's spec), else the
+ * longest period of the policies of the project's sources (a paper without a frozen dataset may draw on any).
+ */
+export function noticePolicy(ctx: Pick<JobContext, 'config' | 'policies'>, exportSpec?: string): { readonly days: number; readonly policy: { readonly id: PolicyId; readonly version: number } } {
+  const { config, policies } = ctx;
+  const source = exportSpec !== undefined ? config.specs.find((s) => s.name === exportSpec)?.source : undefined;
+  const apis = source !== undefined && config.sources[source] ? [config.sources[source]!.api] : Object.values(config.sources).map((s) => s.api);
+  const candidates = [...new Set(apis.map(policyIdForApi))].map((id) => policies[id]);
+  const strictest = candidates.reduce((a, b) => (b.publicationNoticeDays > a.publicationNoticeDays ? b : a));
+  return { days: strictest.publicationNoticeDays, policy: { id: strictest.id, version: strictest.version } };
+}
+
 export async function addPublication(ctx: JobContext, input: AddPublicationInput): Promise<Publication> {
   const store = publicationStoreOf(ctx);
   const id = publicationId(input.plannedDate, input.title);
   if (await store.get(id)) throw new BadInputError(`--title: a publication "${input.title}" planned for ${input.plannedDate} exists already (${id}); steward publication show ${id}`);
   const manifest = input.export !== undefined ? await frozenManifest(ctx, input.export) : undefined;
-  const noticeDays = ctx.config.project.publicationNoticeDays ?? DEFAULT_PUBLICATION_NOTICE_DAYS;
+  const notice = noticePolicy(ctx, manifest?.name);
+  const noticeDays = notice.days;
   const publication: Publication = {
     schema: 'steward.publication/1',
     id,
@@ -51,6 +67,7 @@ export async function addPublication(ctx: JobContext, input: AddPublicationInput
     plannedDate: input.plannedDate,
     noticeDays,
     noticeDueAt: noticeDueAt(input.plannedDate, noticeDays),
+    noticePolicy: notice.policy,
     status: 'planned',
     createdAt: ctx.clock.now().toISOString(),
     createdBy: ctx.actor.name,
@@ -119,7 +136,7 @@ export function publicationText(s: PublicationStanding): string {
   const p = s.publication;
   const lines = [
     `${p.id}: "${p.title}", planned ${p.plannedDate} (${p.status}${p.doneAt ? ` ${p.doneAt.slice(0, 10)}` : ''})`,
-    `  advance notice to the platform due ${p.noticeDueAt.slice(0, 10)} (${p.noticeDays} days before)${s.noticeOverdue ? ': OVERDUE' : ''}`,
+    `  advance notice to the platform due ${p.noticeDueAt.slice(0, 10)} (${p.noticeDays} days before${p.noticePolicy ? `, policy ${p.noticePolicy.id} v${p.noticePolicy.version}` : ''})${s.noticeOverdue ? ': OVERDUE' : ''}`,
   ];
   if (p.dataset) lines.push(`  dataset ${exportLabel(p.dataset.export, p.dataset.version)} (${p.dataset.format}, as of ${p.dataset.asOf}, digest ${p.dataset.digest.slice(0, 16)}…)`);
   if (s.records) {

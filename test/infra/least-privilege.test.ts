@@ -117,6 +117,19 @@ describe('export function', () => {
   });
 });
 
+describe('publication function', () => {
+  const statements = jobRole('publication');
+
+  it('puts publication objects only (under exports/publications/), never deletes, and reads exports and the ledger', () => {
+    const puts = statements.filter((s) => s.Action.includes('s3:PutObject'));
+    expect(puts.map((s) => [s.Action, JSON.stringify(s.Resource).match(/\/(exports\/[a-z/]*)\*/)?.[1]])).toEqual([[['s3:PutObject'], 'exports/publications/']]);
+    for (const action of ['s3:DeleteObject', 's3:DeleteObjectVersion', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'kms:ScheduleKeyDeletion']) expect([action, canDo(statements, action)]).toEqual([action, false]);
+    for (const s of statements.filter((st) => st.Action.includes('s3:GetObject'))) expect(JSON.stringify(s.Resource)).toMatch(/\/exports\/\*/);
+    expect(canDo(statements, 'dynamodb:Query')).toBe(true);
+    expect(JSON.stringify(statements)).not.toMatch(/records\//);
+  });
+});
+
 describe('read-only jobs: compliance check, audit query, report, certificate', () => {
   it('the compliance check lists objects and their versions', () => {
     expect(canDo(jobRole('verify'), 's3:ListBucket')).toBe(true);
@@ -182,7 +195,7 @@ describe('every job role', () => {
 
   it.each(roles)('%s: object access is limited to the records/ and exports/ prefixes (and seals/ of the anchor bucket, results/ of the query results bucket)', (job, statements) => {
     const objectStatements = statements.filter((s) => s.Action.some((a) => /^s3:(Get|Put|Delete)Object/.test(a)));
-    for (const s of objectStatements) expect(JSON.stringify(s.Resource)).toMatch(new RegExp(`${logicalId(stack, stack.vault.bucket)}.*/(records|exports)/|${resultsId}.*/results/\\*`));
+    for (const s of objectStatements) expect(JSON.stringify(s.Resource)).toMatch(new RegExp(`${logicalId(stack, stack.vault.bucket)}.*/(records|exports|exports/publications)/|${resultsId}.*/results/\\*`));
     for (const s of sealRole(job).filter((x) => x.Action.some((a) => a.startsWith('s3:') && a !== 's3:ListBucket'))) expect(JSON.stringify(s.Resource)).toMatch(/\/seals\/\*/);
   });
 });
@@ -226,8 +239,8 @@ describe('member roles', () => {
   // Roles differ (lib/domain/roles.ts): the PI may expire, release/dismiss purge holds (the purge function) and
   // erase; a researcher may erase and read. The routine jobs are the schedules': no member may invoke them.
   it.each([
-    ['ada', 'pi', [...MEMBER_JOBS, 'query', 'erase', 'export', 'expire', 'purge'], ['collect', 'refresh-shard', 'verify']],
-    ['linus', 'researcher', [...MEMBER_JOBS, 'query', 'erase', 'export'], ['collect', 'refresh-shard', 'verify', 'expire', 'purge']],
+    ['ada', 'pi', [...MEMBER_JOBS, 'query', 'erase', 'export', 'expire', 'purge', 'publication'], ['collect', 'refresh-shard', 'verify']],
+    ['linus', 'researcher', [...MEMBER_JOBS, 'query', 'erase', 'export', 'publication'], ['collect', 'refresh-shard', 'verify', 'expire', 'purge']],
   ])('%s (%s) may invoke exactly the jobs of the role', (name, _role, allowed, denied) => {
     const invoke = memberRole(name).filter((s) => s.Action.includes('lambda:InvokeFunction'));
     expect(invoke).toHaveLength(1);
@@ -244,7 +257,7 @@ describe('member roles', () => {
   it.each(['ada', 'linus'])('%s may invoke only its own alias of the jobs that act in a member\'s name, never the function', (name) => {
     const other = name === 'ada' ? 'linus' : 'ada';
     const invocable = JSON.stringify(memberRole(name).filter((s) => s.Action.includes('lambda:InvokeFunction')).flatMap((s) => s.Resource));
-    expect(MEMBER_IDENTIFIED_JOBS).toEqual(expect.arrayContaining(['export', 'erase']));
+    expect(MEMBER_IDENTIFIED_JOBS).toEqual(expect.arrayContaining(['export', 'erase', 'publication']));
     for (const job of MEMBER_IDENTIFIED_JOBS) {
       const fn = logicalId(stack, stack.jobs.get(job).fn);
       expect([job, invocable.includes(memberAliasId(job, name))]).toEqual([job, true]);
@@ -259,6 +272,14 @@ describe('member roles', () => {
     }
   });
 
+  it('every member may invoke the read-only report, calendar, audit query, certify and quota plan functions (named, not through MEMBER_JOBS)', () => {
+    expect([...MEMBER_JOBS].sort()).toEqual(['audit-query', 'calendar', 'certify', 'quota-plan', 'report']);
+    for (const name of ['ada', 'linus']) {
+      const invocable = JSON.stringify(memberRole(name).filter((s) => s.Action.includes('lambda:InvokeFunction')).flatMap((s) => s.Resource));
+      for (const job of ['report', 'calendar'] as const) expect([name, job, invocable.includes(logicalId(stack, stack.jobs.get(job).fn))]).toEqual([name, job, true]);
+    }
+  });
+
   it.each(['ada', 'linus'])('%s reaches only this project: its bucket, tables, keys, read-only jobs and query workgroup', (name) => {
     const project = [
       stack.queryEngine!.resultsBucket,
@@ -268,7 +289,7 @@ describe('member roles', () => {
       stack.vault.contentKey,
       stack.vault.evidenceKey,
       stack.secrets.hashKey,
-      ...[...MEMBER_JOBS, 'query', 'erase', 'export', 'expire', 'purge'].map((job) => stack.jobs.get(job as never).fn),
+      ...[...MEMBER_JOBS, 'query', 'erase', 'export', 'expire', 'purge', 'publication'].map((job) => stack.jobs.get(job as never).fn),
     ].map((c) => logicalId(stack, c)).concat(MEMBER_IDENTIFIED_JOBS.map((job) => memberAliasId(job, name)));
     // The workgroup and the Glue catalog of the project, by name.
     const named = [':workgroup/steward-climate-talk', ':database/steward_climate_talk', ':table/steward_climate_talk/', ':catalog'];

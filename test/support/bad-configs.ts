@@ -52,6 +52,8 @@ export const BAD_CONFIGS: readonly BadConfigCase[] = [
   ['lowercase country', variant((d) => (d.specs[2].countries = ['de'])), '$.specs[2].countries[0]', /two capital letters/],
   ['object lock', variant((d) => (d.storage = { objectLock: true })), '$.storage.objectLock', /block the deletions/],
   ['backup retention', variant((d) => (d.storage = { backupRetentionDays: 35 })), '$.storage.backupRetentionDays', /backup/],
+  ['the publication notice period in the project (moved to the policy)', variant((d) => (d.project.publicationNoticeDays = 60)), '$.project.publicationNoticeDays', /policy data now: .*"policies": \{ "tiktok-research": \{ "version": 2, "publicationNoticeDays": N/],
+  ['a notice period change without version bump', variant((d) => (d.policies = { 'tiktok-research': { version: 1, publicationNoticeDays: 60 } })), '$.policies.tiktok-research.version', /set "version": 2/],
   ['policy change without version bump', variant((d) => (d.policies = { 'tiktok-research': { version: 1, refreshWithinDays: 10 } })), '$.policies.tiktok-research.version', /set "version": 2/],
   // A standing export (issue 14): its fields are checked at config load and cdk synth, not when its schedule fires.
   ['standing export: unknown field', variant((d) => (d.specs[0].export = { schedule: 'rate(7 days)', fields: ['id', 'likes'] })), '$.specs[0].export.fields[1]', /"likes" is not a field of a video; fields: id, create_time, username/],

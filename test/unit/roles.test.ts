@@ -19,13 +19,15 @@ describe('roles: who may do what', () => {
     ['expire', true, false],
     ['purge.release', true, false],
     ['purge.dismiss', true, false],
+    ['publication.add', true, true],
+    ['publication.done', true, false],
   ] as const)('%s: pi %s, researcher %s', (action, pi, researcher) => {
     expect(mayAct(MEMBERS[0]!, action)).toBe(pi);
     expect(mayAct(MEMBERS[1]!, action)).toBe(researcher);
   });
 
   it('covers every action in the table', () => {
-    expect(MEMBER_ACTIONS).toHaveLength(10);
+    expect(MEMBER_ACTIONS).toHaveLength(12);
     expect(rolesFor('expire')).toEqual(['pi']);
     expect(rolesFor('erase')).toEqual(['pi', 'researcher']);
   });
@@ -36,6 +38,8 @@ describe('roles: who may do what', () => {
     expect(checkActor(MEMBERS, 'grace', 'expire')).toEqual({ ok: false, reason: 'grace is a researcher: only the pi may expire' });
     expect(checkActor(MEMBERS, 'grace', 'purge.release')).toEqual({ ok: false, reason: 'grace is a researcher: only the pi may purge release' });
     expect(checkActor(MEMBERS, 'grace', 'erase')).toEqual({ ok: true, member: MEMBERS[1] });
+    expect(checkActor(MEMBERS, 'grace', 'publication.done')).toEqual({ ok: false, reason: 'grace is a researcher: only the pi may mark a publication done' });
+    expect(checkActor(MEMBERS, 'grace', 'publication.add')).toEqual({ ok: true, member: MEMBERS[1] });
   });
 });
 

@@ -65,7 +65,7 @@ describe('steward compliance commands', () => {
     };
     const added = await steward(['publication', 'add', '--title', 'Who vanishes', '--planned-date', '2026-09-01']);
     expect(added.code).toBe(0);
-    expect(added.out).toMatch(/pub-20260901-who-vanishes: "Who vanishes", planned 2026-09-01 \(planned\)\n  advance notice to the platform due 2026-08-02 \(30 days before\)/);
+    expect(added.out).toMatch(/pub-20260901-who-vanishes: "Who vanishes", planned 2026-09-01 \(planned\)\n  advance notice to the platform due 2026-08-02 \(30 days before, policy tiktok-research v1\)/);
   });
 
   it('writes the obligations calendar as an .ics file on the local runtime', async () => {

@@ -28,7 +28,7 @@ import { destroyTestClients, testS3Client } from '../../support/local-aws';
 import { deployedFixture, lambdaContext, type DeployedFixture } from '../lambdas/support';
 
 type Handler = (event: unknown, context: unknown) => Promise<unknown>;
-const JOBS = ['collect', 'purge', 'refresh-shard', 'verify', 'audit-query', 'report', 'certify', 'expire', 'erase', 'quota-plan', 'export', 'query'] as const;
+const JOBS = ['collect', 'purge', 'refresh-shard', 'verify', 'audit-query', 'report', 'certify', 'expire', 'erase', 'quota-plan', 'export', 'query', 'publication', 'calendar'] as const;
 const functionName = (job: string) => `Steward-test-project-${job}`;
 const STATE_MACHINE = 'arn:aws:states:eu-central-1:123456789012:stateMachine:steward-test-project-refresh';
 const FAR_FUTURE = new Date('2099-01-01T00:00:00Z');
@@ -186,6 +186,20 @@ describe('steward without --local: the deployed stack', () => {
     const failed = await steward('--as', 'ada', 'query', 'SELECT nope FROM videos');
     expect([failed.code, failed.err]).toEqual([2, expect.stringContaining("athena: line 1:8: Column 'nope' cannot be resolved")]);
     expect(athena.commandCalls(GetQueryResultsCommand)).toHaveLength(0);
+  });
+
+  it('publication add, list, show and done run through the publication function as the member; calendar lists the notice', async () => {
+    const added = await steward('--json', '--as', 'ada', 'publication', 'add', '--title', 'Who vanishes', '--planned-date', '2099-12-01', '--export', 'climate-videos@v1');
+    expect(added.code).toBe(0);
+    const id = added.json().publication.id;
+    expect(added.json()).toMatchObject({ publication: { id: 'pub-20991201-who-vanishes', noticeDueAt: '2099-11-01T00:00:00.000Z', dataset: { export: 'climate-videos', version: 1 } }, records: { deletedSince: 0 } });
+    expect((await steward('publication', 'list')).out).toMatch(/^pub-20991201-who-vanishes {2}2099-12-01 {2}planned +notice by 2099-11-01 {2}climate-videos@v1/);
+    expect((await steward('publication', 'show', id)).out).toMatch(/advance notice to the platform due 2099-11-01 \(30 days before, policy tiktok-research v1\)/);
+    expect((await steward('--as', 'ada', 'publication', 'done', id)).out).toMatch(/planned 2099-12-01 \(done /);
+    // Through ada's alias (STEWARD_RESEARCHER is ada here), never naming her in the event.
+    expect(invoked.filter((i) => i.job === 'publication').map((i) => [i.event.action, i.qualifier, i.event.member])).toEqual([['add', 'member-ada', undefined], ['list', 'member-ada', undefined], ['show', 'member-ada', undefined], ['done', 'member-ada', undefined]]);
+    const calendar = await steward('--json', 'calendar', '--days', '3');
+    expect([calendar.code, invoked.at(-1)!.job]).toEqual([0, 'calendar']);
   });
 
   it('audit --record answers the history of one record, by its keyed hash', async () => {

@@ -5,7 +5,9 @@
  * without the record and notes the purge on the pulled copy; a release by another member fails, by the holder
  * succeeds; a malformed event names the field. Who acts is the member alias invoked: a pull or release through no
  * alias, or naming another member than the alias, is refused with nothing written. The hourly purge function has
- * the export function reconcile: an export a dead purge left holding a tombstoned record is rebuilt.
+ * the export function reconcile: an export a dead purge left holding a tombstoned record is rebuilt. The publication
+ * function on the same world: a researcher plans a paper on the export's first version (its erased record and
+ * the one the dead purge took counted as deleted since), only the PI marks it done.
  */
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -33,6 +35,7 @@ describe('export function', () => {
   let exportHandler: Handler;
   let erase: Handler;
   let purge: Handler;
+  let publication: Handler;
   const lambda = mockClient(LambdaClient);
   const invoked: string[] = [];
 
@@ -50,6 +53,7 @@ describe('export function', () => {
     exportHandler = (require('../../../lambdas/export') as { handler: Handler }).handler;
     erase = (require('../../../lambdas/erase') as { handler: Handler }).handler;
     purge = (require('../../../lambdas/purge') as { handler: Handler }).handler;
+    publication = (require('../../../lambdas/publication') as { handler: Handler }).handler;
     lambda.on(InvokeCommand).callsFake(async (input: { FunctionName: string; Payload: Uint8Array }) => {
       expect(input.FunctionName).toBe(EXPORT_FUNCTION);
       const payload = JSON.parse(Buffer.from(input.Payload).toString('utf8'));
@@ -152,5 +156,36 @@ describe('export function', () => {
     expect(partHolding(current!, videoKey(3))).toBeUndefined();
     // A member may not ask for it.
     await expect(exportHandler({ action: 'reconcile', purgeRunId: 'x' }, memberContext(EXPORT_FUNCTION, 'grace'))).rejects.toThrow(/reconciliation is taken by Steward's own jobs/);
+  });
+
+  describe('publication function', () => {
+    const as = (member?: string) => (member ? memberContext('steward-test-publication', member) : lambdaContext('steward-test-publication'));
+    const id = 'pub-20991201-who-vanishes';
+
+    it('refuses a malformed event, no alias, an alias of no member or a name the alias contradicts, writing nothing', async () => {
+      await expect(publication({ action: 'add', title: 'T', plannedDate: '2099-02-30' }, as('grace'))).rejects.toThrow(/plannedDate/);
+      await expect(publication({ action: 'add', title: 'T', plannedDate: '2099-12-01', member: 'grace' }, as())).rejects.toThrow(/the unqualified function, which names no member/);
+      await expect(publication({ action: 'add', title: 'T', plannedDate: '2099-12-01' }, as('mallory'))).rejects.toThrow(/"mallory" is not a member/);
+      await expect(publication({ action: 'add', title: 'T', plannedDate: '2099-12-01', member: 'ada' }, as('grace'))).rejects.toThrow(/member: the event names "ada" but the request came through the alias member-grace/);
+      await expect(publication({ action: 'list' }, as('grace'))).resolves.toEqual({ publications: [] });
+    });
+
+    it('a researcher plans a paper on an export version; its erased record counts as deleted since; only the PI marks it done', async () => {
+      // Act
+      const added = await publication({ action: 'add', title: 'Who vanishes', plannedDate: '2099-12-01', export: 'climate-videos@v1' }, as('grace'));
+      await expect(publication({ action: 'done', id }, as('grace'))).rejects.toThrow(/grace is a researcher: only the pi may mark a publication done/);
+      const done = await publication({ action: 'done', id }, as('ada'));
+
+      // Assess
+      expect(added).toMatchObject({
+        publication: { id, createdBy: 'grace', noticeDays: 30, noticeDueAt: '2099-11-01T00:00:00.000Z', noticePolicy: { id: 'tiktok-research', version: 1 }, dataset: { export: 'climate-videos', version: 1, rows: 6 } },
+        records: { used: 6, deletedSince: 2, byReason: { erasure: 1, unavailable: 1 } },
+        noticeOverdue: false,
+      });
+      expect(added.publication.dataset).not.toHaveProperty('recordHashes');
+      expect(done).toMatchObject({ publication: { id, status: 'done', doneBy: 'ada' } });
+      expect((await publication({ action: 'show', id }, as('grace'))).publication.status).toBe('done');
+      expect((await publication({ action: 'list' }, as('grace'))).publications.map((p: { id: string; status: string }) => [p.id, p.status])).toEqual([[id, 'done']]);
+    });
   });
 });
