@@ -22,7 +22,7 @@ import { collect } from '../lib/jobs/collect';
 import { erase } from '../lib/jobs/erase';
 import { refresh } from '../lib/jobs/refresh';
 import { complianceReport } from '../lib/jobs/report';
-import { renderReport } from '../lib/jobs/report-render';
+import { renderReport } from '../lib/jobs/report/render';
 import { allActiveRecords } from '../lib/jobs/audit-read';
 import { openLocalRuntime } from '../lib/local/runtime';
 

@@ -1,12 +1,12 @@
 /** `steward report [--format md|html|json] [--out FILE]`: the compliance report; exit 1 if anything is overdue. */
-import { holdText } from '../../lib/jobs/report-render';
+import { holdText } from '../../lib/jobs/report/render';
 import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import * as z from 'zod';
 import { EXIT_OK, EXIT_VIOLATION } from '../../lib/domain/errors';
 import type { JobContext, ProgressSink } from '../../lib/jobs/context';
 import { complianceReport, type ComplianceReport } from '../../lib/jobs/report';
-import { renderReport, REPORT_FORMATS, type ReportFormat } from '../../lib/jobs/report-render';
+import { renderReport, REPORT_FORMATS, type ReportFormat } from '../../lib/jobs/report/render';
 import { action } from './action';
 import { registerAttritionCommand } from './attrition-command';
 import { OutFileSchema, parseOptions } from './options';

@@ -2,7 +2,7 @@
  * `steward verify [--content full|N] [--certificate FILE]`: recompute the audit log (chains, seal log, registry) and cross-check ledger,
  * storage and obligations; or re-check a deletion certificate against the log. Exit 1 with the list of violations.
  */
-import { holdText } from '../../lib/jobs/report-render';
+import { holdText } from '../../lib/jobs/report/render';
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import * as z from 'zod';

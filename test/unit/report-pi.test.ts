@@ -1,6 +1,6 @@
 /** The signing parts of the report: the badge's words, and who did what from the audit log. */
 import type { ChainedAuditEvent } from '../../lib/domain/audit';
-import { complianceBadge, memberActivity, memberColumns } from '../../lib/jobs/report-pi';
+import { complianceBadge, memberActivity, memberColumns } from '../../lib/jobs/report/pi';
 
 const event = (action: string, actor: { type: 'schedule' | 'researcher'; name: string }): ChainedAuditEvent =>
   ({ at: '2026-03-01T00:00:00Z', action, actor, runId: 'r', chainId: 'c', seq: 1, prevHash: '', hash: '' }) as unknown as ChainedAuditEvent;

@@ -10,7 +10,7 @@ import { erase, erasureKey } from '../../../lib/jobs/erase';
 import { refresh } from '../../../lib/jobs/refresh';
 import { certify, renderCertificateMarkdown } from '../../../lib/jobs/certify';
 import { complianceReport } from '../../../lib/jobs/report';
-import { renderReport } from '../../../lib/jobs/report-render';
+import { renderReport } from '../../../lib/jobs/report/render';
 import { verify } from '../../../lib/jobs/verify';
 import { queryAudit } from '../../../lib/jobs/audit-query';
 import { auditText } from '../../../bin/cli/audit-command';

@@ -7,7 +7,7 @@ import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { EXIT_OK, EXIT_VIOLATION } from '../../../lib/domain/errors';
 import { RECORD_KINDS } from '../../../lib/domain/records';
 import { complianceReport, refreshRequests, zeroKinds, zeroReasons, type ComplianceReport } from '../../../lib/jobs/report';
-import { renderReport } from '../../../lib/jobs/report-render';
+import { renderReport } from '../../../lib/jobs/report/render';
 import { runReport } from '../../../bin/cli/report-command';
 import { localJobContext, type LocalJobFixture } from '../../support/job-context';
 import { collectRecords, DAY, ledgerTableOf, purgeRecord, rawDoc, refreshRecords, run } from '../../support/compliance-world';

@@ -3,8 +3,8 @@
  * since posting, one step line per group, drawn as inline SVG (self-contained, nothing fetched). The numbers behind
  * the chart are the report JSON's `attrition.survival[].steps`.
  */
-import type { AttritionShare, SurvivalCurve } from '../domain/attrition';
-import type { AttritionReport } from './attrition';
+import type { AttritionShare, SurvivalCurve } from '../../domain/attrition';
+import type { AttritionReport } from '../attrition';
 
 type Figures = Pick<AttritionReport, 'shares' | 'totals' | 'survival'>;
 

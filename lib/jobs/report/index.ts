@@ -18,20 +18,20 @@
  *
  * Reports hold no content and no platform ids: counts, keyed hashes, kinds, reasons, dates.
  */
-import type { ChainedAuditEvent } from '../domain/audit';
-import { MS_PER_DAY, utcDayKey } from '../domain/clock';
-import { overdueObligations, type ObligationKind } from '../domain/overdue';
-import { staleCopyText, type CopyStanding } from '../domain/exports';
-import { exportStoreOf, staleCopies } from './export';
-import type { Policy, PolicyId } from '../domain/policy';
-import { PURGE_REASONS, RECORD_KINDS, recordKeyOf, type ActiveRecord, type PurgeReason, type RecordKind, type Tombstone } from '../domain/records';
-import { policyIdForApi } from '../config/load';
-import { RECORDS_PER_REQUEST, SweepCost } from '../domain/quota-plan';
-import type { JobContext, ProgressSink } from './context';
-import { listHolds, type HoldList, type HoldView } from './holds';
-import { allActiveRecords, eventsOf, readAuditLog } from './audit-read';
-import { attritionFigures, attritionSubjects, type AttritionReport } from './attrition';
-import { complianceBadge, corpusTimeline, memberActivity, type ComplianceBadge, type MemberActivity, type TimelineDay } from './report-pi';
+import type { ChainedAuditEvent } from '../../domain/audit';
+import { MS_PER_DAY, utcDayKey } from '../../domain/clock';
+import { overdueObligations, type ObligationKind } from '../../domain/overdue';
+import { staleCopyText, type CopyStanding } from '../../domain/exports';
+import { exportStoreOf, staleCopies } from '../export';
+import type { Policy, PolicyId } from '../../domain/policy';
+import { PURGE_REASONS, RECORD_KINDS, recordKeyOf, type ActiveRecord, type PurgeReason, type RecordKind, type Tombstone } from '../../domain/records';
+import { policyIdForApi } from '../../config/load';
+import { RECORDS_PER_REQUEST, SweepCost } from '../../domain/quota-plan';
+import type { JobContext, ProgressSink } from '../context';
+import { listHolds, type HoldList, type HoldView } from '../holds';
+import { allActiveRecords, eventsOf, readAuditLog } from '../audit-read';
+import { attritionFigures, attritionSubjects, type AttritionReport } from '../attrition';
+import { complianceBadge, corpusTimeline, memberActivity, type ComplianceBadge, type MemberActivity, type TimelineDay } from './pi';
 
 export type KindCounts = Record<RecordKind, number>;
 export type ReasonCounts = Record<PurgeReason, number>;

@@ -1,11 +1,11 @@
 /**
- * Renderings of the report's signing parts (report-pi.ts): the corpus timeline (a chart of the active records per
+ * Renderings of the report's signing parts (pi.ts): the corpus timeline (a chart of the active records per
  * kind over the whole project, linear axis, and the per-day table behind it) and who did what per member.
  * Per-day tables sit in `div.perday`: scrolled on screen, printed in full (the report's print CSS).
  */
-import { PURGE_REASONS, RECORD_KINDS } from '../domain/records';
-import { memberColumns, type MemberActivity, type TimelineDay } from './report-pi';
-import { barChartSvg, escapeXml } from './report-render';
+import { PURGE_REASONS, RECORD_KINDS } from '../../domain/records';
+import { memberColumns, type MemberActivity, type TimelineDay } from './pi';
+import { barChartSvg, escapeXml } from './svg';
 
 const KIND_COLORS: Record<string, string> = { video: '#4e79a7', comment: '#59a14f', user: '#edc948', ad: '#b07aa1' };
 const kindLabel: Record<string, string> = { video: 'videos', comment: 'comments', user: 'accounts', ad: 'ads' };

@@ -8,9 +8,9 @@
  *   created, pulled and released, runs started by hand, and any action added later, such as queries).
  * Counts only; members are the lab's own names from the config, never platform accounts.
  */
-import type { ChainedAuditEvent } from '../domain/audit';
-import { MS_PER_DAY, utcDayKey } from '../domain/clock';
-import { PURGE_REASONS, RECORD_KINDS, type PurgeReason, type RecordKind } from '../domain/records';
+import type { ChainedAuditEvent } from '../../domain/audit';
+import { MS_PER_DAY, utcDayKey } from '../../domain/clock';
+import { PURGE_REASONS, RECORD_KINDS, type PurgeReason, type RecordKind } from '../../domain/records';
 
 export interface ComplianceBadge {
   readonly compliant: boolean;
