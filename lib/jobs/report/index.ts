@@ -18,7 +18,6 @@
  *
  * Reports hold no content and no platform ids: counts, keyed hashes, kinds, reasons, dates.
  */
-import type { ChainedAuditEvent } from '../../domain/audit';
 import { MS_PER_DAY, utcDayKey } from '../../domain/clock';
 import { overdueObligations, type ObligationKind } from '../../domain/overdue';
 import { staleCopyText, type CopyStanding } from '../../domain/exports';
@@ -31,8 +30,10 @@ import type { JobContext, ProgressSink } from '../context';
 import { listHolds, type HoldList, type HoldView } from '../holds';
 import { allActiveRecords, eventsOf, readAuditLog } from '../audit-read';
 import { attritionFigures, attritionSubjects, type AttritionReport } from '../attrition';
+import { refreshTimeliness, specRefreshFigures, type RefreshFigures, type SpecRefresh } from './refreshes';
 import { complianceBadge, corpusTimeline, memberActivity, type ComplianceBadge, type MemberActivity, type TimelineDay } from './pi';
 
+export type { LateRefresh, RefreshFigures, SpecRefresh } from './refreshes';
 export type KindCounts = Record<RecordKind, number>;
 export type ReasonCounts = Record<PurgeReason, number>;
 
@@ -77,15 +78,6 @@ export interface OverdueItem {
   readonly hoursOverdue: number;
 }
 
-export interface LateRefresh {
-  readonly recordHash: string;
-  readonly kind: RecordKind | 'unknown';
-  readonly at: string;
-  readonly deadline: string;
-  readonly hoursLate: number;
-  readonly event: string;
-}
-
 export interface ComplianceReport {
   readonly kind: 'steward.compliance-report';
   readonly version: 1;
@@ -103,16 +95,12 @@ export interface ComplianceReport {
     readonly tombstoned: number;
     readonly tombstonedByKind: KindCounts;
   };
-  readonly refreshes: {
-    readonly total: number;
-    readonly onTime: number;
-    readonly late: number;
-    /** Refresh events with no earlier collection of the record in the log. */
-    readonly unknown: number;
-    readonly byKind: Record<RecordKind, { onTime: number; late: number }>;
-    /** The latest late refreshes (at most 100). */
-    readonly lateItems: readonly LateRefresh[];
-  };
+  readonly refreshes: RefreshFigures;
+  /**
+   * Per spec: records, refreshes in the period, the share on time, overdue records, purges by reason (refreshes.ts).
+   * Absent in reports made before it existed.
+   */
+  readonly specs?: readonly SpecRefresh[];
   readonly purges: {
     readonly total: number;
     readonly byReason: ReasonCounts;
@@ -174,7 +162,6 @@ export function refreshRequests(due: KindCounts, refreshBy: 'lookup' | 'existenc
   return batched(due.video) + batched(due.comment) + due.user + due.ad;
 }
 
-const policyIdOfKind = (kind: RecordKind): PolicyId => (kind === 'ad' ? 'tiktok-commercial' : 'tiktok-research');
 const dayOf = (iso: string) => iso.slice(0, 10);
 const addDays = (day: string, n: number) => utcDayKey(new Date(Date.parse(`${day}T00:00:00Z`) + n * MS_PER_DAY));
 
@@ -225,6 +212,7 @@ export async function complianceReport(ctx: JobContext, options: ReportOptions =
       tombstonedByKind,
     },
     refreshes,
+    specs: specRefreshFigures({ events, active, tombstones, policies, now, hash: (key) => hasher.hash(key), configSpecs: config.specs.map((sp) => sp.name) }),
     purges: purgeFigures(tombstones),
     obligations: { horizonDays, sources: await obligationsBySource(ctx, active, today, horizonDays, historyDays) },
     attrition: attritionFigures(attritionSubjects(events, active)),
@@ -244,49 +232,6 @@ function withHolds<F extends Pick<ComplianceReport, 'ok'>>(figures: F, holds: Ho
 function withPulledCopies(figures: Pick<ComplianceReport, 'overdue' | 'ok'>, stale: readonly CopyStanding[]): Pick<ComplianceReport, 'overdue' | 'ok' | 'pulledCopies'> {
   const overdue = stale.filter((s) => s.overdue).length;
   return { ...figures, ok: figures.ok && overdue === 0, pulledCopies: { stale: stale.map(staleCopyText), overdue } };
-}
-
-function refreshTimeliness(events: readonly ChainedAuditEvent[], policies: Readonly<Record<PolicyId, Policy>>): ComplianceReport['refreshes'] {
-  const lastFetch = new Map<string, string>(); // recordHash -> time of the last collection or refresh
-  const byKind = Object.fromEntries(RECORD_KINDS.map((k) => [k, { onTime: 0, late: 0 }])) as Record<RecordKind, { onTime: number; late: number }>;
-  const late: LateRefresh[] = [];
-  let onTime = 0;
-  let lateCount = 0;
-  let unknown = 0;
-  for (const e of events) {
-    if (!e.recordHash) continue;
-    if (e.action === 'record.collected') {
-      lastFetch.set(e.recordHash, e.at);
-      continue;
-    }
-    if (e.action !== 'record.refreshed' && e.action !== 'record.changed') continue;
-    const base = lastFetch.get(e.recordHash);
-    lastFetch.set(e.recordHash, e.at);
-    const kind = e.kind;
-    const recorded = typeof e.evidence?.dueAt === 'string' && !Number.isNaN(Date.parse(e.evidence.dueAt)) ? Date.parse(e.evidence.dueAt) : undefined;
-    const deadline = recorded ?? (base !== undefined && kind ? Date.parse(base) + policies[policyIdOfKind(kind)].refreshWithinDays * MS_PER_DAY : undefined);
-    if (deadline === undefined) {
-      unknown += 1;
-      continue;
-    }
-    const at = Date.parse(e.at);
-    if (at <= deadline) {
-      onTime += 1;
-      if (kind) byKind[kind].onTime += 1;
-    } else {
-      lateCount += 1;
-      if (kind) byKind[kind].late += 1;
-      late.push({
-        recordHash: e.recordHash,
-        kind: kind ?? 'unknown',
-        at: e.at,
-        deadline: new Date(deadline).toISOString(),
-        hoursLate: Math.floor((at - deadline) / 3_600_000),
-        event: `${e.chainId}#${e.seq}`,
-      });
-    }
-  }
-  return { total: onTime + lateCount + unknown, onTime, late: lateCount, unknown, byKind, lateItems: late.slice(-100) };
 }
 
 function purgeFigures(tombstones: readonly Tombstone[]): ComplianceReport['purges'] {

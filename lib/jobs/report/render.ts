@@ -9,7 +9,7 @@
  */
 import type { HoldView } from '../holds';
 import { PURGE_REASONS, RECORD_KINDS, type PurgeReason } from '../../domain/records';
-import type { ComplianceReport, SourceObligations } from './index';
+import type { ComplianceReport, SourceObligations, SpecRefresh } from './index';
 import { attritionHtml, attritionMarkdown } from './attrition-render';
 import { membersHtml, membersMarkdown, timelineHtml, timelineMarkdown } from './pi-render';
 import { barChartSvg, escapeXml, fmt } from './svg';
@@ -21,6 +21,21 @@ export function renderReport(report: ComplianceReport, format: ReportFormat): st
   if (format === 'json') return `${JSON.stringify(report, null, 2)}\n`;
   return format === 'md' ? renderReportMarkdown(report) : renderReportHtml(report);
 }
+
+const SPEC_HEAD = ['spec', 'records', 'active', 'refreshes', 'on time', 'late', 'on time share', 'overdue', ...PURGE_REASONS.map((r) => `purged: ${r}`)];
+const specRow = (s: SpecRefresh): Array<string | number> => [
+  s.spec,
+  s.records,
+  s.active,
+  s.refreshes,
+  s.onTime,
+  s.late,
+  s.onTimeShare === null ? '–' : `${(s.onTimeShare * 100).toFixed(1)} %`,
+  s.overdue,
+  ...PURGE_REASONS.map((r) => s.purgedByReason[r]),
+];
+const SPEC_NOTE =
+  'Per collection spec, over the report period (the whole project): records the ledger holds (active and purged), refreshes and how many met their deadline, active records with an obligation past due, and purges by reason.';
 
 const pct = (part: number, whole: number) => (whole === 0 ? '–' : `${((100 * part) / whole).toFixed(1)} %`);
 const kindLabel: Record<string, string> = { video: 'videos', comment: 'comments', user: 'accounts', ad: 'ads' };
@@ -74,6 +89,7 @@ export function renderReportMarkdown(r: ComplianceReport): string {
     out.push(mdTable(['day', ...PURGE_REASONS, 'total'], r.purges.perDay.map((d) => [d.day, ...PURGE_REASONS.map((reason) => d.byReason[reason]), d.total])));
   }
   if (r.timeline) out.push('', timelineMarkdown(r.timeline));
+  if (r.specs) out.push('', '## Refreshes and purges per spec', '', SPEC_NOTE, '', mdTable(SPEC_HEAD, r.specs.map(specRow)));
   if (r.attrition) out.push('', attritionMarkdown(r.attrition));
   out.push('', `## Obligations per day against the quota (next ${r.obligations.horizonDays} days)`);
   for (const s of r.obligations.sources) {
@@ -231,6 +247,7 @@ export function renderReportHtml(r: ComplianceReport): string {
   b.push(htmlTable(['reason', 'records'], [...PURGE_REASONS.map((reason) => [reason, r.purges.byReason[reason]] as [string, number]), ['total', r.purges.total]]));
 
   if (r.timeline) b.push(timelineHtml(r.timeline));
+  if (r.specs) b.push('<h2>Refreshes and purges per spec</h2>', `<p>${escapeXml(SPEC_NOTE)}</p>`, htmlTable(SPEC_HEAD, r.specs.map(specRow), 'specs'));
   if (r.attrition) b.push(attritionHtml(r.attrition));
   b.push(`<h2>Obligations per day against the quota</h2>`);
   b.push(`<p>Refresh deadlines of the active records over the next ${r.obligations.horizonDays} days, as API requests, against each source's daily quota.</p>`);

@@ -109,6 +109,21 @@ describe('compliance report', () => {
     ]);
   });
 
+  it('breaks refreshes, overdue records and purges down per spec (climate-videos: videos, comments, users; eu-ads: ads)', async () => {
+    const truth = await ledgerTruth();
+    const none = zeroReasons();
+    expect(report.specs).toEqual([
+      // 11 collected, 3 purged (a video unavailable, a comment erased, a user expired); 3 refreshes, 2 on time;
+      // overdue on day 17: the 5 records collected on day 0 and never refreshed (videos 3-4, comments 0-1, user 0).
+      { spec: 'climate-videos', records: 11, active: 8, refreshes: 3, onTime: 2, late: 1, onTimeShare: 0.6667, overdue: 5, purgedByReason: { ...none, unavailable: 1, erasure: 1, expired: 1 } },
+      // 2 ads, none refreshed (30-day policy), one pending purge past its 24 h window.
+      { spec: 'eu-ads', records: 2, active: 2, refreshes: 0, onTime: 0, late: 0, onTimeShare: null, overdue: 1, purgedByReason: none },
+    ]);
+    // The same records as the ledger, split by spec.
+    expect(report.specs!.reduce((a, sp) => a + sp.records, 0)).toBe(truth.active.length + truth.tombs.length);
+    expect(report.specs!.reduce((a, sp) => a + sp.onTime + sp.late, 0)).toBe(report.refreshes.onTime + report.refreshes.late);
+  });
+
   it('lists every overdue obligation (and so is not ok), from the active records', async () => {
     const truth = await ledgerTruth();
     // Every active record collected on day 0 and not refreshed is past its 15-day deadline on day 17; the pending
@@ -167,6 +182,7 @@ describe('compliance report', () => {
     expect(html).toMatch(/^<!doctype html>/);
     expect(html).not.toMatch(/https?:\/\//i);
     expect(html).not.toMatch(/<script|<link|<img|<iframe|@import|url\(|\bsrc=|\bhref=/i);
+    expect(html).toMatch(/<h2>Refreshes and purges per spec<\/h2>[\s\S]*<table class="specs">[\s\S]*<td>climate-videos<\/td><td class="n">11<\/td>/);
     const svgs = html.match(/<svg[\s\S]*?<\/svg>/g) ?? [];
     expect(svgs.length).toBe(3 + report.obligations.sources.length); // timeline, purges, survival, one quota chart per source
     const purges = svgs.find((s) => s.includes('id="purges"'))!;
@@ -204,6 +220,8 @@ describe('compliance report', () => {
     const md = renderReport(report, 'md');
     expect(md).toContain(`| active | ${RECORD_KINDS.map((k) => report.records.activeByKind[k]).join(' | ')} | ${report.records.active} |`);
     expect(md).toContain('| unavailable | 1 |');
+    expect(md).toContain('| climate-videos | 11 | 8 | 3 | 2 | 1 | 66.7 % | 5 | 1 | 1 | 1 | 0 |');
+    expect(md).toContain('| eu-ads | 2 | 2 | 0 | 0 | 0 | – | 1 | 0 | 0 | 0 | 0 |');
     expect(JSON.parse(renderReport(report, 'json'))).toEqual(JSON.parse(JSON.stringify(report)));
   });
 });
