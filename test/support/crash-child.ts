@@ -4,7 +4,8 @@
  * same adapters the CLI and Lambda use on the test's local services, prints `ready` and runs the job when told
  * `go`, then prints `done` and exits.
  *
- * Run with `node --import tsx test/support/crash-child.ts` (the local services' endpoints come from the env).
+ * The test runs it compiled into one file by esbuild; by hand: `node --import tsx test/support/crash-child.ts` (the
+ * local services' endpoints come from the env).
  */
 import { createInterface } from 'node:readline';
 import { parseProjectConfig } from '../../lib/config/load';
