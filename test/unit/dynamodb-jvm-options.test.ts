@@ -1,0 +1,16 @@
+/** STEWARD_DYNAMODB_JVM_OPTIONS: the JVM options DynamoDB Local starts with when the caller passes none. */
+import { jvmOptionsFromEnv, JVM_OPTIONS_ENV } from '../../lib/local/dynamodb-local';
+import { LocalServiceError } from '../../lib/local/errors';
+
+describe('jvmOptionsFromEnv', () => {
+  it('splits the options on spaces; unset or blank gives none', () => {
+    expect(jvmOptionsFromEnv({ [JVM_OPTIONS_ENV]: ' -XX:TieredStopAtLevel=1   -XX:+UseSerialGC ' })).toEqual(['-XX:TieredStopAtLevel=1', '-XX:+UseSerialGC']);
+    expect(jvmOptionsFromEnv({})).toEqual([]);
+    expect(jvmOptionsFromEnv({ [JVM_OPTIONS_ENV]: '  ' })).toEqual([]);
+  });
+
+  it('refuses a value that is not options, naming the variable', () => {
+    expect(() => jvmOptionsFromEnv({ [JVM_OPTIONS_ENV]: '-Xmx256m rm' })).toThrow(LocalServiceError);
+    expect(() => jvmOptionsFromEnv({ [JVM_OPTIONS_ENV]: 'Xmx256m' })).toThrow(/STEWARD_DYNAMODB_JVM_OPTIONS must be JVM options/);
+  });
+});
