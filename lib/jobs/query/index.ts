@@ -21,13 +21,13 @@ import { exportStoreOf } from '../export';
 import { startRun } from '../runs';
 import { QuerySession, type PurgeRow, type ResultTable } from './engine';
 import { stagedPartFiles, type OpenedPartFiles, type PartFiles } from './files';
+import { DEFAULT_QUERY_TIMEOUT_MS } from './limits';
 import { kindsRead, planExports, viewStatements } from './plan';
 
 export { stagedPartFiles, type OpenedPartFiles, type PartFiles } from './files';
 export type { ResultColumn, ResultTable } from './engine';
 
-/** Default statement timeout. */
-export const DEFAULT_QUERY_TIMEOUT_MS = 60_000;
+export { DEFAULT_QUERY_TIMEOUT_MS } from './limits';
 
 export interface QueryInput {
   readonly sql: string;
