@@ -20,6 +20,7 @@
  *
  *   npm run bench -- comments
  */
+import { IN_PROCESS_EXPORT_PORTS } from '../lib/jobs/export/in-process';
 import { CreateBucketCommand } from '@aws-sdk/client-s3';
 import { SAMPLE_CONFIG } from '../bin/cli/demo';
 import { effectivePolicies, parseProjectConfig } from '../lib/config/load';
@@ -126,7 +127,7 @@ async function collectAndSweep(services: LocalServices, name: string, world: Par
     const hasher = hmacHasher(SECRET);
     const stores = makeAwsStores({ s3, dynamo, bucket, ledgerTable: names.ledger, auditTable: names.audit, hasher, versioning: 'auto', clock, onUnversionedFallback: () => {} });
     const config = configOf(emulator.url);
-    const ctx: JobContext = { clock, config, policies: effectivePolicies(config), ...stores, hasher, actor: { type: 'schedule', name: 'schedule' }, collectorVersion: 'bench' };
+    const ctx: JobContext = { clock, config, policies: effectivePolicies(config), ...stores, hasher, actor: { type: 'schedule', name: 'schedule' }, collectorVersion: 'bench', ...IN_PROCESS_EXPORT_PORTS };
 
     let t0 = performance.now();
     const collector = new ResearchApiClient({ ...CLIENT, baseUrl: emulator.url, clock, sleep: async () => {} });

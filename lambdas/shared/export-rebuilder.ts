@@ -36,8 +36,8 @@ async function invokeExport<S extends z.ZodType>(functionName: string, client: L
 
 /** The hourly purge's reconciliation, run by the export function (which may read the records a rebuild rewrites). */
 export function exportReconcilerOf(functionName: string, client?: LambdaClient): ExportReconciler {
-  return async (origin) => {
-    const answer = await invokeExport(functionName, client, { action: 'reconcile', purgeRunId: origin.runId }, ReconcileAnswerSchema);
+  return async ({ runId }) => {
+    const answer = await invokeExport(functionName, client, { action: 'reconcile', purgeRunId: runId }, ReconcileAnswerSchema);
     const { exportsRebuilt, partsRewritten, rowsRewritten, rowsRemoved, filesDeleted, staleCopies, exportsChecked, rowsChecked, purgedRecordsFound, exportsHoldingPurged, leftoverFilesDeleted } = answer;
     return { exportsRebuilt, partsRewritten, rowsRewritten, rowsRemoved, filesDeleted, staleCopies, exportsChecked, rowsChecked, purgedRecordsFound, exportsHoldingPurged, leftoverFilesDeleted };
   };

@@ -12,12 +12,13 @@ import { systemClock, utcDayKey, type Clock } from '../../lib/domain/clock';
 import { hmacHasher } from '../../lib/domain/hashing';
 import { parseJson } from '../../lib/domain/json';
 import type { SpecSourceBinding } from '../../lib/jobs/collect';
-import type { JobContext } from '../../lib/jobs/context';
+import type { JobContext, RebuildReport } from '../../lib/jobs/context';
+import { exportStoreOf } from '../../lib/jobs/export/store';
 import type { RefreshClients } from '../../lib/jobs/refresh';
 import { tiktokSources } from '../../lib/jobs/tiktok-sources';
 import { ClientCredentialsAuth, CommercialContentClient, ResearchApiClient } from '../../lib/platforms/tiktok';
 import { KmsSigner, S3AnchorSink, SignedSealAnchors, type AwsStores } from '../../lib/store';
-import { wireJobContext } from '../../lib/wiring/job-context';
+import { wireJobContextWith, type ExportPorts } from '../../lib/wiring/job-context-core';
 import packageJson from '../../package.json';
 import { dynamo, kms, s3, secretsManager } from './clients';
 import type { DeployedEnv } from './env';
@@ -73,6 +74,22 @@ async function sourceCredentials(source: string, secretArn: string): Promise<z.i
   return parsed.data;
 }
 
+/**
+ * The export ports of a function without the export function to invoke (the stack wires it into every function
+ * that purges): a purge is fine while no export exists (nothing to rebuild); with exports, it is a wiring mistake.
+ */
+const NO_EXPORT_FUNCTION: ExportPorts = {
+  exportRebuilder: async (_keys, { ctx }) => nothingToRebuild(ctx, 'purged records'),
+  exportReconciler: async ({ ctx }) => ({ ...(await nothingToRebuild(ctx, 'was asked to reconcile exports')), exportsChecked: 0, rowsChecked: 0, purgedRecordsFound: 0, exportsHoldingPurged: 0, leftoverFilesDeleted: 0 }),
+};
+
+async function nothingToRebuild(ctx: Pick<JobContext, 'objects'>, what: string): Promise<RebuildReport> {
+  if ((await exportStoreOf(ctx).latestVersions()).length > 0) {
+    throw new DeploymentConfigurationError(`this function ${what} but has no export function to rebuild exports with (${functionEnvOf('export')} is not set)`);
+  }
+  return { exportsRebuilt: 0, partsRewritten: 0, rowsRewritten: 0, rowsRemoved: 0, filesDeleted: 0, staleCopies: 0 };
+}
+
 async function build(env: DeployedEnv, clock: Clock): Promise<Deployment> {
   const { config } = env;
   const hasher = hmacHasher(await secretString(env.hashKeySecretArn));
@@ -82,7 +99,10 @@ async function build(env: DeployedEnv, clock: Clock): Promise<Deployment> {
     signer && env.anchorBucket
       ? new SignedSealAnchors(new S3AnchorSink(s3, env.anchorBucket, { retainUntil: sealAnchorRetainUntil(config) }), signer, config.project.id)
       : undefined;
-  const { ctx: wired, stores } = wireJobContext({
+  // Jobs that purge hand the exports to rebuild to the export function (it may read records; they may not). The
+  // others never purge; their ports refuse (and keep the export writers out of every bundle but the export one's).
+  const exportFunction = process.env[functionEnvOf('export')];
+  const { ctx, stores } = wireJobContextWith({
     config,
     clock,
     s3,
@@ -99,12 +119,7 @@ async function build(env: DeployedEnv, clock: Clock): Promise<Deployment> {
     // Only with STEWARD_S3_VERSIONING=auto (local S3 in tests): say so once, in the function's log.
     onUnversionedFallback: (info) => logger.warn('the bucket has no versioning: purges fall back to a plain delete', info),
     collectorVersion: COLLECTOR_VERSION,
-  });
-  // Jobs that purge hand the exports to rebuild to the export function (it may read records; they may not).
-  const exportFunction = process.env[functionEnvOf('export')];
-  const ctx: JobContext = exportFunction
-    ? { ...wired, exportRebuilder: exportRebuilderOf(exportFunction), exportReconciler: exportReconcilerOf(exportFunction) }
-    : wired;
+  }, exportFunction ? { exportRebuilder: exportRebuilderOf(exportFunction), exportReconciler: exportReconcilerOf(exportFunction) } : NO_EXPORT_FUNCTION);
 
   // One token per source for the life of the environment; credentials are fetched once.
   const auths = new Map<string, ClientCredentialsAuth>();

@@ -3,7 +3,7 @@ import type { Policy, PolicyId } from '../domain/policy';
 import type { Clock } from '../domain/clock';
 import type { KeyedHasher } from '../domain/hashing';
 import type { ProjectConfig } from '../config/schema';
-import type { AuditLog, Ledger, ObjectStore, SealAnchors, Signer } from '../store/ports';
+import type { AuditChainWriter, AuditLog, Ledger, ObjectStore, SealAnchors, Signer } from '../store/ports';
 
 export interface Actor {
   readonly type: 'schedule' | 'researcher';
@@ -27,15 +27,17 @@ export interface JobContext {
    */
   readonly abandonedRunAfterMs?: number;
   /**
-   * Rebuilds the exports holding records a purge just removed. Absent: the purge rebuilds them itself
-   * (lib/jobs/export). Deployed purgers set it to invoke the export function, which may read what they may not.
+   * Rebuilds the exports holding records a purge just removed. Locally the purge rebuilds them in its own run
+   * (lib/jobs/export/in-process.ts, wired by lib/wiring/job-context.ts); deployed purgers invoke the export
+   * function, which may read what they may not (lambdas/shared/export-rebuilder.ts). A port, so that the jobs that
+   * purge do not carry the export writers (and their Parquet library) into their Lambda bundles.
    */
-  readonly exportRebuilder?: ExportRebuilder;
+  readonly exportRebuilder: ExportRebuilder;
   /**
-   * Rebuilds every export that still holds a tombstoned record (what a purge that died before its rebuild left).
-   * Absent: the hourly purge does it itself (lib/jobs/export/reconcile.ts); deployed, the export function does.
+   * Rebuilds every export that still holds a tombstoned record (what a purge that died before its rebuild left);
+   * the hourly purge calls it. Wired like `exportRebuilder`.
    */
-  readonly exportReconciler?: ExportReconciler;
+  readonly exportReconciler: ExportReconciler;
   /** Signs certificates; its public key checks them and the seal anchors. Absent: nothing is signed. */
   readonly signer?: Signer;
   /** The seal anchors outside the audit table; `verify` holds the table's seal log against them. */
@@ -55,8 +57,15 @@ export interface RebuildReport {
   staleCopies: number;
 }
 
+/** The purge an export rebuild serves: its context (who acts), run and audit chain. */
+export interface ExportRebuildOrigin {
+  readonly ctx: JobContext;
+  readonly runId: string;
+  readonly chain: AuditChainWriter;
+}
+
 /** Rebuild every export holding one of `keys` without it; answers counts. */
-export type ExportRebuilder = (keys: ReadonlySet<string>, origin: { readonly runId: string }) => Promise<RebuildReport>;
+export type ExportRebuilder = (keys: ReadonlySet<string>, origin: ExportRebuildOrigin) => Promise<RebuildReport>;
 
 /** What reconciling the exports with the tombstones did: what was checked, and the rebuilds (counts only). */
 export interface ReconcileReport extends RebuildReport {
@@ -71,7 +80,7 @@ export interface ReconcileReport extends RebuildReport {
 }
 
 /** Rebuild every export that holds a tombstoned record; answers counts. */
-export type ExportReconciler = (origin: { readonly runId: string }) => Promise<ReconcileReport>;
+export type ExportReconciler = (origin: ExportRebuildOrigin) => Promise<ReconcileReport>;
 
 /** Progress of a long job, for a progress bar or structured logs. Never carries content. */
 export interface ProgressEvent {

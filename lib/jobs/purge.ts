@@ -18,7 +18,8 @@ import { RecordNotFoundError } from '../store/retry';
 import { mapLimit, newRunId, type JobContext, type ProgressSink } from './context';
 import { dueRecords, sweepShards } from './due';
 import { startRun } from './runs';
-import { rebuildExportsAfterPurge, reconcileExportsAfterPurge, type RebuildReport } from './export';
+import type { RebuildReport } from './context';
+import { rebuildExportsAfterPurge, reconcileExportsAfterPurge } from './export/after-purge';
 
 /** Scalar evidence: platform log ids, task ids, rules, counts. Never content. */
 export type Evidence = Readonly<Record<string, string | number>>;

@@ -1,53 +1,18 @@
 /**
- * The one place a JobContext is wired: the AWS adapters (S3, DynamoDB ledger and audit log) on the clients a
- * runtime brings, the project's policies, the keyed hasher and who acts. Lambda handlers (lambdas/shared/wiring.ts),
- * the `--local` runtime (lib/local/runtime.ts), the benchmarks and the tests all call it, so a context is built
- * the same way everywhere and only the clients and the versioning mode differ.
- *
- * It sits beside lib/jobs, lib/store and lib/config (it imports all three) and below lib/local and lambdas/, which
- * may both import it; lib/jobs itself stays free of the AWS SDK.
+ * wireJobContext: the job context of every runtime but Lambda (the `--local` runtime, the benchmarks, the tests):
+ * ./job-context-core.ts with exports rebuilt in process, in the purge's own run. Lambda handlers call
+ * wireJobContextWith with the ports that invoke the export function (lambdas/shared/wiring.ts).
  *
  * @example
  * const { ctx, stores } = wireJobContext({ config, clock, hasher, s3, dynamo, bucket, ledgerTable, auditTable, versioning: 'auto' });
  */
-import { effectivePolicies } from '../config/load';
-import type { ProjectConfig } from '../config/schema';
-import type { Actor, JobContext } from '../jobs/context';
-import { makeAwsStores, type AwsStores, type AwsStoresConfig, type Signer } from '../store';
-import type { Clock } from '../domain/clock';
+import type { JobContext } from '../jobs/context';
+import { IN_PROCESS_EXPORT_PORTS } from '../jobs/export/in-process';
+import type { AwsStores } from '../store';
+import { wireJobContextWith, type JobContextWiring } from './job-context-core';
 
-export interface JobContextWiring extends Omit<AwsStoresConfig, 'clock'> {
-  readonly config: ProjectConfig;
-  readonly clock: Clock;
-  /** Default: the schedules (`@schedule`). */
-  readonly actor?: Actor;
-  /** Version of the code that collects, for provenance. */
-  readonly collectorVersion: string;
-  /** See JobContext.abandonedRunAfterMs (default there: 30 minutes). */
-  readonly abandonedRunAfterMs?: number;
-  /** Signs certificates and seal anchors (see JobContext.signer); `anchors` (AwsStoresConfig) go to the audit log and the context. */
-  readonly signer?: Signer;
-}
-
-/** The schedules' identity: what acts when nobody is named. */
-export const SCHEDULE_ACTOR: Actor = Object.freeze({ type: 'schedule', name: 'schedule' });
+export { SCHEDULE_ACTOR, wireJobContextWith, type ExportPorts, type JobContextWiring } from './job-context-core';
 
 export function wireJobContext(wiring: JobContextWiring): { ctx: JobContext; stores: AwsStores } {
-  const { config, clock, actor, collectorVersion, abandonedRunAfterMs, signer, ...storeConfig } = wiring;
-  const stores = makeAwsStores({ ...storeConfig, clock });
-  const ctx: JobContext = {
-    clock,
-    config,
-    policies: effectivePolicies(config),
-    ledger: stores.ledger,
-    objects: stores.objects,
-    audit: stores.audit,
-    hasher: storeConfig.hasher,
-    actor: actor ?? SCHEDULE_ACTOR,
-    collectorVersion,
-    ...(abandonedRunAfterMs !== undefined ? { abandonedRunAfterMs } : {}),
-    ...(signer ? { signer } : {}),
-    ...(storeConfig.anchors ? { anchors: storeConfig.anchors } : {}),
-  };
-  return { ctx, stores };
+  return wireJobContextWith(wiring, IN_PROCESS_EXPORT_PORTS);
 }

@@ -4,6 +4,7 @@
  * prefix stay, and the audit event and the tombstone carry how many were removed. The ledger and the audit log are
  * small in-memory stand-ins; the S3 side is aws-sdk-client-mock.
  */
+import { IN_PROCESS_EXPORT_PORTS } from '../../../lib/jobs/export/in-process';
 import 'aws-sdk-client-mock-jest';
 import { DeleteObjectsCommand, ListObjectsV2Command, ListObjectVersionsCommand, S3Client, type ListObjectVersionsCommandInput } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -171,6 +172,7 @@ describe('Function: purgeRecords (versioned S3, mocked)', () => {
       hasher,
       actor: { type: 'schedule', name: 'schedule' },
       collectorVersion: 'test',
+      ...IN_PROCESS_EXPORT_PORTS,
     } satisfies JobContext;
     const chain = memoryChain('refresh-test');
 
@@ -235,6 +237,7 @@ describe('Function: purgeRecords (versioned S3, mocked)', () => {
       hasher,
       actor: { type: 'schedule', name: 'schedule' },
       collectorVersion: 'test',
+      ...IN_PROCESS_EXPORT_PORTS,
     } satisfies JobContext;
 
     // Act
