@@ -26,9 +26,11 @@ import {
 } from '../../lib/jobs/export';
 import { action } from './action';
 import { parseOptions } from './options';
+import { withJobProgress } from './job-progress';
 import { ExportManifestSchema } from '../../lib/store/export-store';
 import { answerSchema } from './deployed';
 import type { CliIo, CommandResult } from './output';
+import type { ProgressSink } from '../../lib/jobs/context';
 import { actingMember, onTarget } from './runtime';
 
 const FormatSchema = z.enum(EXPORT_FORMATS, { message: `must be one of ${EXPORT_FORMATS.join(', ')}` });
@@ -111,13 +113,24 @@ const ReleaseAnswer = z.looseObject({ copyId: z.string(), name: z.string(), vers
 const releaseText = (r: ReleaseReport) => `copy ${r.copyId} of ${r.name}@v${r.version} released by ${r.member}${r.alreadyReleased ? ' (released before)' : ''}`;
 
 /** Write a pulled copy: every part, the manifest and COPY.txt (the copy id). */
-async function writeCopy(target: string, copyId: string, manifest: ExportManifest, member: string, files: AsyncIterable<{ path: string; body: Buffer }>): Promise<CommandResult> {
+async function writeCopy(
+  target: string,
+  copyId: string,
+  manifest: ExportManifest,
+  member: string,
+  files: AsyncIterable<{ path: string; body: Buffer }>,
+  progress?: ProgressSink,
+): Promise<CommandResult> {
   const written: string[] = [];
+  // The parts, then manifest.json.
+  const total = manifest.parts.length + 1;
+  progress?.({ job: 'export', phase: 'copying files', done: 0, total });
   for await (const file of files) {
     const path = join(target, file.path);
     await mkdir(dirname(path), { recursive: true });
     await writeFile(path, file.body);
     written.push(file.path);
+    progress?.({ job: 'export', phase: 'copying files', done: written.length, total, counts: { rows: manifest.rowCount } });
   }
   await writeFile(join(target, 'COPY.txt'), `${copyId}\n`);
   const json = { copyId, name: manifest.name, version: manifest.version, format: manifest.format, rows: manifest.rowCount, to: target, files: written };
@@ -164,7 +177,8 @@ export function registerExportCommand(program: Command, io: CliIo, setExit: (cod
         return onTarget(
           context,
           {
-            local: async (runtime) => present(await createExport(runtime.ctx, exportStoreOf(runtime.ctx), input)),
+            local: async (runtime) =>
+              present(await withJobProgress(io, context.globals.json, 'export create', (sink) => createExport(runtime.ctx, exportStoreOf(runtime.ctx), input, { progress: sink }))),
             deployed: async (stack, config) =>
               present(await stack.invoke('export', { action: 'create', ...input }, SummaryAnswer, { as: actingMember(context.globals, config, 'export').name })),
           },
@@ -231,7 +245,7 @@ export function registerExportCommand(program: Command, io: CliIo, setExit: (cod
             const store = exportStoreOf(runtime.ctx);
             const manifest = await resolveExport(store, name, options.format);
             const pulled = await recordPull(runtime.ctx, store, manifest);
-            return writeCopy(target, pulled.copyId, manifest, runtime.ctx.actor.name, copyFiles(store, manifest));
+            return withJobProgress(io, context.globals.json, 'export pull', (sink) => writeCopy(target, pulled.copyId, manifest, runtime.ctx.actor.name, copyFiles(store, manifest), sink));
           },
           // The function records the pull; the parts are read with the member's own role (exports/ only).
           deployed: async (stack, config) => {
@@ -239,7 +253,9 @@ export function registerExportCommand(program: Command, io: CliIo, setExit: (cod
             const bucket = stack.outputs.bucket;
             if (!bucket) throw new BadInputError(`--outputs: the stack's outputs have no ${'DataBucketName'}; deploy this version of Steward, then write the outputs again`);
             const answer = (await stack.invoke('export', { action: 'pull', name, ...(options.format ? { format: options.format } : {}) }, PullAnswer, { as: member })) as { copyId: string; manifest: ExportManifest };
-            return writeCopy(target, answer.copyId, answer.manifest, member, s3CopyFiles(stack.outputs.region, bucket, answer.manifest));
+            return withJobProgress(io, context.globals.json, 'export pull', (sink) =>
+              writeCopy(target, answer.copyId, answer.manifest, member, s3CopyFiles(stack.outputs.region, bucket, answer.manifest), sink),
+            );
           },
         }, { act: 'export' });
       })(rawOptions, command),

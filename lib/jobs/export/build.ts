@@ -26,7 +26,7 @@ import { parseJson } from '../../domain/json';
 import { parseRecordKey, recordKeyOf, type ActiveRecord, type RecordKey, type RecordKind } from '../../domain/records';
 import type { AuditChainWriter } from '../../store/ports';
 import { ExportVersionTakenError, type ExportStore } from '../../store/export-store';
-import { mapLimit, newRunId, type JobContext, type RebuildReport } from '../context';
+import { mapLimit, newRunId, type JobContext, type ProgressSink, type RebuildReport } from '../context';
 import { dueRecords, sweepShards } from '../due';
 import { startRun } from '../runs';
 import { columnsOf, fieldsOfKind, rowOf, type Row } from './columns';
@@ -87,9 +87,11 @@ async function activeRecordsOf(ctx: JobContext, spec: string): Promise<ActiveRec
 }
 
 /** Rows of `records` whose object is still there (a record purged meanwhile is left out). */
-async function rowsOf(ctx: JobContext, records: readonly ActiveRecord[], fields: readonly string[]): Promise<Array<{ record: ActiveRecord; row: Row }>> {
+async function rowsOf(ctx: JobContext, records: readonly ActiveRecord[], fields: readonly string[], progress?: ProgressSink): Promise<Array<{ record: ActiveRecord; row: Row }>> {
+  let done = 0;
   const read = await mapLimit(records, READ_CONCURRENCY, async (record) => {
     const stored = await ctx.objects.get(record.objectKey);
+    if (++done % 100 === 0 || done === records.length) progress?.({ job: 'export', phase: 'reading records', done, total: records.length });
     return stored ? { record, row: rowOf(record, parseJson(stored.body.toString('utf8')), fields) } : undefined;
   });
   return read.filter((r): r is { record: ActiveRecord; row: Row } => r !== undefined);
@@ -143,18 +145,20 @@ async function openRun(ctx: JobContext, job: string): Promise<{ runId: string; c
 export { openRun as openExportRun };
 
 /** Write version N+1 of the spec's export in `format`: the spec's active records as of now. */
-export async function createExport(ctx: JobContext, store: ExportStore, input: CreateExportInput): Promise<ExportSummary> {
+export async function createExport(ctx: JobContext, store: ExportStore, input: CreateExportInput, options: { progress?: ProgressSink } = {}): Promise<ExportSummary> {
   const checked = checkExportInput(ctx, input);
   const asOf = ctx.clock.now().toISOString();
+  const { progress } = options;
+  progress?.({ job: 'export', phase: 'finding records', done: 0 });
   const records = await activeRecordsOf(ctx, checked.spec);
   if (records.length === 0) throw new BadInputError(`--spec: spec "${checked.spec}" holds no active records to export (collect it first: steward collect --spec ${checked.spec})`);
-  const rows = await rowsOf(ctx, records, checked.fields);
+  const rows = await rowsOf(ctx, records, checked.fields, progress);
   if (rows.length === 0) throw new BadInputError(`--spec: spec "${checked.spec}" holds no active records to export`);
 
   const run = await openRun(ctx, 'export');
   for (let attempt = 1; ; attempt++) {
     try {
-      return await writeVersion(ctx, store, checked, rows, asOf, run);
+      return await writeVersion(ctx, store, checked, rows, asOf, run, progress);
     } catch (error) {
       // Another worker wrote the same version first: write the next one.
       if (!(error instanceof ExportVersionTakenError) || attempt >= MAX_VERSION_ATTEMPTS) throw error;
@@ -177,6 +181,7 @@ async function writeVersion(
   rows: ReadonlyArray<{ record: ActiveRecord; row: Row }>,
   asOf: string,
   run: Awaited<ReturnType<typeof openRun>>,
+  progress?: ProgressSink,
 ): Promise<ExportSummary> {
   const previous = (await store.latestVersions(checked.spec)).find((v) => v.format === checked.format);
   const version = (previous?.version ?? 0) + 1;
@@ -189,7 +194,13 @@ async function writeVersion(
     list.push(r);
   }
   const base = { kind: checked.kind, format: checked.format, spec: checked.spec, fields: checked.fields, version, writer: writerTag() };
-  const parts = await mapLimit([...byBucket.keys()].sort((a, b) => a - b), 4, (bucket) => writePart(store, base, bucket, byBucket.get(bucket)!));
+  let written = 0;
+  progress?.({ job: 'export', phase: 'writing parts', done: 0, total: byBucket.size, counts: { rows: rows.length } });
+  const parts = await mapLimit([...byBucket.keys()].sort((a, b) => a - b), 4, async (bucket) => {
+    const part = await writePart(store, base, bucket, byBucket.get(bucket)!);
+    progress?.({ job: 'export', phase: 'writing parts', done: ++written, total: byBucket.size, counts: { rows: rows.length } });
+    return part;
+  });
   const manifest = sealManifest({
     schema: 'steward.export/1',
     name: checked.spec,

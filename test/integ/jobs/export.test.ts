@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BadInputError } from '../../../lib/domain/errors';
 import { EXPORTS_PREFIX, partHolding } from '../../../lib/domain/exports';
-import type { JobContext } from '../../../lib/jobs/context';
+import type { JobContext, ProgressEvent } from '../../../lib/jobs/context';
 import {
   copyStandings,
   createExport,
@@ -73,7 +73,11 @@ describe('export create', () => {
 
   it('writes Parquet that DuckDB reads with 64-bit ids exact, lists as lists and provenance columns', async () => {
     // Act
-    const summary = await createExport(fx.ctx, exportStoreOf(fx.ctx), { spec: 'climate-videos' });
+    const events: ProgressEvent[] = [];
+    const summary = await createExport(fx.ctx, exportStoreOf(fx.ctx), { spec: 'climate-videos' }, { progress: (e) => events.push(e) });
+    // Progress (what `steward export create` draws on a terminal): the records read, then the parts written, of their totals.
+    expect(events.at(-1)).toEqual({ job: 'export', phase: 'writing parts', done: summary.parts, total: summary.parts, counts: { rows: summary.rows } });
+    expect(events.filter((e) => e.phase === 'reading records').at(-1)).toMatchObject({ done: summary.rows, total: summary.rows });
 
     // Assess
     expect(summary).toMatchObject({ label: 'climate-videos@v1', format: 'parquet', rows: 12, parts: 1 });
