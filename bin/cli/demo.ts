@@ -36,6 +36,19 @@ import { calendarIcs } from '../../lib/jobs/calendar-ics';
 import { runVerify } from './verify-command';
 import { SYNTHETIC_NOTICE } from './runtime';
 import { exportAndPull, showRebuildsAndRelease, type DemoExports, type DemoRebuilds } from './demo-exports';
+import { runQuery } from '../../lib/jobs/query';
+import { inPlacePartFiles } from '../../lib/local/export-files';
+import { resultTable } from './query-output';
+
+/** One research question over the current exports, as `steward query --local` answers it (DuckDB, audited). */
+const DEMO_QUERY = 'SELECT region_code, count(*) AS videos, median(view_count) AS median_views FROM videos GROUP BY region_code ORDER BY videos DESC LIMIT 3';
+
+async function askTheCorpus(runtime: LocalRuntime, say: (text: string) => void): Promise<void> {
+  const answer = await runQuery({ ...runtime.ctx, actor: { type: 'researcher', name: 'grace' } }, { sql: DEMO_QUERY }, { files: inPlacePartFiles(runtime.services.s3.directory, runtime.bucket) });
+  say(`grace asks the corpus where it lives (\`steward query\`: DuckDB over the current exports, so the purged records are in no answer; audited as query.run with the SQL's keyed digest, never its text):`);
+  say(`  ${DEMO_QUERY}`);
+  say(resultTable(answer, 3).replace(/^/gm, '    '));
+}
 
 /** The sample project: a 45-day hashtag collection, its comments, and ads in two EU countries. */
 export const SAMPLE_CONFIG = {
@@ -140,6 +153,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
     if (purgedVideos.length === 0) throw new Error('the refresh purged no video: the emulator deletes and hides some every day, so the sweep missed them');
     say('Deletion reaches every copy:');
     const rebuilds = await showRebuildsAndRelease(runtime.ctx, exported, say);
+    await askTheCorpus(runtime, say);
 
     step(4, 'An erasure request: everything of one account');
     const target = before.find((r) => r.ref.kind === 'video' && after.get(recordKeyOf(r.ref))?.status === 'active')!;
