@@ -71,6 +71,13 @@ export const AuditEventSchema = z
     runId: z.string().max(64),
     /** Keyed hash of the record key (see hashing.ts); never the id itself. */
     recordHash: z.string().regex(/^[0-9a-f]{32}$/).optional(),
+    /**
+     * A page event instead of one event per record: the keyed hashes of up to RECORDS_PER_EVENT records the event
+     * is about (only `record.collected`, written once per collected page and kind). Such an event names no single
+     * record, so it is in no per-record index: a record's history finds it through the collecting run's chain
+     * (`provenance.runId`, or `collectedIn` on the purge event). Read with `recordHashesOf`.
+     */
+    recordHashes: z.array(z.string().regex(/^[0-9a-f]{32}$/)).min(1).max(100).optional(),
     kind: z.enum(RECORD_KINDS).optional(),
     specName: z.string().max(64).optional(),
     reason: z.string().max(256).optional(),
@@ -79,6 +86,15 @@ export const AuditEventSchema = z
   })
   .strict();
 export type AuditEvent = z.infer<typeof AuditEventSchema>;
+
+/** Most record hashes one page event (`recordHashes`) holds. */
+export const RECORDS_PER_EVENT = 100;
+
+/** The records an event is about: its `recordHash`, or every hash of a page event; none for other events. */
+export function recordHashesOf(event: Pick<AuditEvent, 'recordHash' | 'recordHashes'>): readonly string[] {
+  if (event.recordHash !== undefined) return [event.recordHash];
+  return event.recordHashes ?? [];
+}
 
 /** An event as stored: its place in its chain and the hash that commits to everything before it. */
 export interface ChainedAuditEvent extends AuditEvent {

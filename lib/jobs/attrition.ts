@@ -8,7 +8,7 @@
  * whole hours at the purge and at its last confirmation (`evidence.ageHours`, `evidence.lastSeenAgeHours`); a purge
  * written before that has no age and counts in the shares only. Content-free: counts and ages.
  */
-import type { ChainedAuditEvent } from '../domain/audit';
+import { type ChainedAuditEvent, recordHashesOf } from '../domain/audit';
 import {
   ageHoursAt,
   attritionShares,
@@ -65,7 +65,10 @@ export function attritionSubjects(events: readonly ChainedAuditEvent[], active: 
     subjects.push({ spec: r.provenance.specName, kind: r.ref.kind, outcome: isHeld(r) ? 'held' : 'active', ...(ageHours !== undefined ? { ageHours } : {}) });
   }
   const specOfHash = new Map<string, string>();
-  for (const e of events) if (e.action === 'record.collected' && e.recordHash && e.specName && !specOfHash.has(e.recordHash)) specOfHash.set(e.recordHash, e.specName);
+  for (const e of events) {
+    if (e.action !== 'record.collected' || !e.specName) continue;
+    for (const hash of recordHashesOf(e)) if (!specOfHash.has(hash)) specOfHash.set(hash, e.specName);
+  }
   const seen = new Set<string>();
   for (const e of events) {
     if (e.action !== 'record.purged' || !e.recordHash || !e.kind || seen.has(e.recordHash)) continue;

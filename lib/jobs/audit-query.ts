@@ -2,7 +2,8 @@
  * Audit queries: the four questions researchers ask of the log, one page at a time.
  *
  * - `record`: the history of one record. The researcher types `PLATFORM:KIND:ID`; it is hashed with the project
- *   secret (the log holds only keyed hashes) and looked up on the `by-record` index.
+ *   secret (the log holds only keyed hashes) and looked up on the `by-record` index; its collection, logged as a
+ *   page event naming many records, is found in the collecting run's chain (`recordHistory`).
  * - `action`: every event of one kind in a time range (`by-time` index, filtered on action).
  * - `researcher`: everything one researcher did (`by-researcher` index).
  * - `run`: everything one run did, in order (its chain).
@@ -14,9 +15,9 @@ import * as z from 'zod';
 import { IsoTimeSchema as ISO } from '../domain/clock';
 import { AUDIT_ACTIONS, type AuditAction, type ChainedAuditEvent } from '../domain/audit';
 import { BadInputError } from '../domain/errors';
-import { parseTypedRecordKey, type RecordKey } from '../domain/records';
-import type { AuditPage } from '../store/ports';
-import { firstSealAt } from './audit-read';
+import { parseRecordKey, parseTypedRecordKey, type RecordKey } from '../domain/records';
+import type { AuditPage, AuditQuery } from '../store/ports';
+import { collectionEventsOf, firstSealAt } from './audit-read';
 import type { JobContext } from './context';
 
 export type AuditQuerySpec =
@@ -111,7 +112,7 @@ export async function queryAudit(ctx: JobContext, spec: AuditQuerySpec, page: Au
   switch (spec.by) {
     case 'record': {
       const recordHash = ctx.hasher.hash(spec.record);
-      answer = await ctx.audit.byRecord(recordHash, query);
+      answer = await recordHistory(ctx, spec.record, recordHash, query);
       described = { by: 'record', value: spec.record, recordHash, ...window };
       break;
     }
@@ -149,4 +150,53 @@ export async function queryAuditAll(ctx: JobContext, spec: AuditQuerySpec, page:
     cursor = result.cursor;
   } while (cursor);
   return events;
+}
+
+/** Events in time order, then chain, then seq (the order every audit answer uses). */
+function byTime(a: ChainedAuditEvent, b: ChainedAuditEvent): number {
+  if (a.at !== b.at) return a.at < b.at ? -1 : 1;
+  if (a.chainId !== b.chainId) return a.chainId < b.chainId ? -1 : 1;
+  return a.seq - b.seq;
+}
+
+/**
+ * One page of a record's history: the `by-record` index, plus (on the first page) the page event that logged its
+ * collection, which names many records and so sits in no per-record index. It is found in the collecting run's
+ * chain: the active record's `provenance.runId`, or `collectedIn` on its purge event once it is gone. Older logs
+ * hold a one-record `record.collected` event in the index itself; then nothing is added. The collection is the
+ * record's first event, so it leads the first page (which may then hold `limit` index events plus it, when
+ * `limit` is 1).
+ */
+export async function recordHistory(ctx: JobContext, key: RecordKey, recordHash: string, query: AuditQuery): Promise<AuditPage> {
+  if (query.cursor !== undefined) return ctx.audit.byRecord(recordHash, query);
+  const chains = new Set<string>();
+  let indexed = false;
+  let cursor: string | undefined;
+  do {
+    const page = await ctx.audit.byRecord(recordHash, { limit: 1000, ...(cursor ? { cursor } : {}) });
+    for (const e of page.events) {
+      if (e.action === 'record.collected') indexed = true;
+      if (e.action === 'record.purged' && typeof e.evidence?.collectedIn === 'string') chains.add(e.evidence.collectedIn);
+    }
+    cursor = page.cursor;
+  } while (cursor);
+  if (!indexed) {
+    const record = (await ctx.ledger.getRecords([parseRecordKey(key)])).get(key);
+    if (record?.status === 'active') chains.add(record.provenance.runId);
+  }
+  // A bound that is not a time is refused by the index query below, with its message.
+  const iso = (v: string | undefined) => (v === undefined || Number.isNaN(Date.parse(v)) ? undefined : new Date(Date.parse(v)).toISOString());
+  const since = iso(query.since);
+  const until = iso(query.until);
+  const collected: ChainedAuditEvent[] = [];
+  if (!indexed) {
+    for (const chainId of [...chains].sort()) {
+      for (const e of await collectionEventsOf(ctx.audit, chainId, recordHash)) {
+        if ((since === undefined || e.at >= since) && (until === undefined || e.at <= until)) collected.push(e);
+      }
+    }
+  }
+  const limit = query.limit ?? 100;
+  const page = await ctx.audit.byRecord(recordHash, { ...query, limit: Math.max(1, limit - collected.length) });
+  return { ...page, events: [...collected, ...page.events].sort(byTime) };
 }

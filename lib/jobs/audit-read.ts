@@ -4,7 +4,7 @@
  * index over every shard with a far-future bound, purged records through the audit log's `record.purged` events
  * (every tombstone's `evidenceRef` names one; see verify.ts for the cross-checks).
  */
-import type { AuditLogSnapshot, ChainedAuditEvent, ChainSeal } from '../domain/audit';
+import { type AuditLogSnapshot, type ChainedAuditEvent, type ChainSeal, recordHashesOf } from '../domain/audit';
 import { type ActiveRecord, type Platform, type RecordKind, RECORD_KINDS, type RecordRef } from '../domain/records';
 import type { AuditLog, Ledger } from '../store/ports';
 
@@ -22,6 +22,37 @@ export async function readChain(audit: AuditLog, chainId: string): Promise<Chain
     cursor = page.cursor;
   } while (cursor);
   return events;
+}
+
+/**
+ * The `record.collected` events of one chain (a collect run's) that name `recordHash`: a record's collection is
+ * logged as a page event (`recordHashes`), which no per-record index holds, so its history looks here, in the
+ * chain its ledger item (`provenance.runId`) or its purge event (`collectedIn`) names.
+ */
+export async function collectionEventsOf(audit: AuditLog, chainId: string, recordHash: string): Promise<ChainedAuditEvent[]> {
+  const out: ChainedAuditEvent[] = [];
+  await eachEvent(audit, chainId, (e) => {
+    if (e.action === 'record.collected' && recordHashesOf(e).includes(recordHash)) out.push(e);
+  });
+  return out;
+}
+
+/** Keyed hashes of every record a chain logged as collected (page events and one-record events alike). */
+export async function collectedHashes(audit: AuditLog, chainId: string): Promise<Set<string>> {
+  const out = new Set<string>();
+  await eachEvent(audit, chainId, (e) => {
+    if (e.action === 'record.collected') for (const hash of recordHashesOf(e)) out.add(hash);
+  });
+  return out;
+}
+
+async function eachEvent(audit: AuditLog, chainId: string, visit: (e: ChainedAuditEvent) => void): Promise<void> {
+  let cursor: string | undefined;
+  do {
+    const page = await audit.byChain(chainId, { limit: PAGE, ...(cursor ? { cursor } : {}) });
+    for (const e of page.events) visit(e);
+    cursor = page.cursor;
+  } while (cursor);
 }
 
 export async function readSeals(audit: AuditLog): Promise<ChainSeal[]> {

@@ -6,7 +6,7 @@
  * removed (the page is fetched again), ledger items whose object was rewritten are re-stamped from the object.
  */
 import { MS_PER_DAY, utcDayKey } from '../domain/clock';
-import type { AuditEvent } from '../domain/audit';
+import { type AuditEvent, RECORDS_PER_EVENT } from '../domain/audit';
 import { BadInputError } from '../domain/errors';
 import { mergeAnswer } from '../domain/answer-merge';
 import { sha256Hex } from '../domain/hashing';
@@ -16,6 +16,7 @@ import { newActiveRecord, objectKeyOf, parseRecordKey, recordKeyOf, type ActiveR
 import { policyIdForApi, projectEnd } from '../config/load';
 import type { Spec } from '../config/schema';
 import type { AuditChainWriter, Checkpoint, RecordUpdate } from '../store/ports';
+import { collectedHashes } from './audit-read';
 import { mapLimit, newRunId, type JobContext, type ProgressSink } from './context';
 import { sweepShards } from './due';
 import { readPolicyMarkers } from './policy-change';
@@ -364,7 +365,7 @@ async function writePage(
   // records: log, then ledger, so the ledger never promises a later deadline than the log allows.
   if (records.length > 0) await ledger.putRecords(records, (r) => nextActionAt({ refreshDueAt: new Date(r.refreshDueAt), expiresAt: new Date(r.expiresAt) }, policy).toISOString());
   const events: AuditEvent[] = [
-    ...fresh.map((item) => recordEvent(ctx, 'record.collected', item.ref, runId, spec.name, at, item.logId ?? page.logId)),
+    ...collectedEvents(ctx, fresh.map((item) => ({ ref: item.ref, logId: item.logId ?? page.logId })), runId, spec.name, at),
     ...changed.map(({ item }) => recordEvent(ctx, 'record.changed', item.ref, runId, spec.name, at, item.logId ?? page.logId)),
     ...seen.map((item) => recordEvent(ctx, 'record.refreshed', item.ref, runId, spec.name, at, item.logId ?? page.logId)),
   ];
@@ -378,9 +379,31 @@ function placedBy(record: ActiveRecord): { parentKey?: string } {
   return record.ref.kind === 'comment' && record.parentKey !== undefined ? { parentKey: record.parentKey } : {};
 }
 
+/**
+ * `record.collected` as page events: one per kind and platform log id, naming up to RECORDS_PER_EVENT records by
+ * keyed hash (`recordHashes`), instead of one event per record. A new record then costs the audit log a share of
+ * one item and no per-record index write; its history finds the event through the run's chain.
+ */
+function collectedEvents(ctx: JobContext, collected: readonly { ref: RecordRef; logId: string }[], runId: string, specName: string, at: string): AuditEvent[] {
+  const groups = new Map<string, { kind: RecordRef['kind']; logId: string; hashes: string[] }>();
+  for (const { ref, logId } of collected) {
+    const id = `${ref.kind}\n${logId}`;
+    let group = groups.get(id);
+    if (!group) groups.set(id, (group = { kind: ref.kind, logId, hashes: [] }));
+    group.hashes.push(ctx.hasher.hash(recordKeyOf(ref)));
+  }
+  const events: AuditEvent[] = [];
+  for (const { kind, logId, hashes } of groups.values()) {
+    for (let i = 0; i < hashes.length; i += RECORDS_PER_EVENT) {
+      events.push({ at, action: 'record.collected', actor: ctx.actor, runId, recordHashes: hashes.slice(i, i + RECORDS_PER_EVENT), kind, specName, evidence: { logId } });
+    }
+  }
+  return events;
+}
+
 function recordEvent(
   ctx: JobContext,
-  action: 'record.collected' | 'record.changed' | 'record.refreshed',
+  action: 'record.changed' | 'record.refreshed',
   ref: RecordRef,
   runId: string,
   specName: string,
@@ -395,7 +418,7 @@ function recordEvent(
     recordHash: ctx.hasher.hash(recordKeyOf(ref)),
     kind: ref.kind,
     specName,
-    evidence: action === 'record.collected' ? { logId } : { method: 'collect', logId },
+    evidence: { method: 'collect', logId },
   };
 }
 
@@ -445,8 +468,10 @@ async function repairInFlight(
   const known = await ledger.getRecords(refs);
   const at = clock.now().toISOString();
   const updates: RecordUpdate[] = [];
-  const events: AuditEvent[] = [];
+  const unlogged: { ref: RecordRef; logId: string }[] = [];
   let repaired = 0;
+  // Records the crashed run logged as collected (page events and, from older logs, one event per record).
+  const logged = await collectedHashes(ctx.audit, checkpoint.runId);
   await mapLimit(refs, OBJECT_WRITE_CONCURRENCY, async (ref) => {
     const key = recordKeyOf(ref);
     const record = known.get(key);
@@ -471,15 +496,12 @@ async function repairInFlight(
         logId: checkpoint.inFlight!.logId,
       });
     }
-    if (record.provenance.runId === checkpoint.runId) {
-      const history = await ctx.audit.byRecord(ctx.hasher.hash(key), { limit: 50 });
-      if (!history.events.some((e) => e.runId === checkpoint.runId)) {
-        repaired += 1;
-        events.push(recordEvent(ctx, 'record.collected', ref, runId, spec.name, at, record.provenance.logId));
-      }
+    if (record.provenance.runId === checkpoint.runId && !logged.has(ctx.hasher.hash(key))) {
+      repaired += 1;
+      unlogged.push({ ref, logId: record.provenance.logId });
     }
   });
   if (updates.length > 0) await ledger.updateRecords(updates);
-  if (events.length > 0) await chain.append(events);
+  if (unlogged.length > 0) await chain.append(collectedEvents(ctx, unlogged, runId, spec.name, at));
   return repaired;
 }

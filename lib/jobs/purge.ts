@@ -259,7 +259,9 @@ async function purgeLevel(state: PurgeState, targets: readonly LevelTarget[], de
       kind: ref.kind,
       ...(w.record ? { specName: w.record.provenance.specName } : {}),
       reason: w.reason,
-      evidence: { ...w.evidence, versionsRemoved: removed[i]!, ...(w.record ? purgeAgeEvidence(w.record, purgedAt) : { stored: 'no' }) },
+      // `collectedIn`: the run whose chain logged the collection (a page event no per-record index holds), so
+      // the history of a purged record still finds it once the ledger item and its provenance are gone.
+      evidence: { ...w.evidence, versionsRemoved: removed[i]!, ...(w.record ? { ...purgeAgeEvidence(w.record, purgedAt), collectedIn: w.record.provenance.runId } : { stored: 'no' }) },
     });
   });
   if (events.length > 0) {

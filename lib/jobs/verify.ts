@@ -27,7 +27,7 @@
  * problems the object key; never content.
  */
 import { randomInt } from 'node:crypto';
-import { ChainVerifier, type ChainSeal, registryProblems, verifySeals } from '../domain/audit';
+import { ChainVerifier, type ChainSeal, recordHashesOf, registryProblems, verifySeals } from '../domain/audit';
 import { MS_PER_DAY } from '../domain/clock';
 import { sha256Hex } from '../domain/hashing';
 import { checkAnchors } from '../domain/seal-anchor';
@@ -183,13 +183,18 @@ export async function verify(ctx: JobContext, options: VerifyOptions = {}): Prom
       const page = await ctx.audit.byChain(chainId, { limit: PAGE, ...(cursor ? { cursor } : {}) });
       for (const event of page.events) {
         check.push(event);
-        if (event.recordHash === undefined) continue;
         if (SEEN_ACTIONS.has(event.action)) {
           const kind = RECORD_KINDS.indexOf(event.kind ?? 'video');
           const at = Date.parse(event.at);
-          const before = lastSeen.get(event.recordHash);
-          if (before === undefined || Math.floor(before / 8) < at) lastSeen.set(event.recordHash, at * 8 + Math.max(0, kind));
-        } else if (event.action === 'record.purged') {
+          // A page event (`recordHashes`) saw every record it names.
+          for (const hash of recordHashesOf(event)) {
+            const before = lastSeen.get(hash);
+            if (before === undefined || Math.floor(before / 8) < at) lastSeen.set(hash, at * 8 + Math.max(0, kind));
+          }
+          continue;
+        }
+        if (event.recordHash === undefined) continue;
+        if (event.action === 'record.purged') {
           const entry = purged.get(event.recordHash);
           if (entry) entry.refs.push(eventRef(event));
           else purged.set(event.recordHash, { kind: event.kind, refs: [eventRef(event)], firstAt: event.at });

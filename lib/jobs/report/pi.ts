@@ -8,7 +8,7 @@
  *   created, pulled and released, runs started by hand, and any action added later, such as queries).
  * Counts only; members are the lab's own names from the config, never platform accounts.
  */
-import type { ChainedAuditEvent } from '../../domain/audit';
+import { type ChainedAuditEvent, recordHashesOf } from '../../domain/audit';
 import { MS_PER_DAY, utcDayKey } from '../../domain/clock';
 import { PURGE_REASONS, RECORD_KINDS, type PurgeReason, type RecordKind } from '../../domain/records';
 
@@ -56,7 +56,7 @@ export function corpusTimeline(events: readonly ChainedAuditEvent[], today: stri
   for (const e of events) {
     if (!e.kind) continue;
     const day = e.at.slice(0, 10);
-    if (e.action === 'record.collected') dayEntry(day).collected[e.kind] += 1;
+    if (e.action === 'record.collected') dayEntry(day).collected[e.kind] += recordHashesOf(e).length;
     else if (e.action === 'record.refreshed' || e.action === 'record.changed') dayEntry(day).refreshed[e.kind] += 1;
     else if (e.action === 'record.purged' && e.recordHash && !purgedOnce.has(e.recordHash)) {
       purgedOnce.add(e.recordHash);

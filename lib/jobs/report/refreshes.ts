@@ -7,7 +7,7 @@
  * audit log), the share on time, active records with an overdue obligation, and purges by reason. A record's spec
  * is the one its ledger item names (active) or its first `record.collected` event named (purged). Counts only.
  */
-import type { ChainedAuditEvent } from '../../domain/audit';
+import { type ChainedAuditEvent, recordHashesOf } from '../../domain/audit';
 import { MS_PER_DAY } from '../../domain/clock';
 import { overdueObligations } from '../../domain/overdue';
 import type { Policy, PolicyId } from '../../domain/policy';
@@ -63,11 +63,11 @@ const policyIdOfKind = (kind: RecordKind): PolicyId => (kind === 'ad' ? 'tiktok-
 function* classifiedRefreshes(events: readonly ChainedAuditEvent[], policies: Readonly<Record<PolicyId, Policy>>): Generator<Classified> {
   const lastFetch = new Map<string, string>(); // recordHash -> time of the last collection or refresh
   for (const e of events) {
-    if (!e.recordHash) continue;
     if (e.action === 'record.collected') {
-      lastFetch.set(e.recordHash, e.at);
+      for (const hash of recordHashesOf(e)) lastFetch.set(hash, e.at);
       continue;
     }
+    if (!e.recordHash) continue;
     if (e.action !== 'record.refreshed' && e.action !== 'record.changed') continue;
     const base = lastFetch.get(e.recordHash);
     lastFetch.set(e.recordHash, e.at);
@@ -121,7 +121,10 @@ export interface SpecRefreshInput {
 /** Per-spec refresh figures, in spec order (pure: the report and its tests call it). */
 export function specRefreshFigures(input: SpecRefreshInput): SpecRefresh[] {
   const specOfHash = new Map<string, string>();
-  for (const e of input.events) if (e.action === 'record.collected' && e.recordHash && e.specName && !specOfHash.has(e.recordHash)) specOfHash.set(e.recordHash, e.specName);
+  for (const e of input.events) {
+    if (e.action !== 'record.collected' || !e.specName) continue;
+    for (const hash of recordHashesOf(e)) if (!specOfHash.has(hash)) specOfHash.set(hash, e.specName);
+  }
   for (const r of input.active) specOfHash.set(input.hash(recordKeyOf(r.ref)), r.provenance.specName);
   type Row = { records: number; active: number; onTime: number; late: number; unknown: number; overdue: number; purgedByReason: Record<PurgeReason, number> };
   const rows = new Map<string, Row>();

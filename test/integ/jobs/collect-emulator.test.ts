@@ -7,6 +7,7 @@ import { MS_PER_DAY } from '../../../lib/domain/clock';
 import { objectKeyOf, parseRecordKey, recordKeyOf, type ActiveRecord } from '../../../lib/domain/records';
 import { startEmulator, type RunningEmulator } from '../../../lib/emulator';
 import { collect } from '../../../lib/jobs/collect';
+import { recordHistory } from '../../../lib/jobs/audit-query';
 import { verify } from '../../../lib/jobs/verify';
 import { tiktokSources, userRef } from '../../../lib/jobs/tiktok-sources';
 import { CommercialContentClient, ResearchApiClient } from '../../../lib/platforms/tiktok';
@@ -178,7 +179,8 @@ describe('collect against the emulator and the local services', () => {
       expect(Date.parse(record.refreshDueAt)).toBe(now + 15 * MS_PER_DAY);
       expect(old?.status === 'active' && Date.parse(record.refreshDueAt) - Date.parse(old.refreshDueAt)).toBe(5 * MS_PER_DAY);
     }
-    const history = await w.fx.ctx.audit.byRecord(w.fx.ctx.hasher.hash(recordKeyOf(seenAgain[0]!.ref)));
+    const key = recordKeyOf(seenAgain[0]!.ref);
+    const history = await recordHistory(w.fx.ctx, key, w.fx.ctx.hasher.hash(key), {});
     expect(history.events.map((e) => e.action)).toEqual(['record.collected', expect.stringMatching(/^record\.(refreshed|changed)$/)]);
     expect(history.events[1]).toMatchObject({ evidence: { method: 'collect' } });
     // The log backs the moved deadline: verify finds nothing wrong.
