@@ -403,7 +403,7 @@ function collectedEvents(ctx: JobContext, collected: readonly { ref: RecordRef; 
 
 function recordEvent(
   ctx: JobContext,
-  action: 'record.changed' | 'record.refreshed',
+  action: 'record.collected' | 'record.changed' | 'record.refreshed',
   ref: RecordRef,
   runId: string,
   specName: string,
@@ -418,7 +418,7 @@ function recordEvent(
     recordHash: ctx.hasher.hash(recordKeyOf(ref)),
     kind: ref.kind,
     specName,
-    evidence: { method: 'collect', logId },
+    evidence: action === 'record.collected' ? { logId } : { method: 'collect', logId },
   };
 }
 
@@ -502,6 +502,8 @@ async function repairInFlight(
     }
   });
   if (updates.length > 0) await ledger.updateRecords(updates);
-  if (unlogged.length > 0) await chain.append(collectedEvents(ctx, unlogged, runId, spec.name, at));
+  // One event per record here (rare: only after a crash): this run's chain is not the one the records' provenance
+  // names, so their history finds these on the by-record index instead.
+  if (unlogged.length > 0) await chain.append(unlogged.map(({ ref, logId }) => recordEvent(ctx, 'record.collected', ref, runId, spec.name, at, logId)));
   return repaired;
 }
