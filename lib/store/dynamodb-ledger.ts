@@ -33,11 +33,13 @@ import {
   UnprocessedItemsError,
 } from './retry';
 import { DynamoDbHoldStore } from './dynamodb-holds';
-import { activeRecordFrom, dueShardKey, dueShardOf, isoOrThrow, recordItem, tombstoneFrom, tombstoneItem } from './dynamodb-ledger-items';
+import { activeRecordFrom, dueShardKey, dueShardOf, isoOrThrow, recordItem, SPEC_LIST_SIZE, specListItems, tombstoneFrom, tombstoneItem } from './dynamodb-ledger-items';
 import { DUE_SHARDS, LEDGER_INDEX, ledgerKeys } from './tables';
 
 type Item = Record<string, NativeAttributeValue>;
 type Key = { pk: string; sk: string };
+/** Where a walk of a spec's lists stands: at key `offset` of list `sk`, or after list `after`, or at the start. */
+type SpecListPosition = { sk?: string; offset?: number; after?: string };
 
 /** Attribute name of one run on the open-runs item. */
 const OPEN_RUN_PREFIX = 'run:';
@@ -54,7 +56,7 @@ export interface DynamoDbLedgerOptions {
 }
 
 // Item mapping lives in dynamodb-ledger-items.ts; these names stay importable from here.
-export { activeRecordFrom, dueShardKey, dueShardOf, recordItem, tombstoneFrom, tombstoneItem };
+export { activeRecordFrom, dueShardKey, dueShardOf, recordItem, specListItems, tombstoneFrom, tombstoneItem };
 
 function isCheckFailed(error: unknown): boolean {
   return errorName(error) === 'ConditionalCheckFailedException';
@@ -112,10 +114,15 @@ export class DynamoDbLedger implements Ledger {
   async putRecords(records: readonly ActiveRecord[], nextActionAt: (r: ActiveRecord) => string): Promise<void> {
     // One BatchWrite may not name a key twice: the last version of a record wins, as a second put would.
     const byPk = new Map<string, Item>();
+    const last = new Map<string, ActiveRecord>();
     for (const record of records) {
       const item = recordItem(record, nextActionAt(record), this.dueShards);
       byPk.set(String(item.pk), item);
+      last.set(String(item.pk), record);
     }
+    // Spec lists first: a list naming a record not yet written is skipped by readers, while a record whose list
+    // was never written would be missed by every dependent spec.
+    await this.batchPut(specListItems([...last.values()]));
     await this.batchPut([...byPk.values()]);
   }
 
@@ -275,19 +282,75 @@ export class DynamoDbLedger implements Ledger {
     return out.LastEvaluatedKey ? { records, cursor: encodeCursor(out.LastEvaluatedKey) } : { records };
   }
 
+  /**
+   * Videos indexed on `by-spec` (written before spec lists) first, then the spec's lists. A cursor is either the
+   * index's key (as before spec lists, so a walk saved then resumes) or `{ specList: position }`. A page is never
+   * empty while more may follow.
+   */
   async recordsOfSpec(specName: string, page: { limit?: number; cursor?: string } = {}): Promise<{ keys: RecordKey[]; cursor?: string }> {
-    const out = await this.doc.send(
-      new QueryCommand({
-        TableName: this.tableName,
-        IndexName: LEDGER_INDEX.bySpec,
-        KeyConditionExpression: 'specKey = :spec',
-        ExpressionAttributeValues: { ':spec': specName },
-        Limit: page.limit ?? 100,
-        ExclusiveStartKey: page.cursor === undefined ? undefined : this.decodeKey(page.cursor, ['pk', 'sk', 'specKey']),
-      }),
-    );
-    const keys = (out.Items ?? []).map((item) => ledgerKeys.recordKeyOfPk(String(item.pk)));
-    return out.LastEvaluatedKey ? { keys, cursor: encodeCursor(out.LastEvaluatedKey) } : { keys };
+    const limit = page.limit ?? 100;
+    const saved = page.cursor === undefined ? undefined : decodeCursor<Item>(page.cursor);
+    if (saved === undefined || saved.specList === undefined) {
+      let start = saved === undefined ? undefined : this.decodeKey(page.cursor!, ['pk', 'sk', 'specKey']);
+      do {
+        const out = await this.doc.send(
+          new QueryCommand({
+            TableName: this.tableName,
+            IndexName: LEDGER_INDEX.bySpec,
+            KeyConditionExpression: 'specKey = :spec',
+            ExpressionAttributeValues: { ':spec': specName },
+            Limit: limit,
+            ExclusiveStartKey: start,
+          }),
+        );
+        const keys = (out.Items ?? []).map((item) => ledgerKeys.recordKeyOfPk(String(item.pk)));
+        start = out.LastEvaluatedKey;
+        if (keys.length > 0) return { keys, cursor: encodeCursor(start ? start : { specList: {} }) };
+      } while (start);
+      return this.specListPage(specName, limit, {});
+    }
+    const position = saved.specList as SpecListPosition;
+    const valid = typeof position === 'object' && position !== null && (position.sk === undefined || (typeof position.sk === 'string' && Number.isInteger(position.offset))) && (position.after === undefined || typeof position.after === 'string');
+    if (!valid) throw new BadCursorError('invalid paging cursor: pass back the cursor of the previous page unchanged');
+    return this.specListPage(specName, limit, position);
+  }
+
+  /** Up to `limit` keys from the spec's lists at `from`, skipping videos no longer active or not the spec's. */
+  private async specListPage(specName: string, limit: number, from: SpecListPosition): Promise<{ keys: RecordKey[]; cursor?: string }> {
+    const pk = ledgerKeys.specList(specName, '').pk;
+    let position = from;
+    for (;;) {
+      const range = position.sk !== undefined ? ' AND sk >= :from' : position.after !== undefined ? ' AND sk > :from' : '';
+      const out = await this.doc.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: `pk = :pk${range}`,
+          ExpressionAttributeValues: { ':pk': pk, ...(range ? { ':from': position.sk ?? position.after } : {}) },
+          Limit: Math.ceil(limit / SPEC_LIST_SIZE) + 1,
+          ConsistentRead: true,
+        }),
+      );
+      const candidates: RecordKey[] = [];
+      let next: SpecListPosition | undefined;
+      for (const item of out.Items ?? []) {
+        const sk = String(item.sk);
+        const keys = (item.keys as string[]) ?? [];
+        let offset = position.sk === sk ? position.offset ?? 0 : 0;
+        while (offset < keys.length && candidates.length < limit) candidates.push(keys[offset++]!);
+        if (offset < keys.length) {
+          next = { sk, offset };
+          break;
+        }
+        next = { after: sk };
+      }
+      const more = next?.sk !== undefined || out.LastEvaluatedKey !== undefined;
+      const found = await this.batchGet([...new Set(candidates)].map((key) => ledgerKeys.record(key)));
+      const live = new Set(found.filter((item) => item.kind === 'video' && (item.provenance as { specName?: unknown } | undefined)?.specName === specName).map((item) => ledgerKeys.recordKeyOfPk(String(item.pk))));
+      const keys = [...new Set(candidates)].filter((key) => live.has(key));
+      if (!more) return { keys };
+      position = next ?? position;
+      if (keys.length > 0) return { keys, cursor: encodeCursor({ specList: position }) };
+    }
   }
 
   async *children(parent: RecordKey): AsyncIterable<ActiveRecord> {

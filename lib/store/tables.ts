@@ -8,7 +8,8 @@
  * Ledger table (`pk`, `sk`):
  * | item | pk | sk | notes |
  * | --- | --- | --- | --- |
- * | active record | `rec#<recordKey>` | `rec` | ActiveRecord flattened (ref as platform/kind/id, provenance as a map), plus `dueShard` + `nextActionAt` (GSI `due`), `parentKey` (GSI `children`, sparse) and, on videos, `specKey` (GSI `by-spec`) |
+ * | active record | `rec#<recordKey>` | `rec` | ActiveRecord flattened (ref as platform/kind/id, provenance as a map), plus `dueShard` + `nextActionAt` (GSI `due`), `parentKey` (GSI `children`, sparse); videos written before spec lists also hold `specKey` (GSI `by-spec`) |
+ * | spec list | `videos#<specName>` | `<firstCollectedAt>#<digest>` | `keys`: up to 100 keys of videos the spec first collected (one item per collected page, written before the records); readers skip keys no longer active. Dependent specs walk these instead of one `by-spec` index write per video |
  * | tombstone | `tomb#<recordHash>` | `tomb` | content-free: no id, no object key, no provenance; never in a GSI |
  * | checkpoint | `ckpt#<specName>` | `ckpt` | |
  * | run | `run#<runId>` | `run` | |
@@ -92,7 +93,9 @@ export const LEDGER_TABLE: TableDefinition = {
       partitionKey: { name: 'specKey', type: 'S' },
       sortKey: { name: 'pk', type: 'S' },
       projection: { type: 'KEYS_ONLY' },
-      purpose: 'dependent specs: the active videos a spec collected, whose comments and authors other specs collect (sparse: videos only)',
+      // Nothing written since spec lists enters it (no `specKey` on new items): it still answers for videos
+      // collected before, so an existing deployment keeps them without a migration; in a new table it stays empty.
+      purpose: 'dependent specs: the videos a spec collected before spec lists (legacy, read only; sparse: videos with specKey)',
     },
   ],
   timeToLiveAttribute: 'ttl',
@@ -171,6 +174,8 @@ export const ledgerKeys = {
   /** A lease that keeps two workers off the same work (e.g. one due-index shard). */
   lease: (name: string) => ({ pk: `lease#${name}`, sk: 'lease' }),
   dueShard: (shard: number) => `d#${String(shard).padStart(2, '0')}`,
+  /** One spec-list item: keys of videos `specName` first collected (dynamodb-ledger-items.ts `specListItems`). */
+  specList: (specName: string, sk: string) => ({ pk: `videos#${specName}`, sk }),
   /** Purge fuse counts of one source and hour (`YYYY-MM-DDTHH`). */
   fuseCounts: (source: string, hour: string) => ({ pk: `fuse#${source}`, sk: `h#${hour}` }),
   /** The open hold of one source. */

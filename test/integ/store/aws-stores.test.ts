@@ -25,15 +25,22 @@ describe('makeAwsStores on the local services', () => {
     meter.reset();
     await writer.append(records.map((r) => auditEvent({ recordHash: hasher.hash(`tiktok:video:${r.ref.id}`), kind: 'video' })));
     const auditUnits = meter.report().byTable[names.audit]!;
+    meter.reset();
+    await writer.append([auditEvent({ action: 'record.collected', recordHashes: records.map((r) => hasher.hash(`tiktok:video:${r.ref.id}`)), kind: 'video' })]);
+    const pageUnits = meter.report().byTable[names.audit]!;
 
     // Assess
     expect(await stores.objects.get(records[0]!.objectKey)).toBeDefined();
-    expect(ledgerUnits.table.write).toBe(10); // each item < 1 KB: 1 unit
-    expect(ledgerUnits.indexes).toEqual({ due: { read: 0, write: 10 }, children: { read: 0, write: 4 }, 'by-spec': { read: 0, write: 10 } });
+    // Each item < 1 KB: 1 unit; plus one spec-list item for the 10 videos, and no by-spec index write
+    expect(ledgerUnits.table.write).toBe(11);
+    expect(ledgerUnits.indexes).toEqual({ due: { read: 0, write: 10 }, children: { read: 0, write: 4 } });
     expect(auditUnits.table.write).toBe(10);
     expect(auditUnits.indexes['by-record']?.write).toBe(10);
     expect(auditUnits.indexes['by-time']?.write).toBe(10);
     expect(auditUnits.indexes['by-researcher']).toBeUndefined(); // sparse: schedule actors are not indexed
+    // A page event naming the 10 records: one item, in by-time only (it names no single record)
+    expect(pageUnits.table.write).toBe(1);
+    expect(pageUnits.indexes).toEqual({ 'by-time': { read: 0, write: 1 } });
     client.destroy();
     s3.destroy();
   });

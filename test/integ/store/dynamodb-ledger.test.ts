@@ -1,10 +1,10 @@
 /** The ledger against DynamoDB Local (real wire protocol, real GSIs and transactions). */
 import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
-import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { recordKeyOf, type ActiveRecord } from '../../../lib/domain/records';
 import { ensureTables } from '../../../lib/store/bootstrap';
 import { CapacityMeter } from '../../../lib/store/capacity-meter';
-import { DynamoDbLedger } from '../../../lib/store/dynamodb-ledger';
+import { DynamoDbLedger, recordItem } from '../../../lib/store/dynamodb-ledger';
 import { RecordNotFoundError } from '../../../lib/store/retry';
 import { activeRecord, hasher, ref, tombstoneFor } from '../../unit/store/fixtures';
 import { freshTables, type DynamoFixture } from './support';
@@ -156,6 +156,34 @@ describe('DynamoDbLedger on DynamoDB Local', () => {
 
     // Assess: videos only (the comment has no spec key), no other spec, no tombstone
     expect(keys.sort()).toEqual(mine.slice(0, 4).map((r) => recordKeyOf(r.ref)).sort());
+  });
+
+  it('recordsOfSpec walks videos indexed on by-spec before spec lists, then the lists, each once; new videos skip the index', async () => {
+    // Prepare: two videos as written before spec lists (specKey, no list), three written now
+    const spec = (n: number) => activeRecord(id19(n), { provenance: { ...activeRecord(id19(n)).provenance, specName: 'spec-mixed' } });
+    const legacy = [40, 41].map(spec);
+    for (const record of legacy) {
+      await fx.doc.send(new PutCommand({ TableName: fx.names.ledger, Item: { ...recordItem(record, '2026-01-02T00:00:00.000Z'), specKey: 'spec-mixed' } }));
+    }
+    const fresh = [42, 43, 44].map(spec);
+    await ledger.putRecords(fresh, () => '2026-01-02T00:00:00.000Z');
+
+    // Act
+    const pages: string[][] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await ledger.recordsOfSpec('spec-mixed', { limit: 2, ...(cursor ? { cursor } : {}) });
+      pages.push(page.keys);
+      cursor = page.cursor;
+    } while (cursor);
+    const indexed = await fx.doc.send(
+      new QueryCommand({ TableName: fx.names.ledger, IndexName: 'by-spec', KeyConditionExpression: 'specKey = :s', ExpressionAttributeValues: { ':s': 'spec-mixed' } }),
+    );
+
+    // Assess: every video once, legacy first; no page is empty but the last; the index holds only the legacy two
+    expect(pages.flat()).toEqual([...legacy, ...fresh].map((r) => recordKeyOf(r.ref)));
+    expect(pages.slice(0, -1).every((p) => p.length > 0)).toBe(true);
+    expect(indexed.Items?.map((i) => i.pk).sort()).toEqual(legacy.map((r) => `rec#${recordKeyOf(r.ref)}`));
   });
 
   it('queryDue returns exactly the due records across all shards and pages, without a Scan', async () => {

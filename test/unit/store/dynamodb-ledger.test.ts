@@ -90,13 +90,17 @@ describe('Class: DynamoDbLedger', () => {
       await ledger().putRecords(records, NEXT);
 
       // Assess
-      const sizes = docMock.commandCalls(BatchWriteCommand).map((c) => c.args[0].input.RequestItems![TABLE]!.length);
-      expect(sizes).toEqual([25, 25, 10]);
+      // First the spec list (one item naming the 60 videos), then the records
+      const calls = docMock.commandCalls(BatchWriteCommand).map((c) => c.args[0].input.RequestItems![TABLE]!);
+      expect(calls.map((items) => items.length)).toEqual([1, 25, 25, 10]);
+      expect(calls[0]![0]!.PutRequest!.Item).toMatchObject({ pk: 'videos#climate-videos', keys: expect.any(Array) });
+      expect(calls[0]![0]!.PutRequest!.Item!.keys).toHaveLength(60);
     });
 
     it('retries unprocessed items with jittered backoff until none remain', async () => {
       // Prepare
-      const records = [activeRecord('1'), activeRecord('2'), activeRecord('3')];
+      // Comments: no spec list, so every BatchWrite call is a record call
+      const records = ['1', '2', '3'].map((id) => activeRecord(id, { ref: { platform: 'tiktok', kind: 'comment', id } }));
       const unprocessed = [{ PutRequest: { Item: recordItem(records[2]!, NEXT()) } }];
       docMock
         .on(BatchWriteCommand)
@@ -139,7 +143,8 @@ describe('Class: DynamoDbLedger', () => {
       await ledger().putRecords([activeRecord('1', { sizeBytes: 1 }), activeRecord('1', { sizeBytes: 2 })], NEXT);
 
       // Assess
-      const items = docMock.commandCalls(BatchWriteCommand)[0]!.args[0].input.RequestItems![TABLE]!;
+      const [list, items] = docMock.commandCalls(BatchWriteCommand).map((c) => c.args[0].input.RequestItems![TABLE]!);
+      expect(list![0]!.PutRequest!.Item!.keys).toEqual(['tiktok:video:1']);
       expect(items).toHaveLength(1);
       expect(items[0]!.PutRequest!.Item!.sizeBytes).toBe(2);
     });
