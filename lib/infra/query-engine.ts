@@ -6,13 +6,17 @@
  *
  * Only current export versions are read: the export job keeps exactly the newest version's parts under
  * `exports/data/` (a rebuild deletes every version of each part it replaces, in the run that purged the record;
- * `verify` reports any file left behind as `export-file-left`), and Athena never reads noncurrent object versions.
- * So a query over a purged record's data returns nothing once its purge run has finished.
+ * a part a crash left behind is deleted by the hourly purge's reconciliation, and `verify` reports it as
+ * `export-file-left` meanwhile), and Athena never reads noncurrent object versions. So a query over a purged
+ * record's data returns nothing once its purge run has finished (one running during the rebuild may, for those
+ * seconds, read the part being replaced beside its replacement).
  *
  * Query results are derived copies too: they live in a bucket of their own, encrypted with the content key (they
  * are crypto-shredded with the data), and expire after one day, since a result may hold a record purged since.
  * Members never start queries themselves: the query function validates the SQL, runs it in the workgroup and
- * writes `query.run` (lambdas/query.ts); members may read the workgroup's results (`grantReadResults`).
+ * writes `query.run` (lambdas/query.ts); members may read the workgroup's results (`readResultsStatements`).
+ * The `records` view reads the provenance columns of every kind through the `export_provenance` table; `purges`
+ * (from the audit log) has no source here.
  */
 import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as athena from 'aws-cdk-lib/aws-athena';
