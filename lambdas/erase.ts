@@ -8,7 +8,7 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import * as z from 'zod';
 import { erase } from '../lib/jobs/erase';
-import { deployment } from './shared/deployment';
+import { deployment } from './shared/purging-deployment';
 import { jobHandler } from './shared/handler';
 import { identifyMember } from './shared/member-identity';
 import { logger, metrics } from './shared/powertools';

@@ -7,7 +7,7 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import * as z from 'zod';
 import { expire } from '../lib/jobs/expire';
-import { deployment, env } from './shared/deployment';
+import { deployment, env } from './shared/purging-deployment';
 import { jobHandler, schedulerFields, sweepFields } from './shared/handler';
 import { KmsKeyManager, kmsClient } from './shared/kms-key-manager';
 import { logger, metrics } from './shared/powertools';

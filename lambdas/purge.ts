@@ -8,7 +8,7 @@ import * as z from 'zod';
 import { HoldIdSchema } from '../lib/domain/purge-fuse';
 import { dismissHold, listHolds } from '../lib/jobs/holds';
 import { purge } from '../lib/jobs/purge';
-import { deployment } from './shared/deployment';
+import { deployment } from './shared/purging-deployment';
 import { jobHandler, parseEvent, schedulerFields, sweepFields } from './shared/handler';
 import { deleteOrphanObjects, OrphansEventSchema } from './shared/orphans';
 import { logger, metrics } from './shared/powertools';

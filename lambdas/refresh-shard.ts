@@ -12,7 +12,7 @@ import { releaseHold } from '../lib/jobs/holds';
 import { refresh, type RefreshReport } from '../lib/jobs/refresh';
 import { DynamoDbLease } from '../lib/store/dynamodb-lease';
 import { DUE_SHARDS } from '../lib/store/tables';
-import { deployment } from './shared/deployment';
+import { deployment } from './shared/purging-deployment';
 import { jobHandler } from './shared/handler';
 import { logger, metrics } from './shared/powertools';
 

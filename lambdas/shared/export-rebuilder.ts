@@ -54,3 +54,8 @@ export function exportRebuilderOf(functionName: string, client?: LambdaClient): 
     return total;
   };
 }
+
+/** Both ports through the export function: what the jobs that purge are wired with (./purging-deployment.ts). */
+export function lambdaExportPorts(functionName: string, client?: LambdaClient): { exportRebuilder: ExportRebuilder; exportReconciler: ExportReconciler } {
+  return { exportRebuilder: exportRebuilderOf(functionName, client), exportReconciler: exportReconcilerOf(functionName, client) };
+}

@@ -22,7 +22,6 @@ import { wireJobContextWith, type ExportPorts } from '../../lib/wiring/job-conte
 import packageJson from '../../package.json';
 import { dynamo, kms, s3, secretsManager } from './clients';
 import type { DeployedEnv } from './env';
-import { exportReconcilerOf, exportRebuilderOf } from './export-rebuilder';
 import { logger } from './powertools';
 
 /** Provenance: which code collected a record. */
@@ -90,7 +89,10 @@ async function nothingToRebuild(ctx: Pick<JobContext, 'objects'>, what: string):
   return { exportsRebuilt: 0, partsRewritten: 0, rowsRewritten: 0, rowsRemoved: 0, filesDeleted: 0, staleCopies: 0 };
 }
 
-async function build(env: DeployedEnv, clock: Clock): Promise<Deployment> {
+/** The export ports of a job that purges, given the export function's name (./export-rebuilder.ts `lambdaExportPorts`). */
+export type ExportPortsOf = (exportFunction: string) => ExportPorts;
+
+async function build(env: DeployedEnv, clock: Clock, exportPortsOf: ExportPortsOf | undefined): Promise<Deployment> {
   const { config } = env;
   const hasher = hmacHasher(await secretString(env.hashKeySecretArn));
   // Jobs that seal, check seals or sign certificates get the signing key; anchors need the anchor bucket too.
@@ -119,7 +121,7 @@ async function build(env: DeployedEnv, clock: Clock): Promise<Deployment> {
     // Only with STEWARD_S3_VERSIONING=auto (local S3 in tests): say so once, in the function's log.
     onUnversionedFallback: (info) => logger.warn('the bucket has no versioning: purges fall back to a plain delete', info),
     collectorVersion: COLLECTOR_VERSION,
-  }, exportFunction ? { exportRebuilder: exportRebuilderOf(exportFunction), exportReconciler: exportReconcilerOf(exportFunction) } : NO_EXPORT_FUNCTION);
+  }, exportFunction && exportPortsOf ? exportPortsOf(exportFunction) : NO_EXPORT_FUNCTION);
 
   // One token per source for the life of the environment; credentials are fetched once.
   const auths = new Map<string, ClientCredentialsAuth>();
@@ -160,12 +162,14 @@ async function build(env: DeployedEnv, clock: Clock): Promise<Deployment> {
 
 /**
  * The deployment of this execution environment, built on first use and then shared. A failed build (say, a
- * source secret still holding its placeholder) is not cached: the next invocation tries again.
+ * source secret still holding its placeholder) is not cached: the next invocation tries again. `exportPortsOf`:
+ * given by the jobs that purge (./purging-deployment.ts), so only their bundles hold the Lambda client that hands
+ * export rebuilds to the export function.
  */
-export function deploymentOnce(env: DeployedEnv, clock: Clock = systemClock): () => Promise<Deployment> {
+export function deploymentOnce(env: DeployedEnv, clock: Clock = systemClock, exportPortsOf?: ExportPortsOf): () => Promise<Deployment> {
   let pending: Promise<Deployment> | undefined;
   return () => {
-    pending ??= build(env, clock).catch((error: unknown) => {
+    pending ??= build(env, clock, exportPortsOf).catch((error: unknown) => {
       pending = undefined;
       throw error;
     });

@@ -121,3 +121,16 @@ describe('deploymentOnce', () => {
     await expect(deploymentOnce({ ...env, sourceSecretArns: { other: ARN('other') } })()).rejects.toThrow(/source "other", which the project config does not define/);
   });
 });
+
+describe('which deployment a handler wires', () => {
+  // The jobs that purge (lib/infra/jobs.ts: they invoke the export function) hand it the rebuilds
+  // (./purging-deployment.ts); any other job wires no Lambda client for it (smaller bundles).
+  const PURGERS = ['purge', 'refresh-shard', 'expire', 'erase'];
+  const { readdirSync, readFileSync } = require('node:fs') as typeof import('node:fs');
+  const { join } = require('node:path') as typeof import('node:path');
+  const dir = join(__dirname, '../../../lambdas');
+  it.each(readdirSync(dir).filter((f) => f.endsWith('.ts')).map((f) => f.replace(/\.ts$/, '')))('%s', (job) => {
+    const source = readFileSync(join(dir, `${job}.ts`), 'utf8');
+    expect([job, source.includes("from './shared/purging-deployment'")]).toEqual([job, PURGERS.includes(job)]);
+  });
+});
