@@ -83,7 +83,7 @@ export class QuerySession {
   /** Create the views and the purges table, then allow only `readable` files, disable external access and lock. */
   async defineViews(statements: readonly string[], purges: readonly PurgeRow[], readable: readonly string[]): Promise<void> {
     for (const statement of statements) await this.connection.run(statement);
-    await this.connection.run('CREATE TABLE purges (record_hash VARCHAR, kind VARCHAR, spec VARCHAR, reason VARCHAR, purged_at VARCHAR, run_id VARCHAR)');
+    await this.connection.run('CREATE OR REPLACE TABLE purges (record_hash VARCHAR, kind VARCHAR, spec VARCHAR, reason VARCHAR, purged_at VARCHAR, run_id VARCHAR)');
     if (purges.length > 0) {
       const appender = await this.connection.createAppender('purges');
       for (const p of purges) {

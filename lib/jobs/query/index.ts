@@ -2,14 +2,16 @@
  * `steward query "SQL"` locally: DuckDB over the current Parquet export versions (views in
  * lib/domain/query-views.ts), read-only, audited. The steps, in this order so that a refused query writes nothing:
  *
- * 1. the guard (lib/domain/query-guard.ts) and DuckDB's parser: bad SQL or anything but one SELECT is bad input;
- * 2. the manifests of the newest export versions name the part files of the views the query reads; those files
+ * 1. the guard (lib/domain/query-guard.ts), DuckDB's parser, and binding against empty views of the same columns in
+ *    a locked scratch session (no file readable): bad SQL, an unknown view or column, or anything but one SELECT is
+ *    bad input;
+ * 2. the query's run is opened (run item, chain; no event yet) while
+ * 3. the manifests of the newest export versions name the part files of the views the query reads; those files
  *    are opened (in place or staged into a private temp dir, `PartFiles`), and purges are read from the audit log
- *    only when the query reads `purges`;
- * 3. views defined, file access limited to those files, external access disabled, configuration locked;
- * 4. the statement bound and run, interrupted after the timeout;
- * 5. `query.run` audited (actor, keyed SQL digest, views read, rows returned, outcome; never the SQL), also for a
- *    query that ran and failed or timed out. Staged files are removed whatever happens.
+ *    only when the query reads `purges`; views defined, file access limited to those files, external access
+ *    disabled, configuration locked; the statement bound again and run, interrupted after the timeout;
+ * 4. `query.run` closes the run (actor, keyed SQL digest, views read, rows returned, outcome; never the SQL), also
+ *    for a query that failed or timed out once it ran. Staged files are removed whatever happens.
  */
 import { BadInputError } from '../../domain/errors';
 import { checkReadOnlySql, sqlDigest } from '../../domain/query-guard';
@@ -22,7 +24,7 @@ import { startRun } from '../runs';
 import { QuerySession, type PurgeRow, type ResultTable } from './engine';
 import { stagedPartFiles, type OpenedPartFiles, type PartFiles } from './files';
 import { DEFAULT_QUERY_TIMEOUT_MS } from './limits';
-import { kindsRead, planExports, viewStatements } from './plan';
+import { EMPTY_PLAN, kindsRead, planExports, viewStatements } from './plan';
 
 export { stagedPartFiles, type OpenedPartFiles, type PartFiles } from './files';
 export type { ResultColumn, ResultTable } from './engine';
@@ -63,7 +65,7 @@ export async function checkQuerySql(sql: string): Promise<QueryViewName[]> {
   try {
     const check = checkReadOnlySql(sql);
     const views = await session.viewsOf(sql, check.ok ? undefined : check.reason);
-    await session.defineViews(viewStatements({ kinds: new Map(), notParquet: [] }, new Map()), [], []);
+    await session.defineViews(viewStatements(EMPTY_PLAN, new Map()), [], []);
     (await session.prepare(check.ok ? check.sql : sql)).destroySync();
     return QUERY_VIEW_NAMES.filter((v) => views.has(v));
   } finally {
@@ -132,29 +134,35 @@ export async function runQuery(ctx: JobContext, input: QueryInput, options: Quer
     const views = await session.viewsOf(input.sql, check.ok ? undefined : check.reason);
     const sql = check.ok ? check.sql : input.sql;
     const read = QUERY_VIEW_NAMES.filter((v) => views.has(v));
-    progress('reading manifests', 0);
-    const plan = await planExports(store, ctx.objects);
-    const kinds = kindsRead(views);
-    const keys = kinds.flatMap((kind) => plan.kinds.get(kind)?.keys ?? []);
-    progress('opening export files', 0, keys.length);
-    opened = await (options.files ?? stagedPartFiles(store)).open(keys, (done, total) => progress('opening export files', done, total));
-    const purges = views.has('purges') ? await purgeRows(ctx) : [];
-    await session.defineViews(viewStatements(plan, opened.paths), purges, [...new Set(opened.paths.values())]);
-    const prepared = await session.prepare(sql);
+    // Bound first against empty views of the same columns, in a locked scratch session that can read no file: a
+    // query that cannot bind is refused with nothing written.
+    await checkQuerySql(input.sql);
     const digest = sqlDigest(ctx.hasher, input.sql);
-    progress('running', 0);
-    // The query is valid from here on: its run is opened while DuckDB works (it writes no event yet).
+    // The query is valid from here on: its run is opened (no event yet) while the files are found and DuckDB works.
     const opening = openQueryRun(ctx);
     opening.catch(() => {});
     let result: ResultTable;
+    let plan: Awaited<ReturnType<typeof planExports>>;
+    const kinds = kindsRead(views);
     try {
-      result = await session.run(prepared, timeoutMs);
+      progress('reading manifests', 0);
+      plan = await planExports(store, ctx.objects);
+      const keys = kinds.flatMap((kind) => plan.kinds.get(kind)?.keys ?? []);
+      progress('opening export files', 0, keys.length);
+      opened = await (options.files ?? stagedPartFiles(store)).open(keys, (done, total) => progress('opening export files', done, total));
+      const purges = views.has('purges') ? await purgeRows(ctx) : [];
+      await session.defineViews(viewStatements(plan, opened.paths), purges, [...new Set(opened.paths.values())]);
+      const prepared = await session.prepare(sql);
+      progress('running', 0);
+      try {
+        result = await session.run(prepared, timeoutMs);
+      } finally {
+        prepared.destroySync();
+      }
     } catch (error) {
       const outcome = error instanceof BadInputError && error.message.startsWith('--timeout') ? 'timed-out' : 'failed';
       await closeQueryRun(ctx, await opening, { digest, views: read, rows: 0, outcome });
       throw error;
-    } finally {
-      prepared.destroySync();
     }
     const runId = await closeQueryRun(ctx, await opening, { digest, views: read, rows: result.rows.length, outcome: 'ok' });
     const notes: string[] = [];

@@ -79,6 +79,9 @@ export async function planExports(store: ExportStore, objects: ObjectStore): Pro
   };
 }
 
+/** No export at all: every view empty, with its columns (to bind a query before anything is read). */
+export const EMPTY_PLAN: ExportPlan = { kinds: new Map(), notParquet: [] };
+
 /** The kinds whose files a set of views reads. */
 export function kindsRead(views: ReadonlySet<QueryViewName>): RecordKind[] {
   if (views.has('records')) return [...RECORD_KINDS];
@@ -102,7 +105,7 @@ function emptySelect(view: QueryView): string {
 }
 
 /**
- * `CREATE VIEW` statements for every view but `purges` (lib/jobs/query/engine.ts fills that one as a table).
+ * `CREATE OR REPLACE VIEW` statements for every view but `purges` (lib/jobs/query/engine.ts fills that one as a table).
  * `paths` holds the readable file of each part key of the kinds read; a kind without files is an empty view
  * of the same columns.
  */
@@ -115,12 +118,12 @@ export function viewStatements(plan: ExportPlan, paths: ReadonlyMap<string, stri
     const files = plan.kinds.get(kind);
     const readable = files?.keys.map((k) => paths.get(k)).filter((p): p is string => p !== undefined) ?? [];
     if (!files || readable.length === 0) {
-      statements.push(`CREATE VIEW ${ident(view.name)} AS ${emptySelect(view)}`);
+      statements.push(`CREATE OR REPLACE VIEW ${ident(view.name)} AS ${emptySelect(view)}`);
       continue;
     }
-    statements.push(`CREATE VIEW ${ident(view.name)} AS SELECT ${view.columns.map((col) => typed(col, files.columns.has(col.name))).join(', ')} FROM ${fileList(readable)}`);
+    statements.push(`CREATE OR REPLACE VIEW ${ident(view.name)} AS SELECT ${view.columns.map((col) => typed(col, files.columns.has(col.name))).join(', ')} FROM ${fileList(readable)}`);
     provenance.push(`SELECT ${records.columns.map((col) => (col.name === 'kind' ? `${literal(kind)} AS kind` : typed(col, true))).join(', ')} FROM ${fileList(readable)}`);
   }
-  statements.push(`CREATE VIEW records AS ${provenance.length > 0 ? provenance.join(' UNION ALL ') : emptySelect(records)}`);
+  statements.push(`CREATE OR REPLACE VIEW records AS ${provenance.length > 0 ? provenance.join(' UNION ALL ') : emptySelect(records)}`);
   return statements;
 }
