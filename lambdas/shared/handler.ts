@@ -4,12 +4,13 @@
  */
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import * as z from 'zod';
 import { formatIssues } from '../../lib/config/load';
 import { BadInputError } from '../../lib/domain/errors';
 import { DUE_SHARDS } from '../../lib/store/tables';
-import { logger, metrics } from './powertools';
+import { logger, metrics, tracer } from './powertools';
 
 /** The part of the Lambda context handlers use. */
 export interface LambdaContext {
@@ -41,9 +42,13 @@ export function parseEvent<S extends z.ZodType>(schema: S, event: unknown): z.in
   return parsed.data;
 }
 
-/** A Lambda handler for one job: parse, run, with logger context and metrics flushed after every invocation. */
+/**
+ * A Lambda handler for one job: parse, run, with logger context, a trace segment per invocation (X-Ray; no response
+ * or error captured into it: answers may name records) and metrics flushed after every invocation.
+ */
 export function jobHandler<S extends z.ZodType, R>(schema: S, run: (event: z.infer<S>, context: LambdaContext) => Promise<R>) {
   return middy<unknown, R>()
+    .use(captureLambdaHandler(tracer, { captureResponse: false }))
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .use(logMetrics(metrics, { captureColdStartMetric: true }))
     .handler(async (event: unknown, context: LambdaContext) => run(parseEvent(schema, event), context));

@@ -1,7 +1,8 @@
 /**
- * One Steward job as a Lambda function, with the defaults every job shares in one place: runtime, ARM64, tracing,
- * a JSON log group with retention, a dead-letter queue, and the bundle (minified, with the validated project config
- * inlined at bundle time so it is not limited by the 4 KB Lambda environment).
+ * One Steward job as a Lambda function, with the defaults every job shares in one place: runtime, ARM64, active
+ * tracing (Powertools Tracer, from the Powertools layer), a JSON log group with retention, a dead-letter queue, and the
+ * bundle (minified, with the validated project config inlined at bundle time so it is not limited by the 4 KB Lambda
+ * environment).
  */
 import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -12,6 +13,8 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import * as path from 'node:path';
 
+import { POWERTOOLS_EXTERNALS, powertoolsLayer } from './powertools-layer';
+
 /** Where the handlers live (`lambdas/<job>.ts`). */
 export const LAMBDAS_DIR = path.join(__dirname, '..', '..', 'lambdas');
 /** The runtime every job runs on (cdk-nag L1: the latest Node.js runtime CDK knows). */
@@ -19,7 +22,8 @@ export const JOB_RUNTIME = lambda.Runtime.NODEJS_24_X;
 
 /**
  * esbuild options shared by the stack and `bench/lambda-bundles.ts`, so the benchmark measures what is deployed.
- * The AWS SDK is bundled (not taken from the runtime) so the deployed code runs the versions the tests ran.
+ * The AWS SDK is bundled (not taken from the runtime) so the deployed code runs the versions the tests ran; Powertools
+ * (logger, metrics, tracer) comes from its public layer at the installed release (./powertools-layer.ts).
  */
 export const BUNDLE_OPTIONS = {
   minify: true,
@@ -29,7 +33,7 @@ export const BUNDLE_OPTIONS = {
   sourcesContent: false,
   format: OutputFormat.CJS,
   mainFields: ['module', 'main'],
-  externalModules: [] as string[],
+  externalModules: [...POWERTOOLS_EXTERNALS],
 } as const;
 
 /** The name esbuild replaces with the project config (JSON text) in every bundle. */
@@ -100,6 +104,7 @@ export class JobFunction extends Construct {
       memorySize: props.memorySize ?? 1024,
       timeout: props.timeout ?? Duration.minutes(5),
       tracing: lambda.Tracing.ACTIVE,
+      layers: [powertoolsLayer(this)],
       logGroup: this.logGroup,
       loggingFormat: lambda.LoggingFormat.JSON,
       deadLetterQueue: this.deadLetterQueue,
@@ -109,6 +114,9 @@ export class JobFunction extends Construct {
         STEWARD_JOB: props.job,
         NODE_OPTIONS: '--enable-source-maps',
         AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+        // Traces hold timings and AWS calls, never a job's answer or an error's text (they may name records).
+        POWERTOOLS_TRACER_CAPTURE_RESPONSE: 'false',
+        POWERTOOLS_TRACER_CAPTURE_ERROR: 'false',
       },
       bundling: {
         ...BUNDLE_OPTIONS,
