@@ -3,7 +3,6 @@
  * already parsed by its zod schema. An event that does not match fails with every problem named.
  */
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import * as z from 'zod';
@@ -50,6 +49,28 @@ export function jobHandler<S extends z.ZodType, R>(schema: S, run: (event: z.inf
   return middy<unknown, R>()
     .use(captureLambdaHandler(tracer, { captureResponse: false }))
     .use(injectLambdaContext(logger, { resetKeys: true }))
-    .use(logMetrics(metrics, { captureColdStartMetric: true }))
+    .use(publishMetrics())
     .handler(async (event: unknown, context: LambdaContext) => run(parseEvent(schema, event), context));
+}
+
+/**
+ * Metrics as Powertools' logMetrics middleware sends them (the cold-start metric on the first invocation, the
+ * invocation's metrics flushed after it, also on error), except that an invocation that added none publishes
+ * nothing: jobs add metrics only when they have something to count, and Powertools warns "No application metrics
+ * to publish" on every empty flush. Its other warnings (e.g. a metric added twice past the limit) still show.
+ */
+export function publishMetrics(): middy.MiddlewareObj<unknown, unknown, Error, LambdaContext> {
+  const flush = (): void => {
+    if (metrics.hasStoredMetrics()) {
+      metrics.publishStoredMetrics();
+      return;
+    }
+    metrics.clearDimensions();
+    metrics.clearMetadata();
+  };
+  return {
+    before: (request) => metrics.captureColdStartMetric(request.context.functionName),
+    after: flush,
+    onError: flush,
+  };
 }
