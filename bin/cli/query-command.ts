@@ -84,6 +84,7 @@ export function registerQueryCommand(program: Command, io: CliIo, setExit: (code
                 const answer = await local!.runQuery(runtime.ctx, { sql, timeoutMs: options.timeout * 1000 }, {
                   ...(s3Dir ? { files: inPlacePartFiles(s3Dir, runtime.bucket) } : {}),
                   ...(progress.sink ? { progress: progress.sink } : {}),
+                  sqlChecked: true,
                 });
                 progress.stop();
                 return presentQueryResult({ ...answer, engine: 'duckdb' }, output);
