@@ -30,7 +30,11 @@ export function attritionMarkdown(a: Figures): string {
 
 const COLORS = ['#222222', '#4e79a7', '#f28e2b', '#59a14f', '#b07aa1'];
 
-/** Survival curves as step lines on linear axes (age in days, survival 0-100 %). */
+/**
+ * Survival curves as step lines on linear axes (age in days; survival from 100 % down to a floor in 5 % steps below
+ * the lowest value, said in the subtitle, so a loss of a few per cent is visible; 0 % once a curve falls below 51 %). Censoring ticks are drawn while
+ * a curve has at most 60 of them; denser ones would merge into a band.
+ */
 export function survivalChartSvg(curves: readonly SurvivalCurve[]): string {
   const shown = curves.filter((c) => c.steps.length > 0);
   const left = 56;
@@ -43,15 +47,20 @@ export function survivalChartSvg(curves: readonly SurvivalCurve[]): string {
   const step = maxAge <= 10 ? 1 : maxAge <= 40 ? 5 : maxAge <= 120 ? 15 : maxAge <= 400 ? 30 : 90;
   const xMax = Math.ceil(maxAge / step) * step;
   const x = (d: number) => left + (d / xMax) * plotW;
-  const y = (s: number) => top + (1 - s) * plotH;
+  const lowest = Math.min(1, ...shown.flatMap((c) => c.steps.map((st) => st.survival)));
+  const zoom = Math.floor((lowest - 0.01) * 20) / 20;
+  const floor = zoom >= 0.5 ? zoom : 0;
+  const y = (s: number) => top + ((1 - s) / (1 - floor)) * plotH;
   const p: string[] = [];
   p.push(`<svg class="chart" id="survival" role="img" aria-labelledby="survival-title" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}">`);
   p.push(`<title id="survival-title">Survival by age since posting (Kaplan-Meier)</title>`);
   p.push(`<rect x="0" y="0" width="${width}" height="${height}" fill="#ffffff"/>`);
   p.push(`<text x="${left}" y="20" class="ct">Share still available on the platform, by age since posting</text>`);
-  for (let s = 0; s <= 1.0001; s += 0.25) {
+  if (floor > 0) p.push(`<text x="${left}" y="34" class="cs">vertical axis from ${Math.round(floor * 100)} % (Kaplan-Meier; the table below gives the values)</text>`);
+  for (let i = 0; i <= 4; i++) {
+    const s = floor + ((1 - floor) * i) / 4;
     p.push(`<line x1="${left}" x2="${left + plotW}" y1="${y(s).toFixed(1)}" y2="${y(s).toFixed(1)}" stroke="#e3e3e3"/>`);
-    p.push(`<text x="${left - 6}" y="${y(s).toFixed(1)}" class="ax" text-anchor="end" dominant-baseline="middle">${Math.round(s * 100)} %</text>`);
+    p.push(`<text x="${left - 6}" y="${y(s).toFixed(1)}" class="ax" text-anchor="end" dominant-baseline="middle">${(s * 100).toFixed(floor > 0 ? 1 : 0).replace(/\.0$/, '')} %</text>`);
   }
   for (let d = 0; d <= xMax; d += step) {
     p.push(`<text x="${x(d).toFixed(1)}" y="${top + plotH + 14}" class="ax" text-anchor="middle">${d}</text>`);
@@ -69,7 +78,8 @@ export function survivalChartSvg(curves: readonly SurvivalCurve[]): string {
     }
     p.push(`<path class="km" data-group="${esc(c.group)}" d="${d}" fill="none" stroke="${color}" stroke-width="${i === 0 ? 2.5 : 1.5}"><title>${esc(`${c.group}: ${c.subjects} records, ${c.events} found unavailable`)}</title></path>`);
     // Censoring ticks: where follow-up ended without an event.
-    for (const st of c.steps) if (st.censored > 0) p.push(`<line x1="${x(st.ageDays).toFixed(1)}" x2="${x(st.ageDays).toFixed(1)}" y1="${(y(st.survival) - 3).toFixed(1)}" y2="${(y(st.survival) + 3).toFixed(1)}" stroke="${color}"/>`);
+    const censoredSteps = c.steps.filter((st) => st.censored > 0);
+    if (censoredSteps.length <= 60) for (const st of censoredSteps) p.push(`<line x1="${x(st.ageDays).toFixed(1)}" x2="${x(st.ageDays).toFixed(1)}" y1="${(y(st.survival) - 3).toFixed(1)}" y2="${(y(st.survival) + 3).toFixed(1)}" stroke="${color}"/>`);
     const lx = left + i * 120;
     p.push(`<rect x="${lx}" y="${height - 20}" width="10" height="10" fill="${color}"/><text x="${lx + 14}" y="${height - 11}" class="ax">${esc(`${c.group} (${c.subjects})`)}</text>`);
   });

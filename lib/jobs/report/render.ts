@@ -37,6 +37,11 @@ const specRow = (s: SpecRefresh): Array<string | number> => [
 const SPEC_NOTE =
   'Per collection spec, over the report period (the whole project): records the ledger holds (active and purged), refreshes and how many met their deadline, active records with an obligation past due, and purges by reason.';
 
+/** A time to the second, without the zone letter (the header says UTC): short enough not to wrap in a table. */
+const utcTime = (iso: string) => iso.replace('T', ' ').replace(/(\.\d+)?Z$/, '');
+/** Whole hours late; a refresh late by minutes is "< 1", not 0 (which reads as on time). */
+const hoursLate = (h: number): string | number => (h < 1 ? '< 1' : h);
+
 const pct = (part: number, whole: number) => (whole === 0 ? '–' : `${((100 * part) / whole).toFixed(1)} %`);
 const kindLabel: Record<string, string> = { video: 'videos', comment: 'comments', user: 'accounts', ad: 'ads' };
 
@@ -80,7 +85,7 @@ export function renderReportMarkdown(r: ComplianceReport): string {
   if (r.refreshes.unknown > 0) out.push('', `${r.refreshes.unknown} refresh(es) of records with no collection in the log were not classified.`);
   if (r.refreshes.lateItems.length > 0) {
     out.push('', 'Late refreshes (latest first):', '');
-    out.push(mdTable(['record hash', 'kind', 'refreshed', 'deadline', 'hours late', 'event'], [...r.refreshes.lateItems].reverse().map((l) => [`\`${l.recordHash}\``, l.kind, l.at, l.deadline, l.hoursLate, l.event])));
+    out.push(mdTable(['record hash', 'kind', 'refreshed (UTC)', 'deadline (UTC)', 'hours late', 'event'], [...r.refreshes.lateItems].reverse().map((l) => [`\`${l.recordHash}\``, l.kind, utcTime(l.at), utcTime(l.deadline), hoursLate(l.hoursLate), l.event])));
   }
   out.push('', '## Purges', '');
   out.push(mdTable(['reason', 'records'], [...PURGE_REASONS.map((reason) => [reason, r.purges.byReason[reason]]), ['**total**', r.purges.total]]));
@@ -199,6 +204,7 @@ thead th { background: #f5f5f5; } .chart { display: block; margin: 1rem 0; max-w
 .chart .ct { font-size: 14px; font-weight: 600; fill: #222; } .chart .cs { font-size: 11px; fill: #666; } .chart .ax { font-size: 10px; fill: #555; }
 details { margin: .5rem 0; }
 .perday { max-height: 24rem; overflow: auto; border: 1px solid #eee; margin: .5rem 0; } .perday td:first-child { white-space: nowrap; }
+table.late td:not(:last-child), table.specs td { white-space: nowrap; } table.late td:nth-child(5) { text-align: right; }
 @media print { body { margin: 0; max-width: none; } .perday { max-height: none; overflow: visible; border: 0; } .chart { break-inside: avoid; } h2, h3 { break-after: avoid; } thead { display: table-header-group; } }
 `;
 
@@ -238,7 +244,7 @@ export function renderReportHtml(r: ComplianceReport): string {
   b.push(`<p>On time: ${pct(r.refreshes.onTime, r.refreshes.onTime + r.refreshes.late)}.${r.refreshes.unknown ? ` ${r.refreshes.unknown} refresh(es) not classified (no collection in the log).` : ''}</p>`);
   if (r.refreshes.lateItems.length > 0) {
     b.push('<h3>Late refreshes</h3><div class="perday">');
-    b.push(htmlTable(['record hash', 'kind', 'refreshed', 'deadline', 'hours late', 'event'], [...r.refreshes.lateItems].reverse().map((l) => [l.recordHash, l.kind, l.at, l.deadline, l.hoursLate, l.event])));
+    b.push(htmlTable(['record hash', 'kind', 'refreshed (UTC)', 'deadline (UTC)', 'hours late', 'event'], [...r.refreshes.lateItems].reverse().map((l) => [l.recordHash, l.kind, utcTime(l.at), utcTime(l.deadline), hoursLate(l.hoursLate), l.event]), 'late'));
     b.push('</div>');
   }
 

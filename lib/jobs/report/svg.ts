@@ -38,7 +38,10 @@ export function barChartSvg(chart: BarChart): string {
   const plotH = 170;
   // Legend entries sized to their names (about 6.5 px per character at 10 px), on one line under the plot.
   const legendWidths = chart.series.map((s) => 14 + Math.ceil(s.name.length * 6.5) + 22);
-  const width = Math.max(left + n * barW + 120, left + legendWidths.reduce((a, w) => a + w, 0) + 16);
+  // Wide enough for the title (14 px bold, up to about 8.5 px per character) and the subtitle (11 px, about 6.2 px),
+  // which a short series would otherwise cut off at the right edge.
+  const textWidth = Math.max(Math.ceil(chart.title.length * 8.5), Math.ceil((chart.subtitle?.length ?? 0) * 6.2));
+  const width = Math.max(left + n * barW + 120, left + legendWidths.reduce((a, w) => a + w, 0) + 16, left + textWidth + 16);
   const height = top + plotH + 70;
   const totals = chart.labels.map((_, i) => chart.series.reduce((sum, s) => sum + (s.values[i] ?? 0), 0));
   const maxValue = Math.max(1, ...totals, chart.line?.value ?? 0);
