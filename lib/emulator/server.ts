@@ -17,6 +17,7 @@ import { ApiError, envelope, newLogId, readBody, send, sendJson } from './http';
 import { QuotaLedger, type QuotaLimits } from './quota';
 import { researchEndpoints } from './research-api';
 import { World, type WorldOptions } from './world';
+import { checkOptions, DEFAULT_WORLD_OPTIONS } from './world-model';
 
 export interface EmulatorOptions {
   /** Default: a ShiftedClock at real time (settable through `/__admin/clock`). */
@@ -66,22 +67,33 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   const clock = options.clock ?? new ShiftedClock();
   const seed = options.seed ?? 1;
   const worldOptions = options.maxCommentsPerVideo === undefined ? options.world : { ...options.world, maxCommentsPerVideo: options.maxCommentsPerVideo };
-  const world = new World(seed, options.anchor ?? startOfUtcDay(clock.now()), worldOptions);
+  const anchor = options.anchor ?? startOfUtcDay(clock.now());
+  // Bad world options fail the start, as before; the world itself is built on first use (the first API request or
+  // `world` read): a `--local --emulator` command that never calls the platform (quota plan, verify, report) does
+  // not pay for generating it.
+  checkOptions({ ...DEFAULT_WORLD_OPTIONS, ...worldOptions });
   const faults = new FaultInjector(seed, options.faults);
   const tokens = new TokenIssuer(options.credentials ?? DEFAULT_CREDENTIALS, clock);
   const quota = new QuotaLedger(options.quota ?? {}, clock);
-  const services = {
-    world,
-    clock,
-    faults,
-    ids: new IdMinter(seed),
-    searchIdTtlSeconds: options.searchIdTtlSeconds ?? 3_600,
-    complianceTaskPolls: options.complianceTaskPolls ?? 1,
+  const ids = new IdMinter(seed);
+  let built: { world: World; endpoints: Map<string, Endpoint>; admin: ReturnType<typeof adminHandler> } | undefined;
+  const ready = () => {
+    if (built) return built;
+    const world = new World(seed, anchor, worldOptions);
+    const services = {
+      world,
+      clock,
+      faults,
+      ids,
+      searchIdTtlSeconds: options.searchIdTtlSeconds ?? 3_600,
+      complianceTaskPolls: options.complianceTaskPolls ?? 1,
+    };
+    const endpoints = new Map<string, Endpoint>(
+      [...researchEndpoints(services), ...complianceEndpoints(services), ...commercialEndpoints(services)].map((e) => [e.path, e]),
+    );
+    built = { world, endpoints, admin: adminHandler({ world, clock, faults, quota }) };
+    return built;
   };
-  const endpoints = new Map<string, Endpoint>(
-    [...researchEndpoints(services), ...complianceEndpoints(services), ...commercialEndpoints(services)].map((e) => [e.path, e]),
-  );
-  const admin = adminHandler({ world, clock, faults, quota });
 
   async function serveData(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
     const now = clock.now();
@@ -99,6 +111,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
       sendJson(res, answer.status, answer.body);
       return;
     }
+    const { endpoints } = ready();
     const endpoint = endpoints.get(url.pathname);
     if (!endpoint) {
       const hint = endpoints.has(`${url.pathname}/`) ? ` Did you mean ${url.pathname}/ (paths end with a slash)?` : '';
@@ -128,7 +141,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
 
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://emulator.invalid');
-    const work = url.pathname.startsWith('/__admin/') ? admin(req, res, url) : serveData(req, res, url);
+    const work = url.pathname.startsWith('/__admin/') ? ready().admin(req, res, url) : serveData(req, res, url);
     work.catch((error: unknown) => {
       if (res.headersSent) return res.destroy();
       const logId = newLogId(clock.now());
@@ -149,7 +162,9 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     url: `http://${host}:${address.port}`,
     port: address.port,
     clock,
-    world,
+    get world() {
+      return ready().world;
+    },
     setFaults: (f) => faults.set(f),
     stop: () =>
       new Promise<void>((resolve, reject) => {
