@@ -6,7 +6,7 @@
  * removed (the page is fetched again), ledger items whose object was rewritten are re-stamped from the object.
  */
 import { MS_PER_DAY, utcDayKey } from '../domain/clock';
-import { type AuditEvent, RECORDS_PER_EVENT } from '../domain/audit';
+import type { AuditEvent } from '../domain/audit';
 import { BadInputError } from '../domain/errors';
 import { mergeAnswer } from '../domain/answer-merge';
 import { sha256Hex } from '../domain/hashing';
@@ -17,6 +17,7 @@ import { policyIdForApi, projectEnd } from '../config/load';
 import type { Spec } from '../config/schema';
 import type { AuditChainWriter, Checkpoint, RecordUpdate } from '../store/ports';
 import { collectedHashes } from './audit-read';
+import { collectedEvents, recordEvent } from './collect-events';
 import { mapLimit, newRunId, type JobContext, type ProgressSink } from './context';
 import { sweepShards } from './due';
 import { readPolicyMarkers } from './policy-change';
@@ -377,49 +378,6 @@ async function writePage(
 /** A comment's due entry goes to its video's shard (dynamodb-ledger.ts `dueShardKey`). */
 function placedBy(record: ActiveRecord): { parentKey?: string } {
   return record.ref.kind === 'comment' && record.parentKey !== undefined ? { parentKey: record.parentKey } : {};
-}
-
-/**
- * `record.collected` as page events: one per kind and platform log id, naming up to RECORDS_PER_EVENT records by
- * keyed hash (`recordHashes`), instead of one event per record. A new record then costs the audit log a share of
- * one item and no per-record index write; its history finds the event through the run's chain.
- */
-function collectedEvents(ctx: JobContext, collected: readonly { ref: RecordRef; logId: string }[], runId: string, specName: string, at: string): AuditEvent[] {
-  const groups = new Map<string, { kind: RecordRef['kind']; logId: string; hashes: string[] }>();
-  for (const { ref, logId } of collected) {
-    const id = `${ref.kind}\n${logId}`;
-    let group = groups.get(id);
-    if (!group) groups.set(id, (group = { kind: ref.kind, logId, hashes: [] }));
-    group.hashes.push(ctx.hasher.hash(recordKeyOf(ref)));
-  }
-  const events: AuditEvent[] = [];
-  for (const { kind, logId, hashes } of groups.values()) {
-    for (let i = 0; i < hashes.length; i += RECORDS_PER_EVENT) {
-      events.push({ at, action: 'record.collected', actor: ctx.actor, runId, recordHashes: hashes.slice(i, i + RECORDS_PER_EVENT), kind, specName, evidence: { logId } });
-    }
-  }
-  return events;
-}
-
-function recordEvent(
-  ctx: JobContext,
-  action: 'record.collected' | 'record.changed' | 'record.refreshed',
-  ref: RecordRef,
-  runId: string,
-  specName: string,
-  at: string,
-  logId: string,
-): AuditEvent {
-  return {
-    at,
-    action,
-    actor: ctx.actor,
-    runId,
-    recordHash: ctx.hasher.hash(recordKeyOf(ref)),
-    kind: ref.kind,
-    specName,
-    evidence: action === 'record.collected' ? { logId } : { method: 'collect', logId },
-  };
 }
 
 /** Items of known active records whose answer differs from the stored copy, merged with it (one GET each). */
