@@ -56,39 +56,8 @@ export function recordItem(record: ActiveRecord, nextActionAt: string, dueShards
     provenance: { ...record.provenance },
     dueShard: ledgerKeys.dueShard(dueShardOf(dueShardKey(key, record.parentKey), dueShards)),
     nextActionAt: isoOrThrow(nextActionAt, `nextActionAt of ${key}`),
-    // No `specKey`: a spec's videos are listed in spec-list items (specListItems), not one index write each.
+    // No `specKey`: a spec's videos are listed in spec-list items (dynamodb-spec-lists.ts), not one index write each.
   };
-}
-
-/** Most record keys one spec-list item holds. */
-export const SPEC_LIST_SIZE = 100;
-
-/**
- * Spec-list items for the videos among `records`: per spec (`provenance.specName`), their keys sorted, in items of
- * up to SPEC_LIST_SIZE. This is how dependent specs (comments, authors) find the videos a spec collected: a share
- * of one item per video instead of one `by-spec` index write each. Deterministic (same records, same items), so a
- * retried write overwrites rather than adds. A list may name a video since purged: readers check the ledger.
- */
-export function specListItems(records: readonly ActiveRecord[]): Item[] {
-  const bySpec = new Map<string, { keys: RecordKey[]; at: string }>();
-  for (const record of records) {
-    if (record.ref.kind !== 'video') continue;
-    const spec = record.provenance.specName;
-    let list = bySpec.get(spec);
-    if (!list) bySpec.set(spec, (list = { keys: [], at: record.firstCollectedAt }));
-    list.keys.push(recordKeyOf(record.ref));
-    if (record.firstCollectedAt < list.at) list.at = record.firstCollectedAt;
-  }
-  const items: Item[] = [];
-  for (const [spec, { keys, at }] of bySpec) {
-    const sorted = [...new Set(keys)].sort();
-    for (let i = 0; i < sorted.length; i += SPEC_LIST_SIZE) {
-      const part = sorted.slice(i, i + SPEC_LIST_SIZE);
-      const digest = createHash('sha256').update(part.join('\n')).digest('hex').slice(0, 16);
-      items.push({ ...ledgerKeys.specList(spec, `${at}#${digest}`), specName: spec, keys: part });
-    }
-  }
-  return items;
 }
 
 /** Ledger item of a tombstone: exactly the Tombstone's fields, nothing else. */

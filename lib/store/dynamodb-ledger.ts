@@ -33,13 +33,12 @@ import {
   UnprocessedItemsError,
 } from './retry';
 import { DynamoDbHoldStore } from './dynamodb-holds';
-import { activeRecordFrom, dueShardKey, dueShardOf, isoOrThrow, recordItem, SPEC_LIST_SIZE, specListItems, tombstoneFrom, tombstoneItem } from './dynamodb-ledger-items';
+import { activeRecordFrom, dueShardKey, dueShardOf, isoOrThrow, recordItem, tombstoneFrom, tombstoneItem } from './dynamodb-ledger-items';
+import { specListItems, specListPage, type SpecListPosition } from './dynamodb-spec-lists';
 import { DUE_SHARDS, LEDGER_INDEX, ledgerKeys } from './tables';
 
 type Item = Record<string, NativeAttributeValue>;
 type Key = { pk: string; sk: string };
-/** Where a walk of a spec's lists stands: at key `offset` of list `sk`, or after list `after`, or at the start. */
-type SpecListPosition = { sk?: string; offset?: number; after?: string };
 
 /** Attribute name of one run on the open-runs item. */
 const OPEN_RUN_PREFIX = 'run:';
@@ -307,50 +306,16 @@ export class DynamoDbLedger implements Ledger {
         start = out.LastEvaluatedKey;
         if (keys.length > 0) return { keys, cursor: encodeCursor(start ? start : { specList: {} }) };
       } while (start);
-      return this.specListPage(specName, limit, {});
+      return specListPage(this.specListIo(), specName, limit, {});
     }
     const position = saved.specList as SpecListPosition;
     const valid = typeof position === 'object' && position !== null && (position.sk === undefined || (typeof position.sk === 'string' && Number.isInteger(position.offset))) && (position.after === undefined || typeof position.after === 'string');
     if (!valid) throw new BadCursorError('invalid paging cursor: pass back the cursor of the previous page unchanged');
-    return this.specListPage(specName, limit, position);
+    return specListPage(this.specListIo(), specName, limit, position);
   }
 
-  /** Up to `limit` keys from the spec's lists at `from`, skipping videos no longer active or not the spec's. */
-  private async specListPage(specName: string, limit: number, from: SpecListPosition): Promise<{ keys: RecordKey[]; cursor?: string }> {
-    const pk = ledgerKeys.specList(specName, '').pk;
-    let position = from;
-    for (;;) {
-      const range = position.sk !== undefined ? ' AND sk >= :from' : position.after !== undefined ? ' AND sk > :from' : '';
-      const out = await this.doc.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: `pk = :pk${range}`,
-          ExpressionAttributeValues: { ':pk': pk, ...(range ? { ':from': position.sk ?? position.after } : {}) },
-          Limit: Math.ceil(limit / SPEC_LIST_SIZE) + 1,
-          ConsistentRead: true,
-        }),
-      );
-      const candidates: RecordKey[] = [];
-      let next: SpecListPosition | undefined;
-      for (const item of out.Items ?? []) {
-        const sk = String(item.sk);
-        const keys = (item.keys as string[]) ?? [];
-        let offset = position.sk === sk ? position.offset ?? 0 : 0;
-        while (offset < keys.length && candidates.length < limit) candidates.push(keys[offset++]!);
-        if (offset < keys.length) {
-          next = { sk, offset };
-          break;
-        }
-        next = { after: sk };
-      }
-      const more = next?.sk !== undefined || out.LastEvaluatedKey !== undefined;
-      const found = await this.batchGet([...new Set(candidates)].map((key) => ledgerKeys.record(key)));
-      const live = new Set(found.filter((item) => item.kind === 'video' && (item.provenance as { specName?: unknown } | undefined)?.specName === specName).map((item) => ledgerKeys.recordKeyOfPk(String(item.pk))));
-      const keys = [...new Set(candidates)].filter((key) => live.has(key));
-      if (!more) return { keys };
-      position = next ?? position;
-      if (keys.length > 0) return { keys, cursor: encodeCursor({ specList: position }) };
-    }
+  private specListIo() {
+    return { doc: this.doc, tableName: this.tableName, batchGet: (keys: readonly Key[]) => this.batchGet(keys) };
   }
 
   async *children(parent: RecordKey): AsyncIterable<ActiveRecord> {

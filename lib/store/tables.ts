@@ -174,7 +174,7 @@ export const ledgerKeys = {
   /** A lease that keeps two workers off the same work (e.g. one due-index shard). */
   lease: (name: string) => ({ pk: `lease#${name}`, sk: 'lease' }),
   dueShard: (shard: number) => `d#${String(shard).padStart(2, '0')}`,
-  /** One spec-list item: keys of videos `specName` first collected (dynamodb-ledger-items.ts `specListItems`). */
+  /** One spec-list item: keys of videos `specName` first collected (dynamodb-spec-lists.ts `specListItems`). */
   specList: (specName: string, sk: string) => ({ pk: `videos#${specName}`, sk }),
   /** Purge fuse counts of one source and hour (`YYYY-MM-DDTHH`). */
   fuseCounts: (source: string, hour: string) => ({ pk: `fuse#${source}`, sk: `h#${hour}` }),
