@@ -24,7 +24,7 @@
  * Audit table (`pk`, `sk`):
  * | item | pk | sk | notes |
  * | --- | --- | --- | --- |
- * | event | `chain#<chainId>` | seq, zero-padded to 12 digits | GSI attributes `recordSk`, `timeShard`, `researcher` |
+ * | event | `chain#<chainId>` | seq, zero-padded to 12 digits | GSI attributes `recordSk` (events that name one record), `timeShard`, `researcher`; a `record.collected` page event names up to 100 records in `recordHashes` and so is in `by-time` but in no per-record index |
  * | chain registry | `chains` | `<chainId>` | written when a chain is opened |
  * | seal | `seals` | seal seq, zero-padded to 12 digits | the seal log (domain/audit.ts): commits to chain heads at open and close; conditional put on the next seq |
  */
