@@ -41,7 +41,7 @@ describe('purge fuse', () => {
 
   it('holds a mass absence across three spaced sweeps; dismiss keeps the records, release purges only what is gone', async () => {
     // Prepare: deletions near the default world's (its 8 % of videos made 15 %, so the release has some to purge)
-    const w = await complianceWorld({ config, world: { videoDeletionShare: 0.15, videoPrivateShare: 0.04, accountDeletionShare: 0.01, commentDeletionShare: 0.05, adRemovalShare: 0.05 } });
+    const w = await complianceWorld({ config, world: { videosPerDay: 10, videoDeletionShare: 0.15, videoPrivateShare: 0.04, accountDeletionShare: 0.01, commentDeletionShare: 0.05, adRemovalShare: 0.05 } });
     worlds.push(w);
     await collectAll(w);
     const collected = await activeRecords(w);
