@@ -6,7 +6,7 @@
  * chain would read as deleted events for ever. So every run starts the same way (`startRun`):
  *
  * 1. the run item is written `running`, which also lists the run among the ledger's open runs (one transaction);
- * 2. every other open run that is abandoned (its writer cannot still be alive) is closed: its chain gets a
+ * 2. (at the same time) every other open run that is abandoned (its writer cannot still be alive) is closed: its chain gets a
  *    `run.interrupted` event, which carries the chain's `close` seal in one transaction, and its run item becomes
  *    `interrupted` (or `finished`, when the chain had in fact finished and only the run item lagged behind);
  * 3. only then is the run's own chain opened.
@@ -34,8 +34,8 @@ export interface ClosedRun {
 
 /** Write the run item (`running`), close abandoned runs, open the run's chain. */
 export async function startRun(ctx: JobContext, job: string, runId: string, startedAt: string): Promise<AuditChainWriter> {
-  await ctx.ledger.putRun({ runId, job, startedAt, actor: ctx.actor.name, status: 'running', counts: {} });
-  await closeAbandonedRuns(ctx, runId);
+  // The run item and the repair of others go at once (the repair skips this run); the chain only after both.
+  await Promise.all([ctx.ledger.putRun({ runId, job, startedAt, actor: ctx.actor.name, status: 'running', counts: {} }), closeAbandonedRuns(ctx, runId)]);
   return ctx.audit.chain(runId);
 }
 

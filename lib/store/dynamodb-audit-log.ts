@@ -69,12 +69,17 @@ export { auditItem, checkedEventFrom, eventFrom, sealItem, timeShardOf };
 
 const ByActionCursor = z.object({ at: z.string(), chainId: z.string(), seq: z.number().int() }).strict();
 
+/** How long the seal this log wrote last is tried as the seal log's head before reading the head. */
+const KNOWN_SEAL_HEAD_MS = 30_000;
+
 export class DynamoDbAuditLog implements AuditLog {
   private readonly clock: Clock;
   private readonly retry: ResolvedRetry;
   private readonly defaultLimit: number;
   private readonly maxLimit: number;
   private readonly maxSealAttempts: number;
+  /** The last seal this log wrote or read (real time): the likely head of the seal log for the next seal. */
+  private lastSeal: { seq: number; hash: string; writtenAt: number } | undefined;
 
   constructor(
     private readonly doc: DynamoDBDocumentClient,
@@ -90,19 +95,24 @@ export class DynamoDbAuditLog implements AuditLog {
 
   async chain(chainId: string): Promise<AuditChainWriter> {
     if (!/^[A-Za-z0-9_.:-]{1,128}$/.test(chainId)) throw new BadInputError(`chain id "${chainId}" must be 1-128 characters of A-Z a-z 0-9 _ . : -`);
-    const head = await this.readHead(chainId);
-    try {
-      await this.doc.send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: { pk: auditKeys.registryPk, sk: chainId, openedAt: this.clock.now().toISOString() },
-          ConditionExpression: APPEND_ONLY,
-        }),
-      );
-    } catch (error) {
-      // Registered before (a resumed chain): the first registration stands.
-      if (errorName(error) !== 'ConditionalCheckFailedException') throw error;
-    }
+    // The chain's head and the seal log's head are read while the chain is registered (three round trips at once,
+    // all before the open seal; the seal put is conditional, so a seal head read too early only costs a retry).
+    const register = async (): Promise<void> => {
+      try {
+        await this.doc.send(
+          new PutCommand({
+            TableName: this.tableName,
+            Item: { pk: auditKeys.registryPk, sk: chainId, openedAt: this.clock.now().toISOString() },
+            ConditionExpression: APPEND_ONLY,
+          }),
+        );
+      } catch (error) {
+        // Registered before (a resumed chain): the first registration stands.
+        if (errorName(error) !== 'ConditionalCheckFailedException') throw error;
+      }
+    };
+    const [head, , sealHead] = await Promise.all([this.readHead(chainId), register(), this.readSealHead()]);
+    this.lastSeal = { ...sealHead, writtenAt: Date.now() };
     // The seal log learns of the chain before its first event (domain/audit.ts: whole-chain deletion).
     await this.appendSeal(chainId, 'open', head);
     return new DynamoDbChainWriter(this, chainId, head);
@@ -114,9 +124,15 @@ export class DynamoDbAuditLog implements AuditLog {
    */
   async appendSeal(chainId: string, kind: SealKind, head: { seq: number; hash: string }, events: readonly ChainedAuditEvent[] = []): Promise<ChainSeal> {
     const body: SealBody = { at: this.clock.now().toISOString(), chainId, chainSeq: head.seq, chainHash: head.hash, kind };
+    // The seal this log wrote (or read) last, if recent, is tried as the head without reading it again: the put is
+    // conditional, so a head another writer has moved on from costs one refused put, then the head is read.
+    const known = this.lastSeal && Date.now() - this.lastSeal.writtenAt < KNOWN_SEAL_HEAD_MS ? this.lastSeal : undefined;
+    this.lastSeal = undefined;
     for (let attempt = 0; attempt < this.maxSealAttempts; attempt++) {
-      if (attempt > 0) await this.retry.sleep(Math.min(1000, this.retry.delayMs(Math.min(attempt, 6))));
-      const seal = linkSeal(body, await this.readSealHead());
+      const hinted = attempt === 0 && known !== undefined;
+      // (a refused hint is retried at once, with the head read)
+      if (attempt > (known ? 1 : 0)) await this.retry.sleep(Math.min(1000, this.retry.delayMs(Math.min(attempt, 6))));
+      const seal = linkSeal(body, hinted ? known : await this.readSealHead());
       const put = { TableName: this.tableName, Item: sealItem(seal), ConditionExpression: APPEND_ONLY };
       try {
         if (events.length === 0) {
@@ -128,6 +144,7 @@ export class DynamoDbAuditLog implements AuditLog {
             }),
           );
         }
+        this.lastSeal = { seq: seal.seq, hash: seal.hash, writtenAt: Date.now() };
         await this.anchor(seal);
         return seal;
       } catch (error) {

@@ -5,7 +5,7 @@
  * 1. the guard (lib/domain/query-guard.ts), DuckDB's parser, and binding against empty views of the same columns in
  *    a locked scratch session (no file readable): bad SQL, an unknown view or column, or anything but one SELECT is
  *    bad input;
- * 2. the query's run is opened (run item, chain; no event yet) while
+ * 2. the query's run is opened (run item, chain; no event yet; at once when the caller checked the SQL before) while
  * 3. the manifests of the newest export versions name the part files of the views the query reads; those files
  *    are opened (in place or staged into a private temp dir, `PartFiles`), and purges are read from the audit log
  *    only when the query reads `purges`; views defined, file access limited to those files, external access
@@ -130,19 +130,30 @@ export async function runQuery(ctx: JobContext, input: QueryInput, options: Quer
   const check = checkReadOnlySql(input.sql);
   const store = exportStoreOf(ctx);
   const progress = (phase: string, done: number, total?: number) => options.progress?.({ job: 'query', phase, done, ...(total !== undefined ? { total } : {}) });
-  const session = await QuerySession.open();
+  const digest = sqlDigest(ctx.hasher, input.sql);
+  // Checked by the caller (the CLI, before it opened anything): the run is opened at once, while DuckDB starts.
+  let opening = options.sqlChecked ? openQueryRun(ctx) : undefined;
+  opening?.catch(() => {});
+  let session: QuerySession | undefined;
   let opened: OpenedPartFiles | undefined;
   try {
-    const views = await session.viewsOf(input.sql, check.ok ? undefined : check.reason);
+    let views: Set<QueryViewName>;
+    try {
+      session = await QuerySession.open();
+      views = await session.viewsOf(input.sql, check.ok ? undefined : check.reason);
+    } catch (error) {
+      // Only when the caller's check let through what this one refuses: the opened run is closed as failed.
+      if (opening) await closeQueryRun(ctx, await opening, { digest, views: [], rows: 0, outcome: 'failed' });
+      throw error;
+    }
     const sql = check.ok ? check.sql : input.sql;
     const read = QUERY_VIEW_NAMES.filter((v) => views.has(v));
     // Bound first against empty views of the same columns, in a locked scratch session that can read no file: a
     // query that cannot bind is refused with nothing written.
     if (!options.sqlChecked) await checkQuerySql(input.sql);
-    const digest = sqlDigest(ctx.hasher, input.sql);
     // The query is valid from here on: its run is opened (no event yet) while the files are found and DuckDB works.
-    const opening = openQueryRun(ctx);
-    opening.catch(() => {});
+    const run = opening ?? openQueryRun(ctx);
+    run.catch(() => {});
     let result: ResultTable;
     let plan: Awaited<ReturnType<typeof planExports>>;
     const kinds = kindsRead(views);
@@ -163,10 +174,10 @@ export async function runQuery(ctx: JobContext, input: QueryInput, options: Quer
       }
     } catch (error) {
       const outcome = error instanceof BadInputError && error.message.startsWith('--timeout') ? 'timed-out' : 'failed';
-      await closeQueryRun(ctx, await opening, { digest, views: read, rows: 0, outcome });
+      await closeQueryRun(ctx, await run, { digest, views: read, rows: 0, outcome });
       throw error;
     }
-    const runId = await closeQueryRun(ctx, await opening, { digest, views: read, rows: result.rows.length, outcome: 'ok' });
+    const runId = await closeQueryRun(ctx, await run, { digest, views: read, rows: result.rows.length, outcome: 'ok' });
     const notes: string[] = [];
     for (const kind of RECORD_KINDS) {
       const view = viewOfKind(kind).name;
@@ -186,7 +197,7 @@ export async function runQuery(ctx: JobContext, input: QueryInput, options: Quer
     try {
       await opened?.release();
     } finally {
-      session.close();
+      session?.close();
     }
   }
 }

@@ -56,4 +56,27 @@ describe('the seal log', () => {
     expect(seal).toMatchObject({ kind: 'checkpoint', chainId: 'long', chainSeq: 61, chainHash: linked[60]!.hash });
     expect(verifyAuditLog(await readAuditLog(log))).toEqual([]);
   });
+
+  it('seals after another writer moved the seal log on since this log last wrote it (its remembered head is stale)', async () => {
+    // Arrange: this log remembers the head it wrote with the open seal; another log (another process) then seals
+    const other = new DynamoDbAuditLog(fx.doc, fx.names.audit, { clock: new ManualClock('2026-01-01T00:00:00Z') });
+    const chain = await log.chain('remembered');
+    const elsewhere = await other.chain('elsewhere');
+    await elsewhere.append([auditEvent({ action: 'run.finished', runId: 'elsewhere' })]);
+
+    // Act
+    await chain.append([auditEvent({ action: 'run.finished', runId: 'remembered' })]);
+
+    // Assess: the close seal went to the next free seq, linked to the other log's seal
+    const seals: ChainSeal[] = [];
+    for await (const seal of log.seals()) seals.push(seal);
+    expect(seals.slice(-4).map((s) => [s.chainId, s.kind])).toEqual([
+      ['remembered', 'open'],
+      ['elsewhere', 'open'],
+      ['elsewhere', 'close'],
+      ['remembered', 'close'],
+    ]);
+    expect(verifySeals(seals)).toEqual([]);
+    expect(verifyAuditLog(await readAuditLog(log))).toEqual([]);
+  });
 });
