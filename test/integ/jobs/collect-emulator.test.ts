@@ -15,7 +15,8 @@ import { testS3Client } from '../../support/local-aws';
 import { localJobContext, testConfig, type LocalJobFixture } from '../../support/job-context';
 
 const CLIENT = { clientKey: 'lab-key', clientSecret: 'lab-secret' };
-const WORLD = { users: 300, videosPerDay: 30, historyDays: 60, futureDays: 20, maxCommentsPerVideo: 6, adsPerYear: 600, advertisers: 30 };
+// 15 videos a day: enough for every collection path; the quota-stop test keeps 30 (it must take several days).
+const WORLD = { users: 300, videosPerDay: 15, historyDays: 60, futureDays: 20, maxCommentsPerVideo: 6, adsPerYear: 600, advertisers: 30 };
 
 const config = testConfig((doc) => {
   doc.specs.push(
@@ -32,13 +33,14 @@ interface World {
   sourceFor: ReturnType<typeof tiktokSources>;
 }
 
-async function world(options: { dailyRequests?: number; stable?: boolean } = {}): Promise<World> {
+async function world(options: { dailyRequests?: number; stable?: boolean; videosPerDay?: number } = {}): Promise<World> {
   const fx = await localJobContext({ config });
+  const sized = { ...WORLD, ...(options.videosPerDay ? { videosPerDay: options.videosPerDay } : {}) };
   const emulator = await startEmulator({
     clock: fx.clock,
     credentials: [CLIENT],
     // A stable world (nothing deleted) makes the truth independent of the days a resumed run spans.
-    world: options.stable ? { ...WORLD, videoDeletionShare: 0, videoPrivateShare: 0, accountDeletionShare: 0 } : WORLD,
+    world: options.stable ? { ...sized, videoDeletionShare: 0, videoPrivateShare: 0, accountDeletionShare: 0 } : sized,
     ...(options.dailyRequests ? { quota: { dailyRequests: options.dailyRequests } } : {}),
   });
   const clientOptions = { ...CLIENT, baseUrl: emulator.url, clock: fx.clock, sleep: async () => {} };
@@ -121,7 +123,7 @@ describe('collect against the emulator and the local services', () => {
 
   it('a quota stop resumes the next day with no gap and no duplicate', async () => {
     // Prepare: 3 requests a day (with no refresh reserve) cannot collect the window in one day
-    const w = await world({ dailyRequests: 3, stable: true });
+    const w = await world({ dailyRequests: 3, stable: true, videosPerDay: 30 });
     worlds.push(w);
     const tight = testConfig((doc) => {
       doc.sources.research.dailyRequests = 1000;
