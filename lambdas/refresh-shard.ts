@@ -14,6 +14,7 @@ import { DynamoDbLease } from '../lib/store/dynamodb-lease';
 import { DUE_SHARDS } from '../lib/store/tables';
 import { deployment } from './shared/purging-deployment';
 import { jobHandler } from './shared/handler';
+import { identifyMember, memberIfAny } from './shared/member-identity';
 import { logger, metrics } from './shared/powertools';
 
 export const RefreshShardEventSchema = z.union([
@@ -26,9 +27,10 @@ export const RefreshShardEventSchema = z.union([
     .strict(),
   /**
    * The PI releases a purge hold (`steward purge release HOLD`): this function looks records up and purges, as a
-   * release must (re-check each held record, purge what is still gone). `by` is the member who decided.
+   * release must (re-check each held record, purge what is still gone). Who decided is the member whose alias was
+   * invoked (`member-<name>`); `by`, if given, is a claim checked against it.
    */
-  z.object({ holdRelease: HoldIdSchema, by: z.string().regex(/^[a-z0-9-]{1,64}$/) }).strict(),
+  z.object({ holdRelease: HoldIdSchema, by: z.string().regex(/^[a-z0-9-]{1,64}$/).optional() }).strict(),
 ]);
 
 /** Time kept back from the Lambda limit: the step in progress finishes and the run is recorded. */
@@ -44,10 +46,13 @@ const requests = (report: RefreshReport) => Object.values(report.requests).reduc
 export const handler = jobHandler(RefreshShardEventSchema, async (event, context) => {
   const { ctx, clients, stores } = await deployment();
   if ('holdRelease' in event) {
-    const report = await releaseHold({ ...ctx, actor: { type: 'researcher', name: event.by } }, event.holdRelease, { clients: await clients() });
+    const member = identifyMember(context, ctx.config.members, { action: 'purge.release', claimed: event.by, field: 'by' });
+    const report = await releaseHold({ ...ctx, actor: { type: 'researcher', name: member.name } }, event.holdRelease, { clients: await clients() });
     logger.info('purge hold released', { ...report });
     return report;
   }
+  // The state machine's workers come unqualified; a member alias (the PI's, for a release) may sweep only as refresh allows.
+  memberIfAny(context, ctx.config.members, { action: 'refresh' });
   const { shard, round } = event;
   const lease = new DynamoDbLease(stores.doc, stores.ledger.tableName, ctx.clock);
   const leaseName = `refresh-shard-${String(shard).padStart(2, '0')}`;

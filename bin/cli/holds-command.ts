@@ -9,7 +9,7 @@ import { BadInputError } from '../../lib/domain/errors';
 import { dismissHold, listHolds, releaseHold, type HoldDecisionReport, type HoldList } from '../../lib/jobs/holds';
 import { action } from './action';
 import { answerSchema } from './deployed';
-import { actingMember, onTarget } from './runtime';
+import { actingMember, namedActor, onTarget } from './runtime';
 import type { CliIo } from './output';
 
 const HoldListAnswerSchema = answerSchema<HoldList>({ holds: z.array(z.looseObject({ id: z.string() })), open: z.number(), overdue: z.number() });
@@ -53,7 +53,11 @@ export function registerHoldCommands(purgeCommand: Command, io: CliIo, setExit: 
         const present = (list: HoldList) => ({ exitCode: 0, json: list, text: holdsText(list) });
         return onTarget(context, {
           local: async (runtime) => present(await listHolds(runtime.ctx)),
-          deployed: async (stack) => present(await stack.invoke('purge', { holds: { action: 'list' } }, HoldListAnswerSchema)),
+          // Through the member's alias of the purge function when a member is named (a PI's role may invoke only that).
+          deployed: async (stack, config) => {
+            const as = namedActor(context.globals) === undefined ? undefined : actingMember(context.globals, config, 'read').name;
+            return present(await stack.invoke('purge', { holds: { action: 'list' } }, HoldListAnswerSchema, as === undefined ? {} : { as }));
+          },
         });
       }),
     );
@@ -77,12 +81,13 @@ export function registerHoldCommands(purgeCommand: Command, io: CliIo, setExit: 
                   : await dismissHold(runtime.ctx, id),
               ),
             // A release looks records up: the refresh worker (API access, reads) runs it; a dismissal is the purger's.
+            // Either through the PI's own alias (`member-<name>`): the function learns who decides from it.
             deployed: async (stack, config) => {
               const by = actingMember(context.globals, config, `purge.${decision}`).name;
               return present(
                 decision === 'release'
-                  ? await stack.invoke('refresh-shard', { holdRelease: id, by }, DecisionAnswerSchema)
-                  : await stack.invoke('purge', { holds: { action: 'dismiss', hold: id, by } }, DecisionAnswerSchema),
+                  ? await stack.invoke('refresh-shard', { holdRelease: id, by }, DecisionAnswerSchema, { as: by })
+                  : await stack.invoke('purge', { holds: { action: 'dismiss', hold: id, by } }, DecisionAnswerSchema, { as: by }),
               );
             },
           }, { act: `purge.${decision}` });

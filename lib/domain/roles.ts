@@ -18,7 +18,7 @@
  *
  * Deployed, the schedules do the routine work: member roles may invoke the functions of read, erase, export, expire,
  * purge release/dismiss and publications only, each as this table allows (lib/infra/lab-access.ts); a function that
- * serves several actions checks the role of the member the event names.
+ * acts for members checks the role of the member whose alias was invoked (lambdas/shared/member-identity.ts).
  *
  * The same table decides the deployed member roles (lib/infra/lab-access.ts) and the local CLI checks.
  *

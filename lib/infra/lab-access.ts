@@ -4,11 +4,11 @@
  * the ledger and the audit log, never record objects, and writes nothing itself; it may invoke the job functions
  * of the actions the member's role allows (lib/domain/roles.ts `mayAct`): every member the read-only jobs (audit
  * queries, reports, certificates, the quota plan, the calendar), erase, the export function (create, list, pull,
- * release) and the publication function (add, list, show; `done` only the PI), the PI also expire and the purge
- * function (release / dismiss of purge holds). SQL over the exports runs through the query function (audited); a
+ * release) and the publication function (add, list, show; `done` only the PI), the PI also expire, the purge
+ * function (list and dismiss purge holds) and the refresh worker (release a purge hold). SQL over the exports runs through the query function (audited); a
  * member reads the results of the query workgroup, and never starts a query directly.
  *
- * Functions that act in a member's name (`identifyingJobs`: export, erase, publication) get one alias per member
+ * Functions that act in a member's name (`identifyingJobs`: export, erase, query, publication, purge, refresh-shard) get one alias per member
  * (lib/infra/member-aliases.ts); a member's role may invoke only its own alias of those, never the function itself,
  * so the function reads who acts from the alias Lambda reports, not from the event.
  */
@@ -80,8 +80,12 @@ export class LabAccess extends Construct {
     const roles = new Map<string, iam.Role>();
     const withRoles = props.members.filter((m) => m.iamPrincipalArn).map((m) => m.name);
     const aliases = new Map<lambda.IFunction, MemberAliases>();
+    // An alias only for the members whose role may take an action the function carries out (no researcher alias
+    // of the purge function or the refresh worker: only the PI decides purge holds).
+    const mayInvoke = (member: LabMember, fn: lambda.IFunction) => MEMBER_ACTIONS.some((action) => mayAct(member, action) && (props.memberJobs?.[action] ?? []).includes(fn));
     for (const [job, fn] of Object.entries(props.identifyingJobs ?? {})) {
-      aliases.set(fn, new MemberAliases(this, `${pascalCase(job)}MemberAliases`, { fn, members: withRoles }));
+      const members = props.members.filter((m) => withRoles.includes(m.name) && mayInvoke(m, fn)).map((m) => m.name);
+      aliases.set(fn, new MemberAliases(this, `${pascalCase(job)}MemberAliases`, { fn, members }));
     }
     this.memberAliases = aliases;
     for (const member of props.members) {

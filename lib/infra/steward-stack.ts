@@ -71,8 +71,8 @@ export const MEMBER_JOBS: readonly JobName[] = ['audit-query', 'report', 'certif
 
 /**
  * The job functions that carry out what a member may do deployed (who may: lib/domain/roles.ts). The routine work
- * (collect, refresh, purge) is the schedules': no member action maps to it; release and dismiss of purge holds
- * run in the purge function.
+ * (collect, refresh, purge) is the schedules': no member action maps to it. A purge hold's release looks records
+ * up, so the refresh worker runs it (the purger has no API access); its dismissal runs in the purge function.
  */
 export const JOBS_OF_MEMBER_ACTION: Readonly<Partial<Record<MemberAction, readonly JobName[]>>> = {
   read: MEMBER_JOBS,
@@ -80,7 +80,7 @@ export const JOBS_OF_MEMBER_ACTION: Readonly<Partial<Record<MemberAction, readon
   erase: ['erase'],
   export: ['export'],
   expire: ['expire'],
-  'purge.release': ['purge'],
+  'purge.release': ['refresh-shard'],
   'purge.dismiss': ['purge'],
   'publication.add': ['publication'],
   'publication.done': ['publication'],
@@ -90,7 +90,7 @@ export const JOBS_OF_MEMBER_ACTION: Readonly<Partial<Record<MemberAction, readon
  * Jobs that act in a member's name and learn who from the alias invoked (lambdas/shared/member-identity.ts): a
  * member's role may invoke only its own alias of these (lib/infra/member-aliases.ts), never the function.
  */
-export const MEMBER_IDENTIFIED_JOBS: readonly JobName[] = ['export', 'erase', 'query', 'publication'];
+export const MEMBER_IDENTIFIED_JOBS: readonly JobName[] = ['export', 'erase', 'query', 'publication', 'purge', 'refresh-shard'];
 
 /** Tags Steward puts on every resource of a project's stack. */
 export const STEWARD_TAGS = (projectId: string): Record<string, string> => ({ 'steward:project': projectId, 'steward:managed-by': 'steward' });

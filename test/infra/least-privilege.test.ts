@@ -23,7 +23,8 @@ const memberRole = (name: string) => roleStatements(json, logicalId(stack, stack
 /** The logical id of `member`'s alias of the function of `job`. */
 const memberAliasId = (job: string, member: string) => {
   const aliases = stack.labAccess.memberAliases.get(stack.jobs.get(job as never).fn);
-  return aliases ? logicalId(stack, aliases.aliasOf(member)) : `no alias of ${job}`;
+  const alias = aliases?.aliases.get(member);
+  return alias ? logicalId(stack, alias) : `no alias of ${job} for ${member}`;
 };
 const resultsId = logicalId(stack, stack.queryEngine!.resultsBucket);
 /** Statements on objects of the data bucket (the query results bucket apart, asserted on its own). */
@@ -236,10 +237,11 @@ describe('member roles', () => {
     expect([...allowedActions(statements)].filter((a) => /Put|Update|Delete|Write|Create|Encrypt|GenerateDataKey/.test(a))).toEqual([]);
   });
 
-  // Roles differ (lib/domain/roles.ts): the PI may expire, release/dismiss purge holds (the purge function) and
-  // erase; a researcher may erase and read. The routine jobs are the schedules': no member may invoke them.
+  // Roles differ (lib/domain/roles.ts): the PI may expire, release purge holds (the refresh worker: a release looks
+  // records up), dismiss them (the purge function) and erase; a researcher may erase and read. The routine jobs
+  // are the schedules': no member may invoke them.
   it.each([
-    ['ada', 'pi', [...MEMBER_JOBS, 'query', 'erase', 'export', 'expire', 'purge', 'publication'], ['collect', 'refresh-shard', 'verify']],
+    ['ada', 'pi', [...MEMBER_JOBS, 'query', 'erase', 'export', 'expire', 'purge', 'refresh-shard', 'publication'], ['collect', 'verify']],
     ['linus', 'researcher', [...MEMBER_JOBS, 'query', 'erase', 'export', 'publication'], ['collect', 'refresh-shard', 'verify', 'expire', 'purge']],
   ])('%s (%s) may invoke exactly the jobs of the role', (name, _role, allowed, denied) => {
     const invoke = memberRole(name).filter((s) => s.Action.includes('lambda:InvokeFunction'));
@@ -257,8 +259,16 @@ describe('member roles', () => {
   it.each(['ada', 'linus'])('%s may invoke only its own alias of the jobs that act in a member\'s name, never the function', (name) => {
     const other = name === 'ada' ? 'linus' : 'ada';
     const invocable = JSON.stringify(memberRole(name).filter((s) => s.Action.includes('lambda:InvokeFunction')).flatMap((s) => s.Resource));
-    expect(MEMBER_IDENTIFIED_JOBS).toEqual(expect.arrayContaining(['export', 'erase', 'publication']));
+    expect(MEMBER_IDENTIFIED_JOBS).toEqual(expect.arrayContaining(['export', 'erase', 'publication', 'purge', 'refresh-shard']));
+    // Only the PI decides purge holds: a researcher has no alias of the purge function or the refresh worker at all.
+    const piOnly = ['purge', 'refresh-shard'];
+    if (name === 'linus') for (const job of piOnly) expect([job, stack.labAccess.memberAliases.get(stack.jobs.get(job as never).fn)?.aliases.has('linus')]).toEqual([job, false]);
     for (const job of MEMBER_IDENTIFIED_JOBS) {
+      if (name === 'linus' && piOnly.includes(job)) {
+        // ada's alias of it is not linus's either.
+        expect([job, invocable.includes(memberAliasId(job, 'ada'))]).toEqual([job, false]);
+        continue;
+      }
       const fn = logicalId(stack, stack.jobs.get(job).fn);
       expect([job, invocable.includes(memberAliasId(job, name))]).toEqual([job, true]);
       expect([job, invocable.includes(memberAliasId(job, other))]).toEqual([job, false]);
@@ -289,7 +299,7 @@ describe('member roles', () => {
       stack.vault.contentKey,
       stack.vault.evidenceKey,
       stack.secrets.hashKey,
-      ...[...MEMBER_JOBS, 'query', 'erase', 'export', 'expire', 'purge', 'publication'].map((job) => stack.jobs.get(job as never).fn),
+      ...[...MEMBER_JOBS, 'query', 'erase', 'export', 'expire', 'purge', 'refresh-shard', 'publication'].map((job) => stack.jobs.get(job as never).fn),
     ].map((c) => logicalId(stack, c)).concat(MEMBER_IDENTIFIED_JOBS.map((job) => memberAliasId(job, name)));
     // The workgroup and the Glue catalog of the project, by name.
     const named = [':workgroup/steward-climate-talk', ':database/steward_climate_talk', ':table/steward_climate_talk/', ':catalog'];
