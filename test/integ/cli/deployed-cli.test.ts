@@ -260,6 +260,18 @@ describe('steward without --local: the deployed stack', () => {
     expect((await activeVideos()).length).toBe(before);
   });
 
+  it('purge holds, dismiss and release run through the PI\'s own alias of the purge function and the refresh worker', async () => {
+    const { holds } = fx.stores().ledger;
+    const { hold: first } = await holds.openHold('research', new Date(Date.now() - 60_000), 'rate', { rule: 'rate', confirmed24h: 9 });
+    expect((await steward('--json', 'purge', 'holds')).json().holds.map((h: { id: string }) => h.id)).toContain(first.id);
+    expect(await steward('--as', 'ada', 'purge', 'dismiss', first.id)).toMatchObject({ code: 0, out: expect.stringMatching(/dismissed/) });
+    const { hold: second } = await holds.openHold('research', new Date(), 'rate', { rule: 'rate', confirmed24h: 9 });
+    expect(await steward('--as', 'ada', 'purge', 'release', second.id)).toMatchObject({ code: 0, out: expect.stringMatching(/released/) });
+    const decisions = invoked.filter((i) => 'holds' in i.event || 'holdRelease' in i.event).map((i) => [i.job, i.qualifier]);
+    expect(decisions).toEqual([['purge', 'member-ada'], ['purge', 'member-ada'], ['refresh-shard', 'member-ada']]);
+    expect(await holds.getHold(second.id)).toMatchObject({ status: 'released', closedBy: 'ada' });
+  });
+
   it('erase, certify and verify --certificate: a deletion filed, done and proven through the functions', async () => {
     const [video] = await activeVideos();
     const key = recordKeyOf(video!.ref);

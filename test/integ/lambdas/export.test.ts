@@ -7,9 +7,11 @@
  * alias, or naming another member than the alias, is refused with nothing written. The hourly purge function has
  * the export function reconcile: an export a dead purge left holding a tombstoned record is rebuilt. The publication
  * function on the same world: a researcher plans a paper on the export's first version (its erased record and
- * the one the dead purge took counted as deleted since), only the PI marks it done.
+ * the one the dead purge took counted as deleted since), only the PI marks it done. Purge holds on the same world:
+ * only the PI, through its own alias, dismisses (purge function) or releases (refresh worker) one.
  */
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { ScanCommand } from '@aws-sdk/client-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { functionEnvOf, JOB_ENV } from '../../../lib/config/deployed';
 import { ManualClock } from '../../../lib/domain/clock';
@@ -186,6 +188,38 @@ describe('export function', () => {
       expect(done).toMatchObject({ publication: { id, status: 'done', doneBy: 'ada' } });
       expect((await publication({ action: 'show', id }, as('grace'))).publication.status).toBe('done');
       expect((await publication({ action: 'list' }, as('grace'))).publications.map((p: { id: string; status: string }) => [p.id, p.status])).toEqual([[id, 'done']]);
+    });
+  });
+
+  describe('purge hold decisions', () => {
+    const PURGE = 'steward-test-purge';
+    const REFRESH = 'steward-test-refresh-shard';
+    const auditCount = async () => (await testDynamoClients().client.send(new ScanCommand({ TableName: fx.tables.audit, Select: 'COUNT' }))).Count;
+    const refused = (message: RegExp) => expect.objectContaining({ name: 'BadInputError', message: expect.stringMatching(message) });
+
+    it('only the PI, through its own alias, dismisses (purge function) or releases (refresh worker) a hold; anything else is refused, nothing written', async () => {
+      // Arrange: an open hold holding no record (the decision is what is tested, not the fuse)
+      const refreshShard = (require('../../../lambdas/refresh-shard') as { handler: Handler }).handler;
+      const { hold } = await ctx.ledger.holds.openHold('research', new Date(Date.now() - 60_000), 'rate', { rule: 'rate', confirmed24h: 9 });
+      const before = { hold: await ctx.ledger.holds.getHold(hold.id), audit: await auditCount() };
+
+      // Act + Assess: refused before anything is written
+      await expect(purge({ holds: { action: 'dismiss', hold: hold.id, by: 'ada' } }, lambdaContext(PURGE))).rejects.toEqual(refused(/^holds\.by: purge\.dismiss is a lab member's action .* unqualified function/));
+      await expect(refreshShard({ holdRelease: hold.id, by: 'ada' }, lambdaContext(REFRESH))).rejects.toEqual(refused(/^by: purge\.release is a lab member's action .* unqualified function/));
+      await expect(refreshShard({ holdRelease: hold.id, by: 'ada' }, memberContext(REFRESH, 'grace'))).rejects.toEqual(refused(/^by: the event names "ada" but the request came through the alias member-grace/));
+      await expect(purge({ holds: { action: 'dismiss', hold: hold.id } }, memberContext(PURGE, 'grace'))).rejects.toEqual(refused(/grace is a researcher: only the pi may purge dismiss/));
+      await expect(refreshShard({ holdRelease: hold.id }, memberContext(REFRESH, 'grace'))).rejects.toEqual(refused(/grace is a researcher: only the pi may purge release/));
+      await expect(purge({ orphanObjectKeys: ['records/x'] }, memberContext(PURGE, 'ada'))).rejects.toEqual(refused(/orphan deletion is taken by Steward's own jobs/));
+      expect({ hold: await ctx.ledger.holds.getHold(hold.id), audit: await auditCount() }).toEqual(before);
+
+      // The PI's alias: listed, dismissed as ada (the name in the event agrees); a second hold released as ada
+      expect((await purge({ holds: { action: 'list' } }, memberContext(PURGE, 'ada'))).holds.map((h: { id: string }) => h.id)).toContain(hold.id);
+      await expect(purge({ holds: { action: 'dismiss', hold: hold.id, by: 'ada' } }, memberContext(PURGE, 'ada'))).resolves.toMatchObject({ hold: hold.id, decision: 'dismiss', status: 'dismissed' });
+      expect(await ctx.ledger.holds.getHold(hold.id)).toMatchObject({ status: 'dismissed', closedBy: 'ada' });
+      // (a hold id carries the second it opened: the second one opens at another)
+      const { hold: second } = await ctx.ledger.holds.openHold('research', new Date(), 'rate', { rule: 'rate', confirmed24h: 9 });
+      await expect(refreshShard({ holdRelease: second.id }, memberContext(REFRESH, 'ada'))).resolves.toMatchObject({ hold: second.id, decision: 'release', status: 'released' });
+      expect(await ctx.ledger.holds.getHold(second.id)).toMatchObject({ status: 'released', closedBy: 'ada' });
     });
   });
 });
