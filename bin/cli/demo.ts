@@ -30,6 +30,7 @@ import type { CliIo } from './output';
 import { quotaPlanText } from './quota-command';
 import { refreshText } from './refresh-command';
 import { runReport } from './report-command';
+import type { ComplianceReport } from '../../lib/jobs/report';
 import { attritionReport, attritionText, type AttritionReport } from '../../lib/jobs/attrition';
 import { calendarText, obligationsCalendar, type CalendarReport } from '../../lib/jobs/calendar';
 import { calendarIcs } from '../../lib/jobs/calendar-ics';
@@ -91,6 +92,8 @@ export interface DemoSummary {
   readonly purgedUnavailable: readonly RecordKey[];
   readonly erased: { readonly recordHash: string; readonly purged: number };
   readonly files: { readonly reportMd: string; readonly reportHtml: string; readonly certificate: string };
+  /** The compliance report's status badge, as the report prints it. */
+  readonly badge: string;
   readonly verifyExitCode: number;
   readonly attrition: AttritionReport;
   readonly calendar: CalendarReport;
@@ -105,7 +108,10 @@ const DAYS_LATER = 16;
  * day's sweep would purge the whole due set; the purge fuse holds it instead. The outage ends that day, and
  * RELEASE_AFTER_HOURS after the sweep the PI releases the hold: the release re-checks the held records, purges those
  * really gone (the platform's natural deletions) and keeps the rest. (Released that day, the natural purges are
- * overdue on grace's pulled copy by the end of the sweeps, as the export step shows.)
+ * overdue on grace's pulled copy by the end of the sweeps, as the export step shows.) The release keeps the records
+ * the API serves again "due now"; deployed, the next hourly sweep refreshes them within the hour, so the demo runs
+ * that sweep right after the release. (Without it, the next daily sweep would refresh them after their deadline: the
+ * outage spends the whole 72 h refresh lead time.)
  */
 const OUTAGE_DAYS = [12, 13, 14];
 const RELEASE_AFTER_HOURS = 6;
@@ -169,12 +175,15 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
     const reportMd = join(reportsDir, 'compliance-report.md');
     const reportHtml = join(reportsDir, 'compliance-report.html');
     const certificate = join(reportsDir, 'deletion-certificate.json');
+    let badge = '';
     for (const [format, out] of [['md', reportMd], ['html', reportHtml]] as const) {
       const result = await runReport(runtime.ctx, { format, out });
       if (result.exitCode !== 0) throw new Error(`the compliance report found overdue obligations:\n${result.text}`);
+      badge = (result.json as ComplianceReport).badge.text;
     }
     const certified = await runCertify(runtime.ctx, { records: [purgedVideos[0]!, recordKeyOf(target.ref)] }, certificate);
     if (certified.exitCode !== 0) throw new Error(`the deletion certificate does not prove the deletions:\n${certified.text}`);
+    say(`The report's badge: ${badge}`);
     say(`Report (Markdown and self-contained HTML with charts) and a signed certificate for two deleted videos (one the platform deleted, one erased):`);
     for (const file of [reportMd, reportHtml, certificate, signaturePathOf(certificate), publicKeyPathOf(certificate), markdownPathOf(certificate)]) say(`  ${relative(process.cwd(), file)}`);
     const signer = await runtime.ctx.signer!.publicKey();
@@ -209,6 +218,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
       purgedUnavailable,
       erased: { recordHash: erased.recordHash, purged: erased.purged },
       files: { reportMd, reportHtml, certificate },
+      badge,
       verifyExitCode: verified.exitCode,
       attrition,
       calendar,
@@ -239,22 +249,32 @@ async function sweepDaily(runtime: LocalRuntime, io: CliIo, say: (text: string) 
     runtime.clock.set(new Date(start + day * MS_PER_DAY));
     runtime.emulator?.setFaults({ emptyLookupRate: OUTAGE_DAYS.includes(day) ? 1 : 0 });
     if (day === OUTAGE_DAYS[0]) say(`  ${runtime.clock.now().toISOString().slice(0, 10)}: an outage begins: the API answers every lookup "ok" with none of the records (emulator fault emptyLookupRate 1)`);
-    const progress = jobProgress(io, false, 'refresh');
-    const report = await refresh(runtime.ctx, { clients: { research: runtime.research, commercial: runtime.commercial }, progress: progress.sink }).finally(() => progress.stop());
+    const report = await sweepOnce(runtime, io, say);
     total = total ? addReports(total, report) : report;
-    if (report.due > 0) {
-      say(
-        `  ${runtime.clock.now().toISOString().slice(0, 10)}: ${report.due} due, ${report.unchanged} unchanged, ${report.changed} changed, ${report.missed} missed, ` +
-          `${report.purged} purged (+${report.cascaded} with them)${report.held ? `, ${report.held} HELD by the purge fuse` : ''}${report.stopped === 'quota' ? `; daily quota spent, goes on after ${report.resetsAt}` : ''}`,
-      );
-    }
     if (day === lastOutageDay) {
       runtime.emulator?.setFaults({ emptyLookupRate: 0 });
       runtime.clock.set(new Date(runtime.clock.now().getTime() + RELEASE_AFTER_HOURS * 3_600_000));
       await releaseAfterOutage(runtime, say);
+      runtime.clock.set(new Date(runtime.clock.now().getTime() + 3_600_000));
+      say(`  ${runtime.clock.now().toISOString().slice(0, 16).replace('T', ' ')}: the next hourly sweep refreshes what the release kept, before its deadline:`);
+      const after = await sweepOnce(runtime, io, say);
+      total = addReports(total!, after);
     }
   }
   return total!;
+}
+
+/** One refresh sweep at the clock's time, narrated in one line when anything was due. */
+async function sweepOnce(runtime: LocalRuntime, io: CliIo, say: (text: string) => void): Promise<RefreshReport> {
+  const progress = jobProgress(io, false, 'refresh');
+  const report = await refresh(runtime.ctx, { clients: { research: runtime.research, commercial: runtime.commercial }, progress: progress.sink }).finally(() => progress.stop());
+  if (report.due > 0) {
+    say(
+      `  ${runtime.clock.now().toISOString().slice(0, 10)}: ${report.due} due, ${report.unchanged} unchanged, ${report.changed} changed, ${report.missed} missed, ` +
+        `${report.purged} purged (+${report.cascaded} with them)${report.held ? `, ${report.held} HELD by the purge fuse` : ''}${report.stopped === 'quota' ? `; daily quota spent, goes on after ${report.resetsAt}` : ''}`,
+    );
+  }
+  return report;
 }
 
 /** The outage is over: the PI looks at the holds and releases them (held records are re-checked first). */

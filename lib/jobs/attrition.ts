@@ -65,13 +65,20 @@ export function attritionSubjects(events: readonly ChainedAuditEvent[], active: 
     subjects.push({ spec: r.provenance.specName, kind: r.ref.kind, outcome: isHeld(r) ? 'held' : 'active', ...(ageHours !== undefined ? { ageHours } : {}) });
   }
   const specOfHash = new Map<string, string>();
+  const collected = new Set<string>();
   for (const e of events) {
-    if (e.action !== 'record.collected' || !e.specName) continue;
-    for (const hash of recordHashesOf(e)) if (!specOfHash.has(hash)) specOfHash.set(hash, e.specName);
+    if (e.action !== 'record.collected') continue;
+    for (const hash of recordHashesOf(e)) {
+      collected.add(hash);
+      if (e.specName && !specOfHash.has(hash)) specOfHash.set(hash, e.specName);
+    }
   }
   const seen = new Set<string>();
   for (const e of events) {
     if (e.action !== 'record.purged' || !e.recordHash || !e.kind || seen.has(e.recordHash)) continue;
+    // An erasure tombstones its target even when no spec ever stored it (an account erased by username, with no
+    // user spec): it was never collected, so it is no part of any spec's sample.
+    if (e.specName === undefined && !collected.has(e.recordHash)) continue;
     const outcome = outcomeOfReason(e.reason ?? '');
     if (!outcome) continue;
     seen.add(e.recordHash);

@@ -118,12 +118,22 @@ export interface SpecRefreshInput {
   readonly configSpecs?: readonly string[];
 }
 
+/**
+ * The per-spec row of tombstones no spec stored: an erasure tombstones its target even when it was never collected
+ * (an account erased by username while no user spec collects accounts), so collection never stores it later.
+ */
+export const NEVER_STORED_ROW = '(erased, never stored)';
+
 /** Per-spec refresh figures, in spec order (pure: the report and its tests call it). */
 export function specRefreshFigures(input: SpecRefreshInput): SpecRefresh[] {
   const specOfHash = new Map<string, string>();
+  const collected = new Set<string>();
   for (const e of input.events) {
-    if (e.action !== 'record.collected' || !e.specName) continue;
-    for (const hash of recordHashesOf(e)) if (!specOfHash.has(hash)) specOfHash.set(hash, e.specName);
+    if (e.action !== 'record.collected') continue;
+    for (const hash of recordHashesOf(e)) {
+      collected.add(hash);
+      if (e.specName && !specOfHash.has(hash)) specOfHash.set(hash, e.specName);
+    }
   }
   for (const r of input.active) specOfHash.set(input.hash(recordKeyOf(r.ref)), r.provenance.specName);
   type Row = { records: number; active: number; onTime: number; late: number; unknown: number; overdue: number; purgedByReason: Record<PurgeReason, number> };
@@ -141,7 +151,7 @@ export function specRefreshFigures(input: SpecRefreshInput): SpecRefresh[] {
     if (overdueObligations(r, input.now, input.policies).length > 0) s.overdue += 1;
   }
   for (const t of input.tombstones) {
-    const s = row(specOfHash.get(t.recordHash) ?? 'unknown');
+    const s = row(specOfHash.get(t.recordHash) ?? (collected.has(t.recordHash) ? 'unknown' : NEVER_STORED_ROW));
     s.records += 1;
     s.purgedByReason[t.reason] += 1;
   }
