@@ -25,6 +25,8 @@ export const EXPORTS_PREFIX = 'exports/';
 export const EXPORT_DATA_PREFIX = `${EXPORTS_PREFIX}data/`;
 export const EXPORT_MANIFEST_PREFIX = `${EXPORTS_PREFIX}manifests/`;
 export const EXPORT_COPIES_PREFIX = `${EXPORTS_PREFIX}copies/`;
+/** A small outline beside each manifest (what `steward query` needs of it), so a query never reads the record list. */
+export const EXPORT_OUTLINE_PREFIX = `${EXPORTS_PREFIX}outlines/`;
 
 /** Rows a part is sized for at creation; hashing spreads them evenly, far below the 10,000-row limit per part. */
 export const TARGET_ROWS_PER_PART = 5000;
@@ -79,6 +81,10 @@ export function manifestPrefixOf(spec: string, format?: ExportFormat): string {
 
 export function manifestKeyOf(spec: string, format: ExportFormat, version: number): string {
   return `${manifestPrefixOf(spec, format)}v${String(version).padStart(6, '0')}.json`;
+}
+
+export function outlineKeyOf(spec: string, format: ExportFormat, version: number): string {
+  return `${EXPORT_OUTLINE_PREFIX}${spec}/${format}/v${String(version).padStart(6, '0')}.json`;
 }
 
 /** `{spec, format, version}` of a manifest key, or undefined for any other key. */
@@ -189,6 +195,39 @@ export function manifestDigest(manifest: UnsignedManifest | ExportManifest): str
 
 export function sealManifest(manifest: UnsignedManifest): ExportManifest {
   return { ...manifest, digest: manifestDigest(manifest) };
+}
+
+/**
+ * What a query reads of a manifest (kind, fields, parts with their row counts), bound to it by its digest: written
+ * beside it by the worker whose manifest was stored, read by `steward query` instead of the record list of every
+ * part; verify checks it against the manifest. A manifest without one (older exports, a crash in between) is read.
+ */
+export interface ExportOutline {
+  readonly schema: 'steward.export-outline/1';
+  readonly name: string;
+  readonly spec: string;
+  readonly kind: RecordKind;
+  readonly format: ExportFormat;
+  readonly version: number;
+  readonly fields: readonly string[];
+  readonly rowCount: number;
+  readonly parts: ReadonlyArray<{ readonly key: string; readonly rows: number }>;
+  readonly manifestDigest: string;
+}
+
+export function outlineOf(m: ExportManifest): ExportOutline {
+  return {
+    schema: 'steward.export-outline/1',
+    name: m.name,
+    spec: m.spec,
+    kind: m.kind,
+    format: m.format,
+    version: m.version,
+    fields: [...m.fields],
+    rowCount: m.rowCount,
+    parts: m.parts.map((p) => ({ key: p.key, rows: p.rows })),
+    manifestDigest: m.digest,
+  };
 }
 
 /** The canonical query fingerprint of an export. */

@@ -14,11 +14,14 @@ import {
   EXPORT_MANIFEST_PREFIX,
   manifestKeyOf,
   manifestPrefixOf,
+  outlineKeyOf,
+  outlineOf,
   parseManifestKey,
   type CopyPurgeNote,
   type CopyRelease,
   type ExportFormat,
   type ExportManifest,
+  type ExportOutline,
   type PulledCopy,
 } from '../domain/exports';
 import { parseJson, stringifyJson } from '../domain/json';
@@ -35,9 +38,14 @@ export interface ExportStore {
   deletePart(key: string): Promise<number>;
   /** Keys of every part file under the data prefix (for verification). */
   listParts(): AsyncIterable<string>;
-  /** Write a new version's manifest; throws ExportVersionTakenError when that version exists already. */
+  /**
+   * Write a new version's manifest, then its outline (lib/domain/exports.ts `ExportOutline`); throws
+   * ExportVersionTakenError when that version exists already (its outline is then the other worker's).
+   */
   putManifest(manifest: ExportManifest): Promise<void>;
   getManifest(spec: string, format: ExportFormat, version: number): Promise<ExportManifest | undefined>;
+  /** The stored outline of a manifest, as stored (checked against its manifest by verify), or undefined. */
+  getOutline(spec: string, format: ExportFormat, version: number): Promise<unknown>;
   /** The newest version of each export (spec and format), or of one spec. */
   latestVersions(spec?: string): Promise<Array<{ spec: string; format: ExportFormat; version: number }>>;
   /** Every version number of one export, ascending. */
@@ -129,6 +137,20 @@ export class ObjectExportStore implements ExportStore {
     } catch (error) {
       if (error instanceof ObjectExistsError) throw new ExportVersionTakenError(`${manifest.spec}@v${manifest.version} (${manifest.format}) was written meanwhile by another worker`, { cause: error });
       throw error;
+    }
+    // Only the worker whose manifest was stored writes its outline. Not written (a crash, an error): queries read
+    // the manifest instead, so the version stands either way.
+    const outline: ExportOutline = outlineOf(manifest);
+    await this.objects.put(outlineKeyOf(manifest.spec, manifest.format, manifest.version), stringifyJson(outline), { contentType: 'application/json' }).catch(() => {});
+  }
+
+  async getOutline(spec: string, format: ExportFormat, version: number): Promise<unknown> {
+    const stored = await this.objects.get(outlineKeyOf(spec, format, version));
+    if (!stored) return undefined;
+    try {
+      return JSON.parse(stored.body.toString('utf8')) as unknown;
+    } catch {
+      return { unreadable: true };
     }
   }
 

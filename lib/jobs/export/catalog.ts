@@ -4,7 +4,8 @@
  * that no current export holds a tombstoned record, that every manifest matches its files, and that no file of a
  * superseded version is left. Stale pulled copies are listed as their holders' obligations.
  */
-import { exportLabel, manifestProblems, staleCopyText, type CopyStanding, type ExportFormat, type ExportManifest } from '../../domain/exports';
+import { isDeepStrictEqual } from 'node:util';
+import { exportLabel, manifestProblems, outlineOf, staleCopyText, type CopyStanding, type ExportFormat, type ExportManifest } from '../../domain/exports';
 import { sha256Hex } from '../../domain/hashing';
 import type { ExportStore } from '../../store/export-store';
 import type { JobContext } from '../context';
@@ -116,6 +117,9 @@ export async function verifyExports(ctx: Pick<JobContext, 'clock' | 'ledger' | '
     if (!m) continue;
     rows += m.rowCount;
     for (const problem of manifestProblems(m)) violations.push({ kind: 'export-manifest-mismatch', detail: problem });
+    // The outline queries read instead of the manifest must say what the manifest says (absent is fine: read then).
+    const outline = await store.getOutline(spec, format, version);
+    if (outline !== undefined && !isDeepStrictEqual(outline, outlineOf(m))) violations.push({ kind: 'export-manifest-mismatch', detail: `${exportLabel(spec, version)} (${format}): its outline does not match its manifest (edited?)` });
     for (const part of m.parts) {
       expected.add(part.key);
       const body = await store.getPart(part.key);

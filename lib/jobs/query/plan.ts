@@ -43,7 +43,15 @@ const ManifestOutline = z.looseObject({
 });
 type ManifestOutline = z.infer<typeof ManifestOutline>;
 
-async function manifestOutline(objects: ObjectStore, spec: string, version: number): Promise<ManifestOutline | undefined> {
+/** The outline written beside a manifest (lib/domain/exports.ts `ExportOutline`): a few KB instead of 10 MB. */
+const StoredOutline = ManifestOutline.extend({ schema: z.literal('steward.export-outline/1'), spec: z.string(), format: z.literal('parquet'), manifestDigest: z.string() });
+
+async function manifestOutline(store: ExportStore, objects: ObjectStore, spec: string, version: number): Promise<ManifestOutline | undefined> {
+  // The outline when there is one for this very version; the manifest itself otherwise (exports made before
+  // outlines, a worker stopped between the two writes, an outline that does not parse). verify checks the outline
+  // against its manifest.
+  const outline = StoredOutline.safeParse(await store.getOutline(spec, 'parquet', version));
+  if (outline.success && outline.data.spec === spec && outline.data.version === version) return outline.data;
   const key = manifestKeyOf(spec, 'parquet', version);
   const stored = await objects.get(key);
   if (!stored) return undefined;
@@ -62,7 +70,7 @@ export async function planExports(store: ExportStore, objects: ObjectStore): Pro
       others.push(latest);
       continue;
     }
-    const manifest = await manifestOutline(objects, latest.spec, latest.version);
+    const manifest = await manifestOutline(store, objects, latest.spec, latest.version);
     if (!manifest) continue;
     parquetSpecs.add(latest.spec);
     let entry = kinds.get(manifest.kind);

@@ -8,7 +8,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BadInputError } from '../../../lib/domain/errors';
-import { EXPORTS_PREFIX, partHolding } from '../../../lib/domain/exports';
+import { EXPORTS_PREFIX, outlineKeyOf, outlineOf, partHolding } from '../../../lib/domain/exports';
 import type { JobContext, ProgressEvent } from '../../../lib/jobs/context';
 import {
   copyStandings,
@@ -23,6 +23,7 @@ import {
   verifyExports,
 } from '../../../lib/jobs/export';
 import { purgeRecords } from '../../../lib/jobs/purge';
+import { planExports } from '../../../lib/jobs/query/plan';
 import { ExportVersionTakenError } from '../../../lib/store/export-store';
 import { certify, renderCertificateMarkdown } from '../../../lib/jobs/certify';
 import { complianceReport } from '../../../lib/jobs/report';
@@ -207,10 +208,15 @@ describe('deletion reaches every copy', () => {
     });
     const authors = await resolveExport(store, 'climate-authors', 'csv');
     await store.putPart(authors.parts[0]!.key, 'edited', 'text/csv');
+    // The outline written beside the manifest is what it says; one edited to drop a part is found
+    const outline = (await store.getOutline('climate-authors', 'csv', 1)) as ReturnType<typeof outlineOf>;
+    expect(outline).toEqual(outlineOf(authors));
+    await fx.ctx.objects.put(outlineKeyOf('climate-authors', 'csv', 1), JSON.stringify({ ...outline, parts: outline.parts.slice(1) }));
     const whole = await verify(fx.ctx);
-    expect(whole.violations.filter((v) => v.kind.startsWith('export-')).map((v) => v.kind)).toEqual(['export-manifest-mismatch', 'export-holds-purged']);
+    expect(whole.violations.filter((v) => v.kind.startsWith('export-')).map((v) => v.kind)).toEqual(['export-manifest-mismatch', 'export-manifest-mismatch', 'export-holds-purged']);
     const found = await verifyExports(fx.ctx, store);
     expect(found.violations.map((v) => [v.kind, v.detail])).toEqual([
+      ['export-manifest-mismatch', 'climate-authors@v1 (csv): its outline does not match its manifest (edited?)'],
       ['export-manifest-mismatch', 'climate-authors@v1 (csv): part 0 does not match its manifest hash (edited?)'],
       ['export-holds-purged', expect.stringMatching(/^climate-authors@v1 \(csv\) holds 1 purged record/)],
     ]);
@@ -249,5 +255,22 @@ describe('deletion reaches every copy', () => {
       ['climate-videos@v1', 'create', 12, false],
     ]);
     expect(detail!.copies).toHaveLength(1);
+  });
+
+  it('writes an outline beside each manifest (rebuilt versions too); the query plan reads it, or the manifest when there is none', async () => {
+    const store = exportStoreOf(fx.ctx);
+    const v2 = (await store.getManifest('climate-videos', 'parquet', 2))!;
+    const outline = outlineOf(v2);
+    expect(await store.getOutline('climate-videos', 'parquet', 2)).toEqual(outline);
+    const keys = v2.parts.filter((p) => p.rows > 0).map((p) => p.key);
+    expect(keys).not.toEqual([]);
+    expect((await planExports(store, fx.ctx.objects)).kinds.get('video')!.keys).toEqual(keys);
+
+    // What the plan read is the outline (one that lists no part gives no file), not the manifest...
+    await fx.ctx.objects.put(outlineKeyOf('climate-videos', 'parquet', 2), JSON.stringify({ ...outline, parts: [] }));
+    expect((await planExports(store, fx.ctx.objects)).kinds.get('video')!.keys).toEqual([]);
+    // ... and without an outline (exports made before outlines) the manifest is read
+    await fx.ctx.objects.deleteAllVersions(outlineKeyOf('climate-videos', 'parquet', 2));
+    expect((await planExports(store, fx.ctx.objects)).kinds.get('video')!.keys).toEqual(keys);
   });
 });

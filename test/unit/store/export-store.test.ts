@@ -44,6 +44,8 @@ describe('Class: ObjectExportStore', () => {
         IfNoneMatch: '*',
         ServerSideEncryption: 'aws:kms',
       });
+      // then its outline, after the manifest (the worker whose manifest was stored writes it)
+      expect(s3Mock).toHaveReceivedNthCommandWith(2, PutObjectCommand, { Bucket: 'steward-data', Key: 'exports/outlines/climate-videos/parquet/v000004.json', ServerSideEncryption: 'aws:kms' });
     });
 
     it('a version written meanwhile by another worker (412) is ExportVersionTakenError', async () => {
@@ -57,6 +59,7 @@ describe('Class: ObjectExportStore', () => {
       // Assess
       expect(error).toBeInstanceOf(ExportVersionTakenError);
       expect((error as Error).message).toBe('climate-videos@v4 (parquet) was written meanwhile by another worker');
+      expect(s3Mock).toHaveReceivedCommandTimes(PutObjectCommand, 1); // no outline for the other worker's manifest
     });
   });
 });
