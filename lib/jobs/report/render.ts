@@ -154,7 +154,6 @@ export function quotaChart(s: SourceObligations, index: number): string {
       { name: 'requests used', color: '#5b8def', values: used },
       { name: 'requests needed', color: '#f28e2b', values: needed },
     ],
-    scale: 'linear',
     line: { value: s.dailyRequests, label: `quota ${fmt(s.dailyRequests)}`, color: '#c0392b' },
     marker: { index: past - 1, label: 'today' },
     empty: 'no requests used or due in this period',
@@ -176,7 +175,6 @@ export function purgeChart(r: ComplianceReport): string {
     subtitle: `${r.purges.total} record(s) purged in all`,
     labels: days,
     series: PURGE_REASONS.map((reason) => ({ name: reason, color: REASON_COLORS[reason], values: days.map((d) => byDay.get(d)?.[reason] ?? 0) })),
-    scale: 'linear',
     empty: 'no purges yet',
   });
 }
