@@ -86,7 +86,7 @@ export function survivalChartSvg(curves: readonly SurvivalCurve[]): string {
         itemGap: 4,
       },
       grid: { left, right: width - left - plotW, top: 48, bottom: 64, containLabel: false },
-      legend: { bottom: 4, left: left - 4, icon: 'rect', itemWidth: 10, itemHeight: 10, textStyle: AXIS_LABEL, data: shown.map((c) => `${c.group} (${c.subjects})`) },
+      legend: { bottom: 4, left: left - 4, icon: 'rect', itemWidth: 10, itemHeight: 10, itemGap: 22, textStyle: AXIS_LABEL, data: shown.map((c) => `${c.group} (${c.subjects})`) },
       xAxis: {
         type: 'value',
         min: 0,

@@ -112,7 +112,7 @@ export function barChartSvg(chart: BarChart): string {
     option: {
       title: { text: chart.title, subtext: chart.subtitle, left: left - 4, top: 4, textStyle: TITLE_STYLE, subtextStyle: SUBTITLE_STYLE, itemGap: 4 },
       grid: { left, right: Math.max(16, width - left - n * barW), top: 58, bottom: 66, containLabel: false },
-      legend: { bottom: 4, left: left - 4, icon: 'rect', itemWidth: 10, itemHeight: 10, textStyle: AXIS_LABEL, data: chart.series.map((s) => s.name) },
+      legend: { bottom: 4, left: left - 4, icon: 'rect', itemWidth: 10, itemHeight: 10, itemGap: 22, textStyle: AXIS_LABEL, data: chart.series.map((s) => s.name) },
       xAxis: {
         type: 'category',
         data: chart.labels.map((l) => l.slice(5)),
