@@ -57,6 +57,9 @@ export const AUDIT_ACTIONS = [
   'purge.held',
   'purge.released',
   'purge.dismissed',
+  /** A publication planned / out (`steward publication add|done`): the id's keyed hash, export version, planned date; never the title. */
+  'publication.added',
+  'publication.done',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

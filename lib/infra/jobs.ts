@@ -47,7 +47,7 @@ export interface JobDefinition {
  *   certify lists object versions to prove none is left.
  * - query: runs members' SQL in the Athena workgroup over exports/data/ (never records/) and audits each query.
  * - publication: planned publications (a member's request); reads export manifests and tombstones, puts only under
- *   exports/publications/.
+ *   exports/publications/; writes its runs and audit events (publication.added/done).
  * - refresh-shard: one due-index shard per invocation (the refresh state machine fans out); rewrites changed
  *   objects, reads stored videos for their authors' usernames, purges what is confirmed gone.
  */
@@ -153,8 +153,10 @@ export const JOB_DEFINITIONS = {
   },
   publication: {
     description: 'Planned publications: the advance notice to the platform as an obligation, the export version frozen as the paper\'s dataset, its records deleted since',
-    // Reads export manifests and ledger tombstones; writes only publication objects (never an export, never records/).
-    access: { objects: [], exports: 'read', publications: 'write', ledger: 'read' },
+    // Reads export manifests and ledger tombstones; writes only publication objects (never an export, never records/),
+    // and its own runs and audit events (publication.added, publication.done).
+    access: { objects: [], exports: 'read', publications: 'write', ledger: 'write', audit: 'append' },
+    seals: { anchors: 'write' },
     tiktok: false,
     timeout: Duration.minutes(5),
   },

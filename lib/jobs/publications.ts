@@ -10,8 +10,10 @@ import { noticeDueAt, publicationId, type Publication } from '../domain/publicat
 import { policyIdForApi } from '../config/load';
 import type { PolicyId } from '../domain/policy';
 import { ObjectPublicationStore, type PublicationStore } from '../store/publication-store';
-import type { JobContext } from './context';
+import { AuditEventSchema, type AuditEvent } from '../domain/audit';
+import { newRunId, type JobContext } from './context';
 import { exportStoreOf } from './export';
+import { openExportRun } from './export/build';
 
 export const publicationStoreOf = (ctx: Pick<JobContext, 'objects'>): PublicationStore => new ObjectPublicationStore(ctx.objects);
 
@@ -53,6 +55,39 @@ export function noticePolicy(ctx: Pick<JobContext, 'config' | 'policies'>, expor
   return { days: strictest.publicationNoticeDays, policy: { id: strictest.id, version: strictest.version } };
 }
 
+type PublicationAction = 'publication.added' | 'publication.done';
+
+/**
+ * The audit event of a publication planned or done, checked before anything is written. Content-free: a paper's
+ * title may name people, and its id's slug comes from the title, so the event holds the id's keyed hash
+ * (`publication`; hash `publication:ID` to find a paper's events), the export version of its dataset and its
+ * planned date, never the title or the id.
+ */
+function publicationEvent(ctx: JobContext, action: PublicationAction, p: Publication, at: string, runId: string): AuditEvent {
+  return AuditEventSchema.parse({
+    at,
+    action,
+    actor: ctx.actor,
+    runId,
+    evidence: {
+      publication: ctx.hasher.hash(`publication:${p.id}`),
+      plannedDate: p.plannedDate,
+      ...(p.dataset ? { export: exportLabel(p.dataset.export, p.dataset.version) } : {}),
+      ...(action === 'publication.added' ? { noticeDueAt: p.noticeDueAt } : {}),
+    },
+  });
+}
+
+/** Store a publication as planned or done, in its own audited run (the event is checked before the first write). */
+async function putAudited(ctx: JobContext, action: PublicationAction, p: Publication): Promise<void> {
+  const job = action === 'publication.added' ? 'publication-add' : 'publication-done';
+  publicationEvent(ctx, action, p, ctx.clock.now().toISOString(), newRunId(job, ctx.clock.now()));
+  const run = await openExportRun(ctx, job);
+  await publicationStoreOf(ctx).put(p);
+  await run.chain.append([publicationEvent(ctx, action, p, ctx.clock.now().toISOString(), run.runId)]);
+  await run.finish({ publications: 1 });
+}
+
 export async function addPublication(ctx: JobContext, input: AddPublicationInput): Promise<Publication> {
   const store = publicationStoreOf(ctx);
   const id = publicationId(input.plannedDate, input.title);
@@ -85,7 +120,7 @@ export async function addPublication(ctx: JobContext, input: AddPublicationInput
         }
       : {}),
   };
-  await store.put(publication);
+  await putAudited(ctx, 'publication.added', publication);
   return publication;
 }
 
@@ -99,7 +134,7 @@ export async function markPublicationDone(ctx: JobContext, id: string): Promise<
   const p = await existing(ctx, id);
   if (p.status === 'done') return p;
   const done: Publication = { ...p, status: 'done', doneAt: ctx.clock.now().toISOString(), doneBy: ctx.actor.name };
-  await publicationStoreOf(ctx).put(done);
+  await putAudited(ctx, 'publication.done', done);
   return done;
 }
 

@@ -98,7 +98,7 @@ export function memberActivity(events: readonly ChainedAuditEvent[]): MemberActi
 
 /** The action columns of the member table: the ones the brief names first, then any other seen. */
 export function memberColumns(rows: readonly MemberActivity[]): string[] {
-  const known = ['erasure.requested', 'export.created', 'export.pulled', 'export.released', 'run.started'];
+  const known = ['erasure.requested', 'export.created', 'export.pulled', 'export.released', 'publication.added', 'publication.done', 'run.started'];
   const seen = new Set(rows.flatMap((r) => Object.keys(r.actions)));
   return [...known.filter((a) => seen.has(a)), ...[...seen].filter((a) => !known.includes(a)).sort()];
 }

@@ -4,7 +4,9 @@
  * how many of them were deleted since, even after the export was rebuilt without them; bad input writes nothing.
  */
 import { BadInputError } from '../../../lib/domain/errors';
+import { eventsOf, readAuditLog } from '../../../lib/jobs/audit-read';
 import { obligationsCalendar } from '../../../lib/jobs/calendar';
+import { memberActivity, memberColumns } from '../../../lib/jobs/report/pi';
 import { createExport, exportStoreOf } from '../../../lib/jobs/export';
 import { addPublication, listPublications, markPublicationDone, showPublication } from '../../../lib/jobs/publications';
 import { purgeRecords } from '../../../lib/jobs/purge';
@@ -51,5 +53,20 @@ describe('publications', () => {
     const after = await obligationsCalendar(fx.ctx, { days: 30 });
     expect(after.items.filter((i) => i.kind === 'publication-notice')).toEqual([]);
     expect((await listPublications(fx.ctx)).map((p) => p.status)).toEqual(['done']);
+    await markPublicationDone(fx.ctx, id); // done already: nothing more to audit
+  });
+
+  it('audits add and done content-free (no title, the id only as a keyed hash) and counts them per member', async () => {
+    const events = eventsOf(await readAuditLog(fx.ctx.audit));
+    const audited = events.filter((e) => e.action.startsWith('publication.'));
+    const publication = fx.ctx.hasher.hash('publication:pub-20260415-attrition-of-climate-talk');
+    expect(audited.map((e) => [e.action, e.actor.name, e.evidence])).toEqual([
+      ['publication.added', 'ada', { publication, plannedDate: '2026-04-15', export: 'climate-videos@v1', noticeDueAt: '2026-03-16T00:00:00.000Z' }],
+      ['publication.done', 'ada', { publication, plannedDate: '2026-04-15', export: 'climate-videos@v1' }],
+    ]);
+    expect(JSON.stringify(audited)).not.toMatch(/attrition|climate talk/i);
+    const ada = memberActivity(events).find((m) => m.member === 'ada')!;
+    expect(ada.actions).toMatchObject({ 'publication.added': 1, 'publication.done': 1 });
+    expect(memberColumns([ada])).toEqual(expect.arrayContaining(['publication.added', 'publication.done']));
   });
 });

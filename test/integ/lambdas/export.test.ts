@@ -188,6 +188,14 @@ describe('export function', () => {
       expect(done).toMatchObject({ publication: { id, status: 'done', doneBy: 'ada' } });
       expect((await publication({ action: 'show', id }, as('grace'))).publication.status).toBe('done');
       expect((await publication({ action: 'list' }, as('grace'))).publications.map((p: { id: string; status: string }) => [p.id, p.status])).toEqual([[id, 'done']]);
+      // audited in the acting member's name, content-free (no title): the report's "who did what" counts them
+      const range = { since: new Date(Date.now() - 3_600_000).toISOString(), until: new Date(Date.now() + 60_000).toISOString() };
+      const audited = [...(await ctx.audit.byAction('publication.added', range)).events, ...(await ctx.audit.byAction('publication.done', range)).events];
+      expect(audited.map((e) => [e.action, e.actor.name, e.evidence?.export])).toEqual([
+        ['publication.added', 'grace', 'climate-videos@v1'],
+        ['publication.done', 'ada', 'climate-videos@v1'],
+      ]);
+      expect(JSON.stringify(audited)).not.toMatch(/vanishes/i);
     });
   });
 
