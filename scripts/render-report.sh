@@ -38,9 +38,9 @@ fi
 # A tall window: the whole report in one image. A private profile dir, so no user state is read or written.
 profile="$(mktemp -d)"
 trap 'rm -rf "$profile"' EXIT
-chromium --headless --no-sandbox --disable-gpu --disable-background-networking \
-  --disable-extensions --no-first-run --hide-scrollbars --user-data-dir="$profile" \
-  --window-size=1200,7000 --screenshot="$out" "file://$report" >/dev/null 2>&1
+chromium --headless --no-sandbox --disable-gpu --disable-quic --disable-background-networking \
+  --disable-component-update --disable-sync --disable-extensions --no-first-run --hide-scrollbars \
+  --user-data-dir="$profile" --window-size=1200,7000 --screenshot="$out" "file://$report" >/dev/null 2>&1
 
 [[ -s "$out" ]] || { echo "render-report: chromium wrote no screenshot" >&2; exit 1; }
 echo "render-report: $report -> $out"
