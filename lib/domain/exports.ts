@@ -202,15 +202,8 @@ export function sealManifest(manifest: UnsignedManifest): ExportManifest {
  * beside it by the worker whose manifest was stored, read by `steward query` instead of the record list of every
  * part; verify checks it against the manifest. A manifest without one (older exports, a crash in between) is read.
  */
-export interface ExportOutline {
+export interface ExportOutline extends Pick<ExportManifest, 'name' | 'spec' | 'kind' | 'format' | 'version' | 'fields' | 'rowCount'> {
   readonly schema: 'steward.export-outline/1';
-  readonly name: string;
-  readonly spec: string;
-  readonly kind: RecordKind;
-  readonly format: ExportFormat;
-  readonly version: number;
-  readonly fields: readonly string[];
-  readonly rowCount: number;
   readonly parts: ReadonlyArray<{ readonly key: string; readonly rows: number }>;
   readonly manifestDigest: string;
 }

@@ -1,7 +1,7 @@
 /**
  * Compliance-first quota planning: pure arithmetic over what is read from the ledger (see lib/jobs/quota-plan.ts).
  *
- * What a refresh costs is priced in one place, `SweepCost`, which replays the refresh sweep (lib/jobs/refresh.ts)
+ * What a refresh costs is priced in one place, `SweepCost`, which replays the refresh sweep (lib/jobs/refresh/)
  * over records in the order the sweep reads them, grouped as the sweep groups them (sweep-groups.ts): videos are
  * looked up 100 ids per request within fixed 30-day creation windows gathered across the whole sweep; a video's
  * comments are listed once per sweep for all its kept comments (one request per page of 100, the first ~1,000

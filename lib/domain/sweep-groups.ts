@@ -11,7 +11,7 @@
  * - everything else (ads, accounts, pending purges, expired records, comments without a parent video) in steps of
  *   `stepSize`, in read order.
  *
- * Pure: the sweep (lib/jobs/refresh.ts) runs it on ledger records, and the quota plan's `SweepCost` on the same
+ * Pure: the sweep (lib/jobs/refresh/) runs it on ledger records, and the quota plan's `SweepCost` on the same
  * records' shapes, so the plan prices exactly the steps the sweep takes.
  */
 

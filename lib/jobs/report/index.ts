@@ -140,7 +140,7 @@ export interface ReportOptions {
   readonly overdueListLimit?: number;
 }
 
-/** Ids per lookup request and per compliance task (see lib/jobs/refresh.ts). */
+/** Ids per lookup request and per compliance task (see lib/jobs/refresh/). */
 const IDS_PER_LOOKUP = RECORDS_PER_REQUEST;
 const IDS_PER_TASK = 10_000;
 const REQUESTS_PER_TASK = 3;
