@@ -20,10 +20,9 @@
  *
  *   npm run bench -- comments
  */
-import { IN_PROCESS_EXPORT_PORTS } from '../lib/jobs/export/in-process';
 import { CreateBucketCommand } from '@aws-sdk/client-s3';
 import { SAMPLE_CONFIG } from '../bin/cli/demo';
-import { effectivePolicies, parseProjectConfig } from '../lib/config/load';
+import { parseProjectConfig } from '../lib/config/load';
 import type { ProjectConfig } from '../lib/config/schema';
 import { MS_PER_DAY, ManualClock } from '../lib/domain/clock';
 import { hmacHasher } from '../lib/domain/hashing';
@@ -39,7 +38,8 @@ import { refresh, type RefreshClients, type RefreshReport } from '../lib/jobs/re
 import { tiktokSources } from '../lib/jobs/tiktok-sources';
 import { makeLocalDynamoClients, makeLocalS3Client, startLocalServices, type LocalServices } from '../lib/local';
 import { CommercialContentClient, ResearchApiClient } from '../lib/platforms/tiktok';
-import { ensureTables, makeAwsStores, tableNames } from '../lib/store';
+import { ensureTables, tableNames } from '../lib/store';
+import { wireJobContext } from '../lib/wiring/job-context';
 import { CLIENT, STILL_WORLD, emulatorRequests, tallyingFetch } from './_emulator-api';
 import { MeasurementError, type Benchmark, type BenchResult } from './harness';
 
@@ -125,9 +125,8 @@ async function collectAndSweep(services: LocalServices, name: string, world: Par
     await ensureTables(dynamo, names);
     await s3.send(new CreateBucketCommand({ Bucket: bucket }));
     const hasher = hmacHasher(SECRET);
-    const stores = makeAwsStores({ s3, dynamo, bucket, ledgerTable: names.ledger, auditTable: names.audit, hasher, versioning: 'auto', clock, onUnversionedFallback: () => {} });
     const config = configOf(emulator.url);
-    const ctx: JobContext = { clock, config, policies: effectivePolicies(config), ...stores, hasher, actor: { type: 'schedule', name: 'schedule' }, collectorVersion: 'bench', ...IN_PROCESS_EXPORT_PORTS };
+    const { ctx } = wireJobContext({ config, clock, s3, dynamo, bucket, ledgerTable: names.ledger, auditTable: names.audit, hasher, versioning: 'auto', onUnversionedFallback: () => {}, collectorVersion: 'bench' });
 
     let t0 = performance.now();
     const collector = new ResearchApiClient({ ...CLIENT, baseUrl: emulator.url, clock, sleep: async () => {} });
