@@ -21,13 +21,28 @@ export function action<O>(io: CliIo, setExit: (code: number) => void, run: Comma
       const globals = parseOptions(GlobalOptionsSchema, command.optsWithGlobals());
       json = globals.json;
       const result = await run(options, { io, globals });
-      printResult(io, result, json);
-      setExit(result.exitCode);
+      try {
+        printResult(io, result, json);
+        setExit(result.exitCode);
+      } finally {
+        await afterOutput(io, result, setExit);
+      }
     } catch (error) {
       reportError(io, error, json);
       setExit(error instanceof BadInputError ? EXIT_BAD_INPUT : 1);
     }
   };
+}
+
+/** A result's after-output step: a failure is reported on stderr only (stdout already holds the result) and exits 1. */
+async function afterOutput(io: CliIo, result: CommandResult, setExit: (code: number) => void): Promise<void> {
+  if (!result.after) return;
+  try {
+    await result.after();
+  } catch (error) {
+    io.stderr(`steward: ${error instanceof Error ? error.message : String(error)}`);
+    setExit(1);
+  }
 }
 
 /**

@@ -8,6 +8,11 @@ export interface CommandResult {
   readonly json: unknown;
   /** What a person sees. */
   readonly text: string;
+  /**
+   * Work left once the result is printed (`steward query --local`: closing the query's audit run). The command
+   * exits after it; when it fails, its message goes to stderr and the exit code is 1 (the printed result stands).
+   */
+  readonly after?: () => Promise<void>;
 }
 
 export interface CliIo {

@@ -68,8 +68,7 @@ export function registerQueryCommand(program: Command, io: CliIo, setExit: (code
         // import(): under the tsx fallback of bin/launch.cjs an import() of a .ts path finds no loader.)
         // eslint-disable-next-line @typescript-eslint/no-require-imports
         const local = context.globals.local ? (require('../../lib/jobs/query') as typeof import('../../lib/jobs/query')) : undefined;
-        if (local) await local.checkQuerySql(sql);
-        else checkDeployedSql(sql, ATHENA_UNAVAILABLE_VIEWS);
+        const checkedViews = local ? await local.checkQuerySql(sql) : checkDeployedSql(sql, ATHENA_UNAVAILABLE_VIEWS).views;
         const output = { csv: options.csv, json, limit: options.limit, ...(options.out ? { out: options.out } : {}) };
         return onTarget(
           context,
@@ -81,13 +80,25 @@ export function registerQueryCommand(program: Command, io: CliIo, setExit: (code
               const s3Dir = (runtime.services.s3 as { directory?: string } | undefined)?.directory;
               const progress = jobProgress(io, json || options.csv, 'query');
               try {
-                const answer = await local!.runQuery(runtime.ctx, { sql, timeoutMs: options.timeout * 1000 }, {
+                // The answer comes once its evidence (run.started) is stored; how the query ended is written after
+                // it is printed (the after step), and the command exits only once that is stored too.
+                const { answer, close } = await local!.answerQuery(runtime.ctx, { sql, timeoutMs: options.timeout * 1000 }, {
                   ...(s3Dir ? { files: inPlacePartFiles(s3Dir, runtime.bucket) } : {}),
                   ...(progress.sink ? { progress: progress.sink } : {}),
-                  sqlChecked: true,
+                  checkedViews,
                 });
                 progress.stop();
-                return presentQueryResult({ ...answer, engine: 'duckdb' }, output);
+                const after = () =>
+                  close().catch((error: unknown) => {
+                    throw new Error(`the answer was given, but closing its audit run ${answer.runId} failed (${(error as Error).message}); its evidence (run.started) is stored, and the next run closes it as run.interrupted`, { cause: error });
+                  });
+                try {
+                  return { ...(await presentQueryResult({ ...answer, engine: 'duckdb' }, output)), after };
+                } catch (error) {
+                  // --out could not be written: the run is closed all the same before the error is reported.
+                  await close();
+                  throw error;
+                }
               } finally {
                 progress.stop();
               }

@@ -94,13 +94,32 @@ export async function onTarget({ globals, io }: CommandContext, work: TargetWork
     ...runtimeOptions,
   });
   const opened = performance.now();
+  let result: CommandResult;
   try {
-    const result = await work.local(runtime);
-    // STEWARD_TIMING=1: how long the command's own work took, apart from opening and closing (bench/serve-attach.ts)
-    if (process.env.STEWARD_TIMING === '1') io.stderr(`steward timing: work ${(performance.now() - opened).toFixed(0)} ms`);
-    if (runtime.synthetic && dataOnStdout) io.stderr(SYNTHETIC_NOTICE);
-    return runtime.synthetic && !dataOnStdout ? { ...result, text: `${result.text}\n${SYNTHETIC_NOTICE}` } : result;
-  } finally {
+    result = await work.local(runtime);
+  } catch (error) {
     await runtime.close();
+    throw error;
   }
+  // STEWARD_TIMING=1: how long the command's own work took until its result was ready to print, apart from opening
+  // and closing and any after-output step (bench/serve-attach.ts, bench/query.ts)
+  if (process.env.STEWARD_TIMING === '1') io.stderr(`steward timing: work ${(performance.now() - opened).toFixed(0)} ms`);
+  if (runtime.synthetic && dataOnStdout) io.stderr(SYNTHETIC_NOTICE);
+  const shown = runtime.synthetic && !dataOnStdout ? { ...result, text: `${result.text}\n${SYNTHETIC_NOTICE}` } : result;
+  const after = result.after;
+  if (!after) {
+    await runtime.close();
+    return shown;
+  }
+  // The runtime stays open for the after-output step (the caller awaits it once it has printed), then closes.
+  return {
+    ...shown,
+    after: async () => {
+      try {
+        await after();
+      } finally {
+        await runtime.close();
+      }
+    },
+  };
 }

@@ -9,7 +9,8 @@
  * 2. (at the same time) every other open run that is abandoned (its writer cannot still be alive) is closed: its chain gets a
  *    `run.interrupted` event, which carries the chain's `close` seal in one transaction, and its run item becomes
  *    `interrupted` (or `finished`, when the chain had in fact finished and only the run item lagged behind);
- * 3. only then is the run's own chain opened.
+ * 3. only then is the run's own chain opened; with `first` events, the chain is opened WITH them in one write
+ *    (`AuditLog.openChain`: registry, events and open seal; the seal log's head is read while 1 and 2 run).
  *
  * Because the run item is written before anything of the chain, a crash at any later moment leaves an open run
  * that the next run of any job closes. Closing is idempotent: a repair cut short is redone by the one after.
@@ -17,7 +18,7 @@
  * Lambda limit); the `--local` runtime, where one command runs at a time, uses 0. Two runs that both find the same
  * abandoned run race for a claim on it (ledger `claimOpenRun`); one closes it.
  */
-import type { ChainedAuditEvent } from '../domain/audit';
+import type { AuditEvent, ChainedAuditEvent } from '../domain/audit';
 import { CLOSING_ACTIONS } from '../domain/audit';
 import type { AuditChainWriter, OpenRun } from '../store/ports';
 import type { JobContext } from './context';
@@ -32,10 +33,12 @@ export interface ClosedRun {
   readonly outcome: 'interrupted' | 'finished';
 }
 
-/** Write the run item (`running`), close abandoned runs, open the run's chain. */
-export async function startRun(ctx: JobContext, job: string, runId: string, startedAt: string): Promise<AuditChainWriter> {
+/** Write the run item (`running`), close abandoned runs, open the run's chain (with its `first` events, when given). */
+export async function startRun(ctx: JobContext, job: string, runId: string, startedAt: string, first: readonly AuditEvent[] = []): Promise<AuditChainWriter> {
   // The run item and the repair of others go at once (the repair skips this run); the chain only after both.
-  await Promise.all([ctx.ledger.putRun({ runId, job, startedAt, actor: ctx.actor.name, status: 'running', counts: {} }), closeAbandonedRuns(ctx, runId)]);
+  const ready = Promise.all([ctx.ledger.putRun({ runId, job, startedAt, actor: ctx.actor.name, status: 'running', counts: {} }), closeAbandonedRuns(ctx, runId)]);
+  if (first.length > 0) return ctx.audit.openChain(runId, first, { after: ready });
+  await ready;
   return ctx.audit.chain(runId);
 }
 

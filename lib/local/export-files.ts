@@ -18,18 +18,21 @@ export function s3rverObjectPath(directory: string, bucket: string, key: string)
 export function inPlacePartFiles(directory: string, bucket: string): PartFiles {
   return {
     async open(keys, progress) {
-      const paths = new Map<string, string>();
-      for (const key of keys) {
-        const path = s3rverObjectPath(directory, bucket, key);
-        try {
-          if (!(await stat(path)).isFile()) throw new Error('not a file');
-        } catch {
-          throw new Error(`export part ${key} is listed by its manifest but missing from the vault (steward verify reports it)`);
-        }
-        paths.set(key, path);
-        progress?.(paths.size, keys.length);
-      }
-      return { paths, release: async () => {} };
+      // Every part is looked up at once (a 1M-row export has 200).
+      let done = 0;
+      const found = await Promise.all(
+        keys.map(async (key) => {
+          const path = s3rverObjectPath(directory, bucket, key);
+          try {
+            if (!(await stat(path)).isFile()) throw new Error('not a file');
+          } catch {
+            throw new Error(`export part ${key} is listed by its manifest but missing from the vault (steward verify reports it)`);
+          }
+          progress?.(++done, keys.length);
+          return [key, path] as const;
+        }),
+      );
+      return { paths: new Map(found), release: async () => {} };
     },
   };
 }

@@ -9,7 +9,7 @@
  */
 import { DynamoDBDocumentClient, PutCommand, QueryCommand, TransactWriteCommand, type NativeAttributeValue } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
-import { type AuditAction, type ChainedAuditEvent, type ChainSeal, GENESIS_HASH, linkSeal, type SealBody, type SealKind } from '../domain/audit';
+import { type AuditAction, type AuditEvent, type ChainedAuditEvent, type ChainSeal, CLOSING_ACTIONS, GENESIS_HASH, linkEvents, linkSeal, type SealBody, type SealKind } from '../domain/audit';
 import { type Clock, MS_PER_DAY, systemClock } from '../domain/clock';
 import { BadInputError } from '../domain/errors';
 import type { AuditChainWriter, AuditLog, AuditPage, AuditQuery, SealAnchors } from './ports';
@@ -26,7 +26,7 @@ import {
   AuditTableMissingError,
 } from './retry';
 import { AUDIT_INDEX, auditKeys, TIME_SHARDS } from './tables';
-import { auditItem, bounds, checkedEventFrom, compareEvents, eventFrom, sealFrom, sealItem, timeShardOf } from './dynamodb-audit-items';
+import { auditItem, bounds, checkedEventFrom, compareEvents, eventFrom, sealFrom, sealItem, timeShardOf, validate } from './dynamodb-audit-items';
 import { DynamoDbChainWriter } from './dynamodb-audit-writer';
 
 type Item = Record<string, NativeAttributeValue>;
@@ -71,6 +71,13 @@ const ByActionCursor = z.object({ at: z.string(), chainId: z.string(), seq: z.nu
 
 /** How long the seal this log wrote last is tried as the seal log's head before reading the head. */
 const KNOWN_SEAL_HEAD_MS = 30_000;
+/** Most events `openChain` writes with the open seal (a transaction holds at most 100 items). */
+const MAX_OPENING_EVENTS = 24;
+
+const CHAIN_ID = /^[A-Za-z0-9_.:-]{1,128}$/;
+const checkChainId = (chainId: string): void => {
+  if (!CHAIN_ID.test(chainId)) throw new BadInputError(`chain id "${chainId}" must be 1-128 characters of A-Z a-z 0-9 _ . : -`);
+};
 
 export class DynamoDbAuditLog implements AuditLog {
   private readonly clock: Clock;
@@ -94,7 +101,7 @@ export class DynamoDbAuditLog implements AuditLog {
   }
 
   async chain(chainId: string): Promise<AuditChainWriter> {
-    if (!/^[A-Za-z0-9_.:-]{1,128}$/.test(chainId)) throw new BadInputError(`chain id "${chainId}" must be 1-128 characters of A-Z a-z 0-9 _ . : -`);
+    checkChainId(chainId);
     // The chain's head and the seal log's head are read while the chain is registered (three round trips at once,
     // all before the open seal; the seal put is conditional, so a seal head read too early only costs a retry).
     const register = async (): Promise<void> => {
@@ -119,15 +126,53 @@ export class DynamoDbAuditLog implements AuditLog {
   }
 
   /**
+   * A new chain and its first events in ONE transaction: the registry item, the events (linked from the genesis
+   * head, which a new chain has: nothing is read) and the `open` seal committing to the last of them. The seal log
+   * thus learns of the chain in the very write that stores its first event. The seal log's head is read (unless
+   * this log knows it) while `after` settles; nothing is written before it has (and nothing when it rejects).
+   * A chain id already registered or holding events is refused (AuditOverwriteError), nothing written.
+   */
+  async openChain(chainId: string, first: readonly AuditEvent[], options: { after?: Promise<unknown> } = {}): Promise<AuditChainWriter> {
+    checkChainId(chainId);
+    const valid = validate(first, chainId);
+    if (valid.length === 0 || valid.length > MAX_OPENING_EVENTS) throw new RangeError(`openChain: 1..${MAX_OPENING_EVENTS} events, got ${valid.length}`);
+    if (valid.some((e) => CLOSING_ACTIONS.has(e.action))) throw new RangeError('openChain: a chain is not opened with a closing event (append it)');
+    const linked = linkEvents(valid, chainId, { seq: 0, hash: GENESIS_HASH });
+    const known = this.knownSealHead();
+    const reading = known ? undefined : this.readSealHead();
+    reading?.catch(() => undefined);
+    await options.after;
+    const hint = known ?? (await reading!);
+    const last = linked[linked.length - 1]!;
+    await this.appendSeal(chainId, 'open', { seq: last.seq, hash: last.hash }, linked, { register: true, hint });
+    return new DynamoDbChainWriter(this, chainId, { seq: last.seq, hash: last.hash });
+  }
+
+  /** The seal this log wrote (or read) last, if recent: likely still the seal log's head. */
+  private knownSealHead(): { seq: number; hash: string } | undefined {
+    const known = this.lastSeal;
+    return known && Date.now() - known.writtenAt < KNOWN_SEAL_HEAD_MS ? { seq: known.seq, hash: known.hash } : undefined;
+  }
+
+  /**
    * @internal Append a seal committing to `head` of `chainId` at the seal log's next seq (conditional put, retried
    * with jitter when another writer took that seq). With `events`, they are written in the same transaction.
    */
-  async appendSeal(chainId: string, kind: SealKind, head: { seq: number; hash: string }, events: readonly ChainedAuditEvent[] = []): Promise<ChainSeal> {
+  async appendSeal(
+    chainId: string,
+    kind: SealKind,
+    head: { seq: number; hash: string },
+    events: readonly ChainedAuditEvent[] = [],
+    options: { register?: boolean; hint?: { seq: number; hash: string } } = {},
+  ): Promise<ChainSeal> {
     const body: SealBody = { at: this.clock.now().toISOString(), chainId, chainSeq: head.seq, chainHash: head.hash, kind };
-    // The seal this log wrote (or read) last, if recent, is tried as the head without reading it again: the put is
-    // conditional, so a head another writer has moved on from costs one refused put, then the head is read.
-    const known = this.lastSeal && Date.now() - this.lastSeal.writtenAt < KNOWN_SEAL_HEAD_MS ? this.lastSeal : undefined;
+    // The seal this log wrote (or read) last, if recent, or the caller's hint, is tried as the head without reading
+    // it again: the put is conditional, so a head another writer has moved on from costs one refused put, then the
+    // head is read.
+    const known = options.hint ?? this.knownSealHead();
     this.lastSeal = undefined;
+    // With `register`, the chain's registry item goes in the same transaction (a new chain: refused when it exists).
+    const registry = options.register ? [{ Put: { TableName: this.tableName, Item: { pk: auditKeys.registryPk, sk: chainId, openedAt: this.clock.now().toISOString() }, ConditionExpression: APPEND_ONLY } }] : [];
     for (let attempt = 0; attempt < this.maxSealAttempts; attempt++) {
       const hinted = attempt === 0 && known !== undefined;
       // (a refused hint is retried at once, with the head read)
@@ -135,12 +180,12 @@ export class DynamoDbAuditLog implements AuditLog {
       const seal = linkSeal(body, hinted ? known : await this.readSealHead());
       const put = { TableName: this.tableName, Item: sealItem(seal), ConditionExpression: APPEND_ONLY };
       try {
-        if (events.length === 0) {
+        if (events.length === 0 && registry.length === 0) {
           await this.doc.send(new PutCommand(put));
         } else {
           await this.doc.send(
             new TransactWriteCommand({
-              TransactItems: [...events.map((event) => ({ Put: { TableName: this.tableName, Item: auditItem(event), ConditionExpression: APPEND_ONLY } })), { Put: put }],
+              TransactItems: [...events.map((event) => ({ Put: { TableName: this.tableName, Item: auditItem(event), ConditionExpression: APPEND_ONLY } })), ...registry, { Put: put }],
             }),
           );
         }
@@ -148,7 +193,9 @@ export class DynamoDbAuditLog implements AuditLog {
         await this.anchor(seal);
         return seal;
       } catch (error) {
-        if (eventConflict(error, events.length)) throw new AuditOverwriteError(this.tableName, `an event of chain ${chainId} at seq ${events[0]!.seq}..${events[events.length - 1]!.seq}`);
+        if (eventConflict(error, events.length + registry.length)) {
+          throw new AuditOverwriteError(this.tableName, registry.length > 0 ? `chain ${chainId} (it exists already)` : `an event of chain ${chainId} at seq ${events[0]!.seq}..${events[events.length - 1]!.seq}`);
+        }
         if (!isSealConflict(error)) throw error;
       }
     }

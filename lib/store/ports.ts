@@ -227,6 +227,13 @@ export interface AuditPage {
 export interface AuditLog {
   /** Open a new chain, or resume an existing one at its head (a resumed run keeps its chain). */
   chain(chainId: string): Promise<AuditChainWriter>;
+  /**
+   * Open a NEW chain with its first events (no closing one) in one write: registered, the events, and an `open` seal
+   * committing to the last of them, so the seal log learns of the chain no later than its first event. Nothing is
+   * written before `after` settles (a run's item is written before anything of its chain), nor when it rejects; the
+   * seal log's head may be read meanwhile. Refused (AuditOverwriteError) for a chain that exists.
+   */
+  openChain(chainId: string, first: readonly AuditEvent[], options?: { after?: Promise<unknown> }): Promise<AuditChainWriter>;
   byRecord(recordHash: string, query?: AuditQuery): Promise<AuditPage>;
   byAction(action: AuditAction, query: AuditQuery & { since: string; until: string }): Promise<AuditPage>;
   byActor(name: string, query?: AuditQuery): Promise<AuditPage>;

@@ -2,7 +2,7 @@
  * An audited query on an SQL engine (deployed: Athena, lib/store/athena-queries.ts): the SQL is checked by the
  * shared read-only guard before anything is written or run, the run is opened in the member's name (run item and
  * `run.started` with the SQL's keyed digest) before the engine sees the SQL, and `query.run` (digest, rows,
- * bytes scanned, how it ended) closes it. A run cut short (a crash, a timeout) is closed by the next run as
+ * bytes scanned, how it ended) closes it (lib/jobs/query/audited-run.ts, shared with `steward query --local`). A run cut short (a crash, a timeout) is closed by the next run as
  * `run.interrupted`, so no query leaves no trace. Events hold the digest and counts, never the SQL or Athena's
  * message (either may quote literals such as usernames).
  */
@@ -10,8 +10,8 @@ import { BadInputError, StewardError } from '../../domain/errors';
 import { checkReadOnlySql, sqlDigest, sqlTokens } from '../../domain/query-guard';
 import { QUERY_VIEW_NAMES, type QueryViewName } from '../../domain/query-views';
 import type { QueryOutcome, SqlEngine } from '../../store/athena-queries';
-import { newRunId, type JobContext } from '../context';
-import { startRun } from '../runs';
+import type { JobContext } from '../context';
+import { openQueryRun } from './audited-run';
 
 /** The engine failed on its side (not the SQL's fault): retry later. */
 export class QueryEngineError extends StewardError {}
@@ -66,43 +66,25 @@ export async function runAuditedQuery(ctx: JobContext, engine: SqlEngine, input:
   // The digest of the text as written, as `steward query --local` computes it.
   const digest = sqlDigest(ctx.hasher, input.sql);
   const engineName = input.engine ?? 'athena';
-  const startedAt = ctx.clock.now().toISOString();
-  const runId = newRunId('query', ctx.clock.now());
-  const chain = await startRun(ctx, 'query', runId, startedAt);
-  await chain.append([{ at: startedAt, action: 'run.started', actor: ctx.actor, runId, evidence: { sqlDigest: digest, views: views.join(',') || 'none', engine: engineName } }]);
+  // Evidence first: the run and run.started (digest, views, engine) are stored before the engine sees the SQL.
+  const run = await openQueryRun(ctx, { sqlDigest: digest, views, engine: engineName });
+  const { runId } = run;
 
   let outcome: QueryOutcome;
   try {
     outcome = await engine.run(sql, input.deadline ? { deadline: input.deadline } : {});
   } catch (error) {
     // The engine refused to start it (throttled, misconfigured): the run says so, without the engine's words.
-    const at = ctx.clock.now().toISOString();
-    await chain.append([{ at, action: 'run.finished', actor: ctx.actor, runId, reason: 'the query engine could not run the query', counts: { rows: 0 } }]);
-    await ctx.ledger.putRun({ runId, job: 'query', startedAt, finishedAt: at, actor: ctx.actor.name, status: 'stopped', counts: { rows: 0 }, stopReason: 'engine error' });
+    await run.close({ stopped: 'the query engine could not run the query' });
     throw new QueryEngineError(`the query engine could not run the query: ${(error as Error).name}: ${(error as Error).message}`, { cause: error });
   }
 
-  const at = ctx.clock.now().toISOString();
-  const counts = { rows: outcome.rows, bytesScanned: outcome.bytesScanned, engineMillis: outcome.engineMillis };
-  await chain.append([
-    {
-      at,
-      action: 'query.run',
-      actor: ctx.actor,
-      runId,
-      evidence: {
-        sqlDigest: digest,
-        views: views.join(',') || 'none',
-        engine: engineName,
-        outcome: OUTCOMES[outcome.state],
-        executionId: outcome.executionId,
-        ...(outcome.errorCategory ? { errorCategory: outcome.errorCategory } : {}),
-      },
-      counts,
-    },
-    { at, action: 'run.finished', actor: ctx.actor, runId, counts },
-  ]);
-  await ctx.ledger.putRun({ runId, job: 'query', startedAt, finishedAt: at, actor: ctx.actor.name, status: 'finished', counts });
+  // A Lambda may be frozen once it answers: deployed, the close is stored before the answer.
+  await run.close({
+    outcome: OUTCOMES[outcome.state],
+    counts: { rows: outcome.rows, bytesScanned: outcome.bytesScanned, engineMillis: outcome.engineMillis },
+    evidence: { executionId: outcome.executionId, ...(outcome.errorCategory ? { errorCategory: outcome.errorCategory } : {}) },
+  });
 
   switch (outcome.state) {
     case 'succeeded':

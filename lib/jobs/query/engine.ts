@@ -82,6 +82,9 @@ export class QuerySession {
 
   /** Create the views and the purges table, then allow only `readable` files, disable external access and lock. */
   async defineViews(statements: readonly string[], purges: readonly PurgeRow[], readable: readonly string[]): Promise<void> {
+    // Parquet footers are read once per session: binding the views, preparing and running the query reuse them
+    // (duckdb_settings(): "Cache Parquet metadata - useful when reading the same files multiple times").
+    await this.connection.run('SET parquet_metadata_cache = true');
     for (const statement of statements) await this.connection.run(statement);
     await this.connection.run('CREATE OR REPLACE TABLE purges (record_hash VARCHAR, kind VARCHAR, spec VARCHAR, reason VARCHAR, purged_at VARCHAR, run_id VARCHAR)');
     if (purges.length > 0) {

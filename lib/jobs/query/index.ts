@@ -5,26 +5,29 @@
  * 1. the guard (lib/domain/query-guard.ts), DuckDB's parser, and binding against empty views of the same columns in
  *    a locked scratch session (no file readable): bad SQL, an unknown view or column, or anything but one SELECT is
  *    bad input;
- * 2. the query's run is opened (run item, chain; no event yet; at once when the caller checked the SQL before) while
- * 3. the manifests of the newest export versions name the part files of the views the query reads; those files
- *    are opened (in place or staged into a private temp dir, `PartFiles`), and purges are read from the audit log
- *    only when the query reads `purges`; views defined, file access limited to those files, external access
- *    disabled, configuration locked; the statement bound again and run, interrupted after the timeout;
- * 4. `query.run` closes the run (actor, keyed SQL digest, views read, rows returned, outcome; never the SQL), also
- *    for a query that failed or timed out once it ran. Staged files are removed whatever happens.
+ * 2. the query's run is opened with its evidence (run item, then the chain with `run.started`: keyed SQL digest,
+ *    views, engine; lib/jobs/query/audited-run.ts), at once when the caller checked the SQL before, while
+ * 3. the outlines of the newest export versions (read while DuckDB starts) name the part files of the views the
+ *    query reads; those files are opened (in place or staged into a private temp dir, `PartFiles`), and purges are
+ *    read from the audit log only when the query reads `purges`; the views it reads are defined over those files
+ *    (the others empty), file access limited to those files, external access disabled, configuration locked; the
+ *    statement bound again and run, interrupted after the timeout;
+ * 4. the answer is handed out once both the result and the evidence are stored; `close` then writes `query.run`
+ *    (rows, outcome; never the SQL) and `run.finished` (`answerQuery`: the caller's, after printing; `runQuery`:
+ *    before it returns). A query that fails once its run is open is closed as failed or timed out before the error.
+ *    Staged files are removed whatever happens.
  */
 import { BadInputError } from '../../domain/errors';
 import { checkReadOnlySql, sqlDigest } from '../../domain/query-guard';
 import { QUERY_VIEW_NAMES, viewOfKind, type QueryViewName } from '../../domain/query-views';
 import { RECORD_KINDS } from '../../domain/records';
-import type { AuditChainWriter } from '../../store/ports';
-import { newRunId, type JobContext, type ProgressSink } from '../context';
+import type { JobContext, ProgressSink } from '../context';
 import { exportStoreOf } from '../export';
-import { startRun } from '../runs';
+import { openQueryRun } from './audited-run';
 import { QuerySession, type PurgeRow, type ResultTable } from './engine';
 import { stagedPartFiles, type OpenedPartFiles, type PartFiles } from './files';
 import { DEFAULT_QUERY_TIMEOUT_MS } from './limits';
-import { EMPTY_PLAN, kindsRead, planExports, viewStatements } from './plan';
+import { EMPTY_PLAN, kindsRead, planExports, viewStatements, type ExportPlan } from './plan';
 
 export { stagedPartFiles, type OpenedPartFiles, type PartFiles } from './files';
 export type { ResultColumn, ResultTable } from './engine';
@@ -40,8 +43,8 @@ export interface QueryOptions {
   /** Where DuckDB reads parts from; default: staged out of the export store into a temp dir. */
   readonly files?: PartFiles;
   readonly progress?: ProgressSink;
-  /** The caller ran `checkQuerySql` on this very SQL just before (the CLI does, before it opens anything). */
-  readonly sqlChecked?: boolean;
+  /** What `checkQuerySql` answered for this very SQL just before (the CLI checks before it opens anything). */
+  readonly checkedViews?: readonly QueryViewName[];
 }
 
 export interface QueryAnswer extends ResultTable {
@@ -97,43 +100,34 @@ async function purgeRows(ctx: Pick<JobContext, 'audit' | 'clock'>): Promise<Purg
   return [...rows.values()];
 }
 
+/** A query's answer, handed out once its evidence is stored; `close` writes how it ended (call it once printed). */
+export interface AnsweredQuery {
+  readonly answer: QueryAnswer;
+  /** `query.run` (rows, outcome) and `run.finished` with the close seal, then the run item; once. */
+  close(): Promise<void>;
+}
+
 /**
- * Audit one query: its own run (run item, chain), opened once the query is known to be valid (while it runs), whose
- * three events (`run.started`, `query.run`, `run.finished`) then go in one append with the chain's close seal.
+ * Run one read-only query over the current exports; see the steps above. The answer is returned once both the
+ * result and the run's evidence (`run.started`) are stored; the close is the caller's to await after it has handed
+ * the answer on (the CLI: after printing). A query that fails once its run is open is closed before the error.
  */
-async function openQueryRun(ctx: JobContext): Promise<{ runId: string; startedAt: string; chain: AuditChainWriter }> {
-  const now = ctx.clock.now();
-  const runId = newRunId('query', now);
-  const startedAt = now.toISOString();
-  return { runId, startedAt, chain: await startRun(ctx, 'query', runId, startedAt) };
-}
-
-async function closeQueryRun(
-  ctx: JobContext,
-  run: Awaited<ReturnType<typeof openQueryRun>>,
-  q: { digest: string; views: readonly QueryViewName[]; rows: number; outcome: 'ok' | 'failed' | 'timed-out' },
-): Promise<string> {
-  const { runId, startedAt } = run;
-  const at = ctx.clock.now().toISOString();
-  await run.chain.append([
-    { at: startedAt, action: 'run.started', actor: ctx.actor, runId },
-    { at, action: 'query.run', actor: ctx.actor, runId, evidence: { sqlDigest: q.digest, views: q.views.join(',') || 'none', engine: 'duckdb', outcome: q.outcome }, counts: { rows: q.rows } },
-    { at, action: 'run.finished', actor: ctx.actor, runId, counts: { rows: q.rows } },
-  ]);
-  await ctx.ledger.putRun({ runId, job: 'query', startedAt, finishedAt: at, actor: ctx.actor.name, status: 'finished', counts: { rows: q.rows } });
-  return runId;
-}
-
-/** Run one read-only query over the current exports; see the steps above. */
-export async function runQuery(ctx: JobContext, input: QueryInput, options: QueryOptions = {}): Promise<QueryAnswer> {
+export async function answerQuery(ctx: JobContext, input: QueryInput, options: QueryOptions = {}): Promise<AnsweredQuery> {
   const timeoutMs = input.timeoutMs ?? DEFAULT_QUERY_TIMEOUT_MS;
   const check = checkReadOnlySql(input.sql);
   const store = exportStoreOf(ctx);
   const progress = (phase: string, done: number, total?: number) => options.progress?.({ job: 'query', phase, done, ...(total !== undefined ? { total } : {}) });
   const digest = sqlDigest(ctx.hasher, input.sql);
-  // Checked by the caller (the CLI, before it opened anything): the run is opened at once, while DuckDB starts.
-  let opening = options.sqlChecked ? openQueryRun(ctx) : undefined;
-  opening?.catch(() => {});
+  // Reads only: the current export versions are found while DuckDB starts.
+  const planning = planExports(store, ctx.objects);
+  planning.catch(() => {});
+  // Checked by the caller (the CLI, before it opened anything): the run is opened at once, while DuckDB works.
+  const open = (views: readonly QueryViewName[]) => {
+    const opening = openQueryRun(ctx, { sqlDigest: digest, views, engine: 'duckdb' });
+    opening.catch(() => {});
+    return opening;
+  };
+  let opening = options.checkedViews ? open(options.checkedViews) : undefined;
   let session: QuerySession | undefined;
   let opened: OpenedPartFiles | undefined;
   try {
@@ -143,28 +137,27 @@ export async function runQuery(ctx: JobContext, input: QueryInput, options: Quer
       views = await session.viewsOf(input.sql, check.ok ? undefined : check.reason);
     } catch (error) {
       // Only when the caller's check let through what this one refuses: the opened run is closed as failed.
-      if (opening) await closeQueryRun(ctx, await opening, { digest, views: [], rows: 0, outcome: 'failed' });
+      if (opening) await (await opening).close({ outcome: 'failed', counts: { rows: 0 } });
       throw error;
     }
     const sql = check.ok ? check.sql : input.sql;
     const read = QUERY_VIEW_NAMES.filter((v) => views.has(v));
     // Bound first against empty views of the same columns, in a locked scratch session that can read no file: a
     // query that cannot bind is refused with nothing written.
-    if (!options.sqlChecked) await checkQuerySql(input.sql);
-    // The query is valid from here on: its run is opened (no event yet) while the files are found and DuckDB works.
-    const run = opening ?? openQueryRun(ctx);
-    run.catch(() => {});
+    if (!opening) await checkQuerySql(input.sql);
+    // The query is valid from here on: its run is opened with its evidence while the files are found and DuckDB works.
+    const run = (opening ??= open(read));
     let result: ResultTable;
-    let plan: Awaited<ReturnType<typeof planExports>>;
+    let plan: ExportPlan;
     const kinds = kindsRead(views);
     try {
       progress('reading manifests', 0);
-      plan = await planExports(store, ctx.objects);
+      plan = await planning;
       const keys = kinds.flatMap((kind) => plan.kinds.get(kind)?.keys ?? []);
       progress('opening export files', 0, keys.length);
       opened = await (options.files ?? stagedPartFiles(store)).open(keys, (done, total) => progress('opening export files', done, total));
       const purges = views.has('purges') ? await purgeRows(ctx) : [];
-      await session.defineViews(viewStatements(plan, opened.paths), purges, [...new Set(opened.paths.values())]);
+      await session.defineViews(viewStatements(plan, opened.paths, views), purges, [...new Set(opened.paths.values())]);
       const prepared = await session.prepare(sql);
       progress('running', 0);
       try {
@@ -174,24 +167,29 @@ export async function runQuery(ctx: JobContext, input: QueryInput, options: Quer
       }
     } catch (error) {
       const outcome = error instanceof BadInputError && error.message.startsWith('--timeout') ? 'timed-out' : 'failed';
-      await closeQueryRun(ctx, await run, { digest, views: read, rows: 0, outcome });
+      await (await run).close({ outcome, counts: { rows: 0 } });
       throw error;
     }
-    const runId = await closeQueryRun(ctx, await run, { digest, views: read, rows: result.rows.length, outcome: 'ok' });
+    // No answer before its evidence is stored (a failure here is thrown: the run stays open and is closed by the next).
+    const audited = await run;
     const notes: string[] = [];
     for (const kind of RECORD_KINDS) {
       const view = viewOfKind(kind).name;
       if (views.has(view) && !plan.kinds.has(kind)) notes.push(`${view} is empty: no Parquet export of ${kind}s yet (steward export create --spec NAME)`);
     }
     if (plan.notParquet.length > 0 && kinds.some((kind) => !plan.kinds.has(kind))) notes.push(`not read (views read Parquet exports only): ${plan.notParquet.join(', ')}; export those specs as Parquet to query them`);
+    const rows = result.rows.length;
     return {
-      ...result,
-      rowCount: result.rows.length,
-      views: read,
-      sqlDigest: digest,
-      exports: kinds.flatMap((kind) => plan.kinds.get(kind)?.exports ?? []),
-      notes,
-      runId,
+      answer: {
+        ...result,
+        rowCount: rows,
+        views: read,
+        sqlDigest: digest,
+        exports: kinds.flatMap((kind) => plan.kinds.get(kind)?.exports ?? []),
+        notes,
+        runId: audited.runId,
+      },
+      close: () => audited.close({ outcome: 'ok', counts: { rows } }),
     };
   } finally {
     try {
@@ -200,4 +198,11 @@ export async function runQuery(ctx: JobContext, input: QueryInput, options: Quer
       session?.close();
     }
   }
+}
+
+/** Run one read-only query and close its run: the answer once everything of it is stored. */
+export async function runQuery(ctx: JobContext, input: QueryInput, options: QueryOptions = {}): Promise<QueryAnswer> {
+  const { answer, close } = await answerQuery(ctx, input, options);
+  await close();
+  return answer;
 }

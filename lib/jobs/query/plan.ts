@@ -10,13 +10,24 @@ import { RECORD_KINDS, type RecordKind } from '../../domain/records';
 import type { ExportStore } from '../../store/export-store';
 import type { ObjectStore } from '../../store/ports';
 
+/**
+ * The parts of one current export version. They share one Parquet schema (every part of a version is written with
+ * its manifest's fields, lib/jobs/export/build.ts), so DuckDB binds the list from its first file alone.
+ */
+export interface ExportSource {
+  /** Part keys (parts with rows only). */
+  readonly keys: readonly string[];
+  /** The columns its parts hold: its fields and the provenance columns (an export made with --fields lacks the others). */
+  readonly columns: ReadonlySet<string>;
+}
+
 /** The current Parquet exports of one kind. */
 export interface KindFiles {
   readonly kind: RecordKind;
   /** Part keys of every current Parquet version of this kind. */
   readonly keys: readonly string[];
-  /** Columns at least one of those exports has (an export made with --fields lacks the others). */
-  readonly columns: ReadonlySet<string>;
+  /** One source per export version, in the order of `exports`. */
+  readonly sources: readonly ExportSource[];
   /** `climate-videos@v3`, ... */
   readonly exports: readonly string[];
   readonly rows: number;
@@ -60,29 +71,29 @@ async function manifestOutline(store: ExportStore, objects: ObjectStore, spec: s
   return parsed.data;
 }
 
-/** Read the manifests of the newest version of every export; Parquet ones become view sources. */
+/** Read the outlines (or manifests) of the newest version of every export, at once; Parquet ones become view sources. */
 export async function planExports(store: ExportStore, objects: ObjectStore): Promise<ExportPlan> {
-  const kinds = new Map<RecordKind, { keys: string[]; columns: Set<string>; exports: string[]; rows: number }>();
+  const kinds = new Map<RecordKind, { keys: string[]; sources: ExportSource[]; exports: string[]; rows: number }>();
   const parquetSpecs = new Set<string>();
-  const others: Array<{ spec: string; format: string; version: number }> = [];
-  for (const latest of await store.latestVersions()) {
-    if (latest.format !== 'parquet') {
-      others.push(latest);
-      continue;
-    }
-    const manifest = await manifestOutline(store, objects, latest.spec, latest.version);
-    if (!manifest) continue;
-    parquetSpecs.add(latest.spec);
+  const latest = await store.latestVersions();
+  const parquet = latest.filter((l) => l.format === 'parquet');
+  const manifests = await Promise.all(parquet.map((l) => manifestOutline(store, objects, l.spec, l.version)));
+  parquet.forEach((l, i) => {
+    const manifest = manifests[i];
+    if (!manifest) return;
+    parquetSpecs.add(l.spec);
     let entry = kinds.get(manifest.kind);
-    if (!entry) kinds.set(manifest.kind, (entry = { keys: [], columns: new Set(viewOfKind(manifest.kind).columns.filter((c) => c.name.startsWith('steward_')).map((c) => c.name)), exports: [], rows: 0 }));
-    for (const part of manifest.parts) if (part.rows > 0) entry.keys.push(part.key);
-    for (const field of manifest.fields) entry.columns.add(field);
+    if (!entry) kinds.set(manifest.kind, (entry = { keys: [], sources: [], exports: [], rows: 0 }));
+    const keys = manifest.parts.filter((part) => part.rows > 0).map((part) => part.key);
+    const provenance = viewOfKind(manifest.kind).columns.filter((c) => c.name.startsWith('steward_')).map((c) => c.name);
+    entry.keys.push(...keys);
+    entry.sources.push({ keys, columns: new Set([...manifest.fields, ...provenance]) });
     entry.exports.push(exportLabel(manifest.name, manifest.version));
     entry.rows += manifest.rowCount;
-  }
-  const notParquet = others.filter((o) => !parquetSpecs.has(o.spec)).map((o) => `${exportLabel(o.spec, o.version)} (${o.format})`);
+  });
+  const notParquet = latest.filter((o) => o.format !== 'parquet' && !parquetSpecs.has(o.spec)).map((o) => `${exportLabel(o.spec, o.version)} (${o.format})`);
   return {
-    kinds: new Map([...kinds].map(([kind, e]) => [kind, { kind, keys: e.keys, columns: e.columns, exports: e.exports, rows: e.rows }])),
+    kinds: new Map([...kinds].map(([kind, e]) => [kind, { kind, keys: e.keys, sources: e.sources, exports: e.exports, rows: e.rows }])),
     notParquet,
   };
 }
@@ -99,8 +110,9 @@ export function kindsRead(views: ReadonlySet<QueryViewName>): RecordKind[] {
 export const ident = (name: string): string => `"${name.replaceAll('"', '""')}"`;
 const literal = (text: string): string => `'${text.replaceAll("'", "''")}'`;
 
+/** One export version's parts: one schema, so DuckDB binds the list from its first file (no union_by_name). */
 function fileList(paths: readonly string[]): string {
-  return `read_parquet([${paths.map(literal).join(', ')}], union_by_name = true, hive_partitioning = false)`;
+  return `read_parquet([${paths.map(literal).join(', ')}], hive_partitioning = false)`;
 }
 
 function typed(col: ViewColumn, present: boolean, source = col.from ?? col.name): string {
@@ -112,25 +124,31 @@ function emptySelect(view: QueryView): string {
   return `SELECT ${view.columns.map((col) => typed(col, false)).join(', ')} WHERE false`;
 }
 
+/** The readable files of each source of a kind (sources without a readable file left out). */
+function readableSources(files: KindFiles | undefined, paths: ReadonlyMap<string, string>): Array<{ files: string[]; columns: ReadonlySet<string> }> {
+  return (files?.sources ?? [])
+    .map((source) => ({ files: source.keys.map((k) => paths.get(k)).filter((p): p is string => p !== undefined), columns: source.columns }))
+    .filter((source) => source.files.length > 0);
+}
+
 /**
  * `CREATE OR REPLACE VIEW` statements for every view but `purges` (lib/jobs/query/engine.ts fills that one as a table).
- * `paths` holds the readable file of each part key of the kinds read; a kind without files is an empty view
- * of the same columns.
+ * Only the views in `read` read files (`paths` holds the readable file of each part key of the kinds read); every
+ * other view, and a view whose kind has no files, is an empty view of the same columns, which binds without
+ * reading anything. A view over several export versions is the UNION ALL of one `read_parquet` per version.
  */
-export function viewStatements(plan: ExportPlan, paths: ReadonlyMap<string, string>): string[] {
+export function viewStatements(plan: ExportPlan, paths: ReadonlyMap<string, string>, read: ReadonlySet<QueryViewName> = new Set()): string[] {
   const statements: string[] = [];
   const provenance: string[] = [];
   const records = QUERY_VIEWS.find((v) => v.name === 'records')!;
   for (const kind of RECORD_KINDS) {
     const view = viewOfKind(kind);
-    const files = plan.kinds.get(kind);
-    const readable = files?.keys.map((k) => paths.get(k)).filter((p): p is string => p !== undefined) ?? [];
-    if (!files || readable.length === 0) {
-      statements.push(`CREATE OR REPLACE VIEW ${ident(view.name)} AS ${emptySelect(view)}`);
-      continue;
+    const sources = readableSources(plan.kinds.get(kind), paths);
+    const selects = read.has(view.name) ? sources.map((s) => `SELECT ${view.columns.map((col) => typed(col, s.columns.has(col.name))).join(', ')} FROM ${fileList(s.files)}`) : [];
+    statements.push(`CREATE OR REPLACE VIEW ${ident(view.name)} AS ${selects.length > 0 ? selects.join(' UNION ALL ') : emptySelect(view)}`);
+    if (read.has('records')) {
+      for (const s of sources) provenance.push(`SELECT ${records.columns.map((col) => (col.name === 'kind' ? `${literal(kind)} AS kind` : typed(col, true))).join(', ')} FROM ${fileList(s.files)}`);
     }
-    statements.push(`CREATE OR REPLACE VIEW ${ident(view.name)} AS SELECT ${view.columns.map((col) => typed(col, files.columns.has(col.name))).join(', ')} FROM ${fileList(readable)}`);
-    provenance.push(`SELECT ${records.columns.map((col) => (col.name === 'kind' ? `${literal(kind)} AS kind` : typed(col, true))).join(', ')} FROM ${fileList(readable)}`);
   }
   statements.push(`CREATE OR REPLACE VIEW records AS ${provenance.length > 0 ? provenance.join(' UNION ALL ') : emptySelect(records)}`);
   return statements;

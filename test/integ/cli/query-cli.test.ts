@@ -3,12 +3,18 @@
  * query: results (table with a row limit, JSON, CSV file), the audit event (digest, views, rows; never the SQL),
  * bad SQL, writes and file reads refused with exit 2 and nothing written, the statement timeout, and a purge
  * (an erasure) taking the record out of every view but `purges`. Parts are staged into a temp dir first, then read
- * in place from s3rver's files (the CLI's own way).
+ * in place from s3rver's files (the CLI's own way). The audit holds the evidence (`run.started` with the digest)
+ * before the answer and how it ended after it; a close that fails after the answer is printed leaves a run that
+ * the next one closes as `run.interrupted`.
  */
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { loadProjectConfig } from '../../../lib/config/load';
+import { answerQuery } from '../../../lib/jobs/query';
 import { QuerySession } from '../../../lib/jobs/query/engine';
+import { openLocalRuntime } from '../../../lib/local/runtime';
+import { DynamoDbChainWriter } from '../../../lib/store/dynamodb-audit-writer';
 import { localCli } from '../../support/cli';
 import { climateVideosSpec, sampleConfig, writeSampleConfig } from '../../support/sample-config';
 
@@ -155,6 +161,44 @@ describe('steward query --local', () => {
     expect(after.code).toBe(0);
     expect(JSON.parse(after.out)).toMatchObject({ rows: [{ videos: 0, records: 0, left: exported - 1, purges: 1 }], views: ['videos', 'records', 'purges'] });
     expect(stagingDirs()).toEqual([]);
+  });
+
+  it('stores the evidence before the answer and the close after it; a run left open after its answer is closed by the next as interrupted', async () => {
+    const sql = 'SELECT count(*) AS n FROM videos';
+    const runtime = await openLocalRuntime({ config: await loadProjectConfig(configFile), stateDir, platform: 'emulator', now: new Date(T1), actor: { type: 'researcher', name: 'grace' } });
+    const chainOf = async (runId: string) => (await runtime.ctx.audit.byChain(runId)).events.map((e) => ({ action: e.action, evidence: e.evidence, counts: e.counts }));
+    try {
+      const { answer, close } = await answerQuery(runtime.ctx, { sql });
+      const evidence = { sqlDigest: answer.sqlDigest, views: 'videos', engine: 'duckdb' };
+      expect(await chainOf(answer.runId)).toEqual([{ action: 'run.started', evidence, counts: undefined }]);
+      expect(await runtime.ctx.ledger.getRun(answer.runId)).toMatchObject({ status: 'running' });
+      await close();
+      expect(await chainOf(answer.runId)).toEqual([
+        { action: 'run.started', evidence, counts: undefined },
+        { action: 'query.run', evidence: { ...evidence, outcome: 'ok' }, counts: { rows: 1 } },
+        { action: 'run.finished', evidence: undefined, counts: { rows: 1 } },
+      ]);
+      expect(await runtime.ctx.ledger.getRun(answer.runId)).toMatchObject({ status: 'finished', counts: { rows: 1 } });
+    } finally {
+      await runtime.close();
+    }
+
+    // The CLI prints the answer, then the close fails (the writer stops before its close reaches the table).
+    const append = jest.spyOn(DynamoDbChainWriter.prototype, 'append').mockRejectedValueOnce(new Error('connection reset'));
+    const cut = await steward(['query', sql], { now: T1, json: true });
+    append.mockRestore();
+    expect([cut.code, cut.err]).toEqual([1, expect.stringMatching(/the answer was given, but closing its audit run query-\S+ failed \(connection reset\); its evidence \(run.started\) is stored/)]);
+    const printed = JSON.parse(cut.out) as { runId: string; rows: Array<{ n: number }> };
+    expect(printed.rows).toEqual([{ n: expect.any(Number) }]);
+    // The next run of any job closes it.
+    expect((await steward(['query', sql], { now: T1 })).code).toBe(0);
+    const reopened = await openLocalRuntime({ config: await loadProjectConfig(configFile), stateDir, platform: 'emulator', now: new Date(T1) });
+    try {
+      expect((await reopened.ctx.audit.byChain(printed.runId)).events.map((e) => e.action)).toEqual(['run.started', 'run.interrupted']);
+      expect(await reopened.ctx.ledger.getRun(printed.runId)).toMatchObject({ status: 'interrupted' });
+    } finally {
+      await reopened.close();
+    }
   });
 
   it('describes a view from the data dictionary', async () => {

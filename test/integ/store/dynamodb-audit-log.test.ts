@@ -1,6 +1,6 @@
 /** The audit log against DynamoDB Local: chains, tamper evidence, and the three query indexes. */
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { verifyChain, type AuditEvent } from '../../../lib/domain/audit';
+import { verifyAuditLog, verifyChain, type AuditEvent, type ChainSeal } from '../../../lib/domain/audit';
 import { ManualClock } from '../../../lib/domain/clock';
 import { CapacityMeter } from '../../../lib/store/capacity-meter';
 import { DynamoDbAuditLog } from '../../../lib/store/dynamodb-audit-log';
@@ -174,6 +174,49 @@ describe('DynamoDbAuditLog on DynamoDB Local', () => {
     expect(stored.map((e) => e.reason ?? null)).toEqual(['first', null]);
     expect(stored[0]!.hash).toBe(kept!.hash);
     expect(verifyChain(stored)).toEqual([]);
+  });
+
+  it('openChain writes a new chain\'s registry item, first events and open seal in one transaction, only once `after` settled; an existing chain is refused', async () => {
+    // Prepare
+    const send = jest.spyOn(fx.doc, 'send');
+    let release!: () => void;
+    const after = new Promise<void>((resolve) => (release = resolve));
+    const writes = () => send.mock.calls.map(([command]) => command.constructor.name).filter((name) => name !== 'QueryCommand');
+
+    // Act
+    const opening = log.openChain('opened-with-events', [auditEvent({ at: at(5, 0), action: 'run.started', evidence: { sqlDigest: 'd'.repeat(32) } })], { after });
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const before = writes();
+    release();
+    const writer = await opening;
+    const opened = writes();
+    await writer.append([auditEvent({ at: at(5, 1), action: 'run.finished' })]);
+    send.mockRestore();
+
+    // Assess
+    expect(before).toEqual([]);
+    expect(opened).toEqual(['TransactWriteCommand']);
+    const seals: ChainSeal[] = [];
+    for await (const seal of log.seals()) seals.push(seal);
+    expect(seals.filter((x) => x.chainId === 'opened-with-events').map((x) => [x.kind, x.chainSeq])).toEqual([['open', 1], ['close', 2]]);
+    const events = (await log.byChain('opened-with-events')).events;
+    expect(events.map((e) => [e.seq, e.action])).toEqual([[1, 'run.started'], [2, 'run.finished']]);
+    expect(verifyAuditLog({ chains: new Map([['opened-with-events', events]]), registered: new Set(['opened-with-events']), seals })).toEqual([]);
+    // A chain that exists (here: registered and holding events) is never opened again: nothing is written.
+    await expect(log.openChain('opened-with-events', [auditEvent({ at: at(5, 2) })])).rejects.toThrow(AuditOverwriteError);
+    await expect(log.openChain('resume-me', [auditEvent({ at: at(5, 2) })])).rejects.toThrow(AuditOverwriteError);
+    const sealsAfter: ChainSeal[] = [];
+    for await (const seal of log.seals()) sealsAfter.push(seal);
+    expect(sealsAfter).toHaveLength(seals.length);
+    expect((await log.byChain('opened-with-events')).events).toHaveLength(2);
+  });
+
+  it('openChain writes nothing when `after` rejects', async () => {
+    await expect(log.openChain('never-opened', [auditEvent({ at: at(6, 0) })], { after: Promise.reject(new Error('run item not written')) })).rejects.toThrow('run item not written');
+    expect((await log.byChain('never-opened')).events).toEqual([]);
+    const ids: string[] = [];
+    for await (const id of log.chains()) ids.push(id);
+    expect(ids).not.toContain('never-opened');
   });
 
   it('never scanned during this suite', () => {

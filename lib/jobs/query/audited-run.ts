@@ -1,0 +1,78 @@
+/**
+ * The audit of one query, whatever the engine (DuckDB locally, Athena deployed): its own run, evidence first.
+ *
+ * - `openQueryRun`: the run item (`running`), then its chain opened WITH `run.started` carrying the evidence (the
+ *   SQL's keyed digest, the views it names, the engine) in one write (lib/jobs/runs.ts `startRun`). The caller
+ *   starts it before (deployed) or while (locally) the engine works, and hands out no answer before it is stored.
+ * - `close`: `query.run` (the same evidence, how it ended, rows and other counts) and `run.finished` with the
+ *   chain's close seal, then the run item `finished`; or, when the engine could not run the query at all,
+ *   `run.finished` with the reason and the run item `stopped`. Locally it is written after the answer was handed
+ *   out; a run whose writer died before (a crash, Ctrl-C) is closed by the next run as `run.interrupted`.
+ *
+ * Events hold the digest, view names and counts, never the SQL or an engine's message (either may quote literals
+ * such as usernames).
+ */
+import type { QueryViewName } from '../../domain/query-views';
+import { newRunId, type JobContext } from '../context';
+import { startRun } from '../runs';
+
+export interface QueryEvidence {
+  /** Keyed hash of the SQL as written (lib/domain/query-guard.ts `sqlDigest`). */
+  readonly sqlDigest: string;
+  /** The views the SQL reads, sorted. */
+  readonly views: readonly QueryViewName[];
+  /** `duckdb` or `athena`. */
+  readonly engine: string;
+}
+
+/** How a query ended, in the words of `query.run`. */
+export type QueryRunOutcome = 'ok' | 'failed' | 'timed-out' | 'cancelled';
+
+export type QueryRunEnd =
+  | {
+      readonly outcome: QueryRunOutcome;
+      readonly counts: Readonly<Record<string, number>> & { readonly rows: number };
+      /** Further scalar evidence of the engine (Athena's execution id, its error category). */
+      readonly evidence?: Readonly<Record<string, string>>;
+    }
+  /** The engine refused to start the query (throttled, misconfigured): `run.finished` with this reason. */
+  | { readonly stopped: string };
+
+export interface QueryRun {
+  readonly runId: string;
+  readonly startedAt: string;
+  /** Close the run (once); see above. */
+  close(end: QueryRunEnd): Promise<void>;
+}
+
+/** Open the query's run with its evidence (`run.started`); resolves once both are stored. */
+export async function openQueryRun(ctx: JobContext, evidence: QueryEvidence): Promise<QueryRun> {
+  const now = ctx.clock.now();
+  const runId = newRunId('query', now);
+  const startedAt = now.toISOString();
+  const base = { sqlDigest: evidence.sqlDigest, views: evidence.views.join(',') || 'none', engine: evidence.engine };
+  const chain = await startRun(ctx, 'query', runId, startedAt, [{ at: startedAt, action: 'run.started', actor: ctx.actor, runId, evidence: base }]);
+  let closing: Promise<void> | undefined;
+  const close = async (end: QueryRunEnd): Promise<void> => {
+    const at = ctx.clock.now().toISOString();
+    if ('stopped' in end) {
+      await chain.append([{ at, action: 'run.finished', actor: ctx.actor, runId, reason: end.stopped, counts: { rows: 0 } }]);
+      await ctx.ledger.putRun({ runId, job: 'query', startedAt, finishedAt: at, actor: ctx.actor.name, status: 'stopped', counts: { rows: 0 }, stopReason: 'engine error' });
+      return;
+    }
+    const counts = { ...end.counts };
+    await chain.append([
+      { at, action: 'query.run', actor: ctx.actor, runId, evidence: { ...base, outcome: end.outcome, ...end.evidence }, counts },
+      { at, action: 'run.finished', actor: ctx.actor, runId, counts },
+    ]);
+    await ctx.ledger.putRun({ runId, job: 'query', startedAt, finishedAt: at, actor: ctx.actor.name, status: 'finished', counts });
+  };
+  return {
+    runId,
+    startedAt,
+    close(end) {
+      closing ??= close(end);
+      return closing;
+    },
+  };
+}
