@@ -4,7 +4,7 @@
  * behind that a later purge would have to find. Local commands on a state dir run one at a time, so no rebuild
  * deletes a part while a query reads it. DuckDB may read exactly these files and no other (lib/jobs/query/engine.ts).
  */
-import { stat } from 'node:fs/promises';
+import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { PartFiles } from '../jobs/query';
 
@@ -18,21 +18,15 @@ export function s3rverObjectPath(directory: string, bucket: string, key: string)
 export function inPlacePartFiles(directory: string, bucket: string): PartFiles {
   return {
     async open(keys, progress) {
-      // Every part is looked up at once (a 1M-row export has 200).
-      let done = 0;
-      const found = await Promise.all(
-        keys.map(async (key) => {
-          const path = s3rverObjectPath(directory, bucket, key);
-          try {
-            if (!(await stat(path)).isFile()) throw new Error('not a file');
-          } catch {
-            throw new Error(`export part ${key} is listed by its manifest but missing from the vault (steward verify reports it)`);
-          }
-          progress?.(++done, keys.length);
-          return [key, path] as const;
-        }),
-      );
-      return { paths: new Map(found), release: async () => {} };
+      // A local stat each (microseconds; a 1M-row export has 200 parts): synchronous, not 200 trips through libuv.
+      const paths = new Map<string, string>();
+      for (const key of keys) {
+        const path = s3rverObjectPath(directory, bucket, key);
+        if (!statSync(path, { throwIfNoEntry: false })?.isFile()) throw new Error(`export part ${key} is listed by its manifest but missing from the vault (steward verify reports it)`);
+        paths.set(key, path);
+        progress?.(paths.size, keys.length);
+      }
+      return { paths, release: async () => {} };
     },
   };
 }

@@ -48,6 +48,8 @@ function tableRefs(json: string): Set<string> {
 }
 
 export class QuerySession {
+  private closed = false;
+
   private constructor(
     private readonly instance: DuckDBInstance,
     private readonly connection: DuckDBConnection,
@@ -80,13 +82,20 @@ export class QuerySession {
     return new Set([...tableRefs(tree)].filter(isQueryViewName));
   }
 
-  /** Create the views and the purges table, then allow only `readable` files, disable external access and lock. */
+  /**
+   * Create the views and the purges table, then allow only `readable` files, disable external access and lock. The
+   * statements are Steward's own (never the query's) and go to DuckDB in two batches, in this order.
+   */
   async defineViews(statements: readonly string[], purges: readonly PurgeRow[], readable: readonly string[]): Promise<void> {
-    // Parquet footers are read once per session: binding the views, preparing and running the query reuse them
-    // (duckdb_settings(): "Cache Parquet metadata - useful when reading the same files multiple times").
-    await this.connection.run('SET parquet_metadata_cache = true');
-    for (const statement of statements) await this.connection.run(statement);
-    await this.connection.run('CREATE OR REPLACE TABLE purges (record_hash VARCHAR, kind VARCHAR, spec VARCHAR, reason VARCHAR, purged_at VARCHAR, run_id VARCHAR)');
+    await this.connection.run(
+      [
+        // Parquet footers are read once per session: binding the views, preparing and running the query reuse them
+        // (duckdb_settings(): "Cache Parquet metadata - useful when reading the same files multiple times").
+        'SET parquet_metadata_cache = true',
+        ...statements,
+        'CREATE OR REPLACE TABLE purges (record_hash VARCHAR, kind VARCHAR, spec VARCHAR, reason VARCHAR, purged_at VARCHAR, run_id VARCHAR)',
+      ].join(';\n'),
+    );
     if (purges.length > 0) {
       const appender = await this.connection.createAppender('purges');
       for (const p of purges) {
@@ -102,9 +111,7 @@ export class QuerySession {
       appender.closeSync();
     }
     const list = readable.map((p) => `'${p.replaceAll("'", "''")}'`).join(', ');
-    if (readable.length > 0) await this.connection.run(`SET allowed_paths = [${list}]`);
-    await this.connection.run('SET enable_external_access = false');
-    await this.connection.run('SET lock_configuration = true');
+    await this.connection.run([...(readable.length > 0 ? [`SET allowed_paths = [${list}]`] : []), 'SET enable_external_access = false', 'SET lock_configuration = true'].join(';\n'));
   }
 
   /** Exactly one SELECT, bound against the views; bad input otherwise (DuckDB's message). Runs nothing. */
@@ -152,7 +159,10 @@ export class QuerySession {
     }
   }
 
+  /** Idempotent. */
   close(): void {
+    if (this.closed) return;
+    this.closed = true;
     try {
       this.connection.closeSync();
     } finally {
