@@ -20,8 +20,11 @@
  * 5. Exports (export.ts `verifyExports`): none holds a purged record, manifests match files, stale pulled copies.
  * 6. Purge holds (holds.ts): open ones are listed; one open past the purge window is `purge-hold-overdue`.
  *
- * Memory stays bounded by the corpus's keys, never its events: the log is read chain by chain, page by page, and
- * what is kept per record is one number (when the log last saw it) keyed by its hash, plus one per object key.
+ * Memory stays bounded by the corpus's keys, never its events: the log is read chain by chain, page by page, the
+ * ledger and the listings page by page, and what is kept per record is ~45 bytes outside the JS heap
+ * (domain/hash-table.ts): its keyed hash, when the log last saw it and its kind; per object key a 128-bit digest of
+ * the key and whether it is current, versioned and owned. An object no record owns is named by listing storage
+ * again (only when there is one).
  * Nothing is written and nothing is Scanned: chains through the registry and the seal log, active records through
  * the due index, objects through listings. Violations name the record (keyed hash) and its kind, and storage
  * problems the object key; never content.
@@ -30,6 +33,7 @@ import { randomInt } from 'node:crypto';
 import { ChainVerifier, type ChainSeal, recordHashesOf, registryProblems, verifySeals } from '../domain/audit';
 import { MS_PER_DAY } from '../domain/clock';
 import { sha256Hex } from '../domain/hashing';
+import { HashTable } from '../domain/hash-table';
 import { checkAnchors } from '../domain/seal-anchor';
 import type { AnchoredSeal } from '../store/ports';
 import { AuditTableMissingError } from '../store/retry';
@@ -127,6 +131,18 @@ const READ_CONCURRENCY = 16;
 /** Actions after which the platform served the record: its refresh deadline runs from the newest one. */
 const SEEN_ACTIONS: ReadonlySet<string> = new Set(['record.collected', 'record.changed', 'record.refreshed']);
 
+/** Tags of the record table (keyed by record hash): the kind's index in the low three bits, then: */
+const SEEN = 0x08; // the log saw it collected or refreshed (the value: ms of the newest such event)
+const IN_LEDGER = 0x10; // an active ledger item was read for it
+/** Tags of the object table (keyed by a digest of the object key; the value: versions, when listed with versions). */
+const CURRENT = 0x01; // a current version is listed
+const VERSIONED = 0x02; // the version listing names it
+const OWNED = 0x04; // an active ledger item names it
+const REPORTED = 0x08; // named as a leftover
+
+/** 128-bit digest of an object key, for the object table. */
+const keyDigest = (key: string): string => sha256Hex(key).slice(0, 32);
+
 /** A purged record: its kind and the purge events that name it. */
 interface Purged {
   readonly kind: RecordKind | undefined;
@@ -170,8 +186,8 @@ export async function verify(ctx: JobContext, options: VerifyOptions = {}): Prom
     else sealsOf.set(seal.chainId, [seal]);
   }
   const chainIds = [...new Set([...registered, ...sealsOf.keys()])].sort();
-  /** recordHash -> (ms of the newest collect/refresh event) * 8 + kind index. */
-  const lastSeen = new Map<string, number>();
+  /** Per record hash: ms of the newest collect/refresh event, its kind (tags above). */
+  const lastSeen = new HashTable(4096);
   const purged = new Map<string, Purged>();
   let eventCount = 0;
   const progress = options.progress;
@@ -184,12 +200,15 @@ export async function verify(ctx: JobContext, options: VerifyOptions = {}): Prom
       for (const event of page.events) {
         check.push(event);
         if (SEEN_ACTIONS.has(event.action)) {
-          const kind = RECORD_KINDS.indexOf(event.kind ?? 'video');
+          const kind = Math.max(0, RECORD_KINDS.indexOf(event.kind ?? 'video'));
           const at = Date.parse(event.at);
           // A page event (`recordHashes`) saw every record it names.
           for (const hash of recordHashesOf(event)) {
-            const before = lastSeen.get(hash);
-            if (before === undefined || Math.floor(before / 8) < at) lastSeen.set(hash, at * 8 + Math.max(0, kind));
+            const entry = lastSeen.add(hash);
+            if ((lastSeen.tag(entry) & SEEN) === 0 || lastSeen.value(entry) < at) {
+              lastSeen.setValue(entry, at);
+              lastSeen.setTag(entry, SEEN | kind);
+            }
           }
           continue;
         }
@@ -211,8 +230,8 @@ export async function verify(ctx: JobContext, options: VerifyOptions = {}): Prom
   }
   options.progress?.({ job: 'verify', phase: 'audit', done: eventCount });
 
-  // Storage listing: object key -> versions * 2 + 1 if a current version exists.
-  const stored = new Map<string, number>();
+  // Storage listing: per object key (its digest), whether a current version exists and how many versions.
+  const stored = new HashTable(4096);
   let listed = 0;
   const tick = (phase: string) => {
     listed += 1;
@@ -220,7 +239,8 @@ export async function verify(ctx: JobContext, options: VerifyOptions = {}): Prom
   };
   progress?.({ job: 'verify', phase: 'listing storage', done: 0 });
   for await (const key of objects.list(RECORDS_PREFIX)) {
-    stored.set(key, 1);
+    const entry = stored.add(keyDigest(key));
+    stored.setTag(entry, stored.tag(entry) | CURRENT);
     tick('listing storage');
   }
   let objectCount = 0;
@@ -229,7 +249,9 @@ export async function verify(ctx: JobContext, options: VerifyOptions = {}): Prom
     tick('listing storage');
     objectCount += 1;
     versionCount += versions;
-    stored.set(key, versions * 2 + ((stored.get(key) ?? 0) & 1));
+    const entry = stored.add(keyDigest(key));
+    stored.setValue(entry, versions);
+    stored.setTag(entry, stored.tag(entry) | VERSIONED);
   }
 
   // 2-4. Active records, streamed: obligations, deadlines against the log, objects, the content sample.
@@ -267,11 +289,13 @@ export async function verify(ctx: JobContext, options: VerifyOptions = {}): Prom
     for (const o of overdueObligations(record, now, ctx.policies)) {
       violations.push({ kind: 'overdue', recordHash: hash, recordKind: kind, message: `${kind} ${hash}: ${o.obligation} was due ${o.dueAt} (${o.hoursOverdue} h overdue)` });
     }
-    const seen = lastSeen.get(hash);
-    lastSeen.delete(hash);
+    const seenEntry = lastSeen.find(hash);
+    const seenTag = seenEntry === -1 ? 0 : lastSeen.tag(seenEntry);
+    const seen = (seenTag & (SEEN | IN_LEDGER)) === SEEN; // a second item of the same record is not checked again
+    if (seenEntry !== -1) lastSeen.setTag(seenEntry, seenTag | IN_LEDGER);
     const policy = ctx.policies[record.policyId as PolicyId] as Policy | undefined;
-    if (seen !== undefined && policy && !record.purgePending) {
-      const seenAt = Math.floor(seen / 8);
+    if (seen && policy && !record.purgePending) {
+      const seenAt = lastSeen.value(seenEntry);
       const allowed = seenAt + policy.refreshWithinDays * MS_PER_DAY;
       if (Date.parse(record.refreshDueAt) > allowed) {
         violations.push({
@@ -284,9 +308,10 @@ export async function verify(ctx: JobContext, options: VerifyOptions = {}): Prom
     }
     const purge = purged.get(hash);
     if (purge) purge.active = record;
-    const object = stored.get(record.objectKey);
-    stored.delete(record.objectKey);
-    if (object === undefined || (object & 1) === 0) {
+    const objectEntry = stored.find(keyDigest(record.objectKey));
+    const objectTag = objectEntry === -1 ? OWNED : stored.tag(objectEntry);
+    if (objectEntry !== -1) stored.setTag(objectEntry, objectTag | OWNED);
+    if ((objectTag & (OWNED | CURRENT)) !== CURRENT) {
       if (!record.purgePending) {
         violations.push({ kind: 'record-without-object', recordHash: hash, recordKind: kind, message: `${kind} ${hash}: active in the ledger but its object is missing` });
       }
@@ -308,23 +333,30 @@ export async function verify(ctx: JobContext, options: VerifyOptions = {}): Prom
   options.progress?.({ job: 'verify', phase: 'ledger', done: activeCount });
 
   // Records the log shows collected and never purged, with no active item: vanished unless a tombstone remains.
-  const unaccounted = [...lastSeen.keys()].filter((hash) => !purged.has(hash));
-  for (let i = 0; i < unaccounted.length; i += PAGE) {
-    const part = unaccounted.slice(i, i + PAGE);
-    const tombstones = await ledger.getTombstones(part);
-    for (const hash of part) {
-      if (tombstones.has(hash)) continue;
-      const seen = lastSeen.get(hash)!;
-      const kind = RECORD_KINDS[seen % 8] ?? 'video';
+  const vanished = async (part: readonly number[]) => {
+    const hashes = part.map((entry) => lastSeen.keyAt(entry));
+    const tombstones = await ledger.getTombstones(hashes);
+    part.forEach((entry, i) => {
+      const hash = hashes[i]!;
+      if (tombstones.has(hash)) return;
+      const kind = RECORD_KINDS[lastSeen.tag(entry) & 7] ?? 'video';
       violations.push({
         kind: 'record-vanished',
         recordHash: hash,
         recordKind: kind,
-        message: `${kind} ${hash}: the log shows it collected (last seen ${new Date(Math.floor(seen / 8)).toISOString()}) and never purged, but the ledger holds neither the record nor a tombstone`,
+        message: `${kind} ${hash}: the log shows it collected (last seen ${new Date(lastSeen.value(entry)).toISOString()}) and never purged, but the ledger holds neither the record nor a tombstone`,
       });
-    }
+    });
+  };
+  let unaccounted: number[] = [];
+  for (let entry = 0; entry < lastSeen.size; entry++) {
+    if ((lastSeen.tag(entry) & (SEEN | IN_LEDGER)) !== SEEN) continue;
+    if (purged.size > 0 && purged.has(lastSeen.keyAt(entry))) continue;
+    unaccounted.push(entry);
+    if (unaccounted.length >= PAGE) await vanished(unaccounted.splice(0));
   }
-  lastSeen.clear();
+  if (unaccounted.length > 0) await vanished(unaccounted);
+  unaccounted = [];
 
   // Purge events against tombstones.
   let tombstoned = 0;
@@ -363,13 +395,26 @@ export async function verify(ctx: JobContext, options: VerifyOptions = {}): Prom
   }
   purged.clear();
 
-  // Objects no active record owns.
-  const unknown = [...stored.entries()];
-  stored.clear();
+  // Objects no active record owns: storage is listed again to name them (the table holds digests of their keys).
+  let leftovers = 0;
+  for (let entry = 0; entry < stored.size; entry++) if ((stored.tag(entry) & OWNED) === 0) leftovers += 1;
+  const unknown: { key: string; versions: number }[] = [];
+  const leftover = (key: string): void => {
+    const entry = stored.find(keyDigest(key));
+    if (entry === -1) return; // written since the first listing
+    const tag = stored.tag(entry);
+    if (tag & (OWNED | REPORTED)) return;
+    stored.setTag(entry, tag | REPORTED);
+    unknown.push({ key, versions: Math.max(1, tag & VERSIONED ? stored.value(entry) : 0) });
+  };
+  if (leftovers > 0) {
+    for await (const key of objects.list(RECORDS_PREFIX)) leftover(key);
+    for await (const { key } of objects.listVersionedKeys(RECORDS_PREFIX)) leftover(key);
+  }
   for (let i = 0; i < unknown.length; i += PAGE) {
-    const part = unknown.slice(i, i + PAGE).map(([key, v]) => {
+    const part = unknown.slice(i, i + PAGE).map(({ key, versions }) => {
       const ref = recordRefOfObjectKey(key);
-      return { key, versions: Math.max(1, v >> 1), ref, hash: ref ? hasher.hash(recordKeyOf(ref)) : undefined };
+      return { key, versions, ref, hash: ref ? hasher.hash(recordKeyOf(ref)) : undefined };
     });
     const tombstones = await ledger.getTombstones(part.flatMap((u) => (u.hash ? [u.hash] : [])));
     for (const u of part) {
