@@ -83,10 +83,11 @@ export class QuerySession {
   }
 
   /**
-   * Create the views and the purges table, then allow only `readable` files, disable external access and lock. The
-   * statements are Steward's own (never the query's) and go to DuckDB in two batches, in this order.
+   * Create the views and the purges table, allow only `readable` files, disable external access and lock, in one
+   * batch of Steward's own statements (never the query's), in this order; then fill `purges` (rows, no setting).
    */
   async defineViews(statements: readonly string[], purges: readonly PurgeRow[], readable: readonly string[]): Promise<void> {
+    const list = readable.map((p) => `'${p.replaceAll("'", "''")}'`).join(', ');
     await this.connection.run(
       [
         // Parquet footers are read once per session: binding the views, preparing and running the query reuse them
@@ -94,6 +95,9 @@ export class QuerySession {
         'SET parquet_metadata_cache = true',
         ...statements,
         'CREATE OR REPLACE TABLE purges (record_hash VARCHAR, kind VARCHAR, spec VARCHAR, reason VARCHAR, purged_at VARCHAR, run_id VARCHAR)',
+        ...(readable.length > 0 ? [`SET allowed_paths = [${list}]`] : []),
+        'SET enable_external_access = false',
+        'SET lock_configuration = true',
       ].join(';\n'),
     );
     if (purges.length > 0) {
@@ -110,8 +114,6 @@ export class QuerySession {
       }
       appender.closeSync();
     }
-    const list = readable.map((p) => `'${p.replaceAll("'", "''")}'`).join(', ');
-    await this.connection.run([...(readable.length > 0 ? [`SET allowed_paths = [${list}]`] : []), 'SET enable_external_access = false', 'SET lock_configuration = true'].join(';\n'));
   }
 
   /** Exactly one SELECT, bound against the views; bad input otherwise (DuckDB's message). Runs nothing. */
