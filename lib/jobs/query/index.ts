@@ -118,10 +118,11 @@ export async function answerQuery(ctx: JobContext, input: QueryInput, options: Q
   const store = exportStoreOf(ctx);
   const progress = (phase: string, done: number, total?: number) => options.progress?.({ job: 'query', phase, done, ...(total !== undefined ? { total } : {}) });
   const digest = sqlDigest(ctx.hasher, input.sql);
-  // DuckDB starts first (on its own thread); the current export versions are found meanwhile (reads only).
-  const starting = QuerySession.open();
+  // The current export versions are found (reads only) while DuckDB starts on its own thread; the listing goes out
+  // first, so that the audit's writes (below) queue behind it.
   const planning = planExports(store, ctx.objects);
   planning.catch(() => {});
+  const starting = QuerySession.open();
   // Checked by the caller (the CLI, before it opened anything): the run is opened at once, while DuckDB works.
   const open = (views: readonly QueryViewName[]) => {
     const opening = openQueryRun(ctx, { sqlDigest: digest, views, engine: 'duckdb' });
