@@ -74,16 +74,17 @@ export function registerQueryCommand(program: Command, io: CliIo, setExit: (code
           context,
           {
             local: async (runtime) => {
-              // Parts are read where s3rver keeps them; staged into a temp dir when its directory is not known.
+              // Parts and the export catalog are read where s3rver keeps them; through the object store (parts staged into a
+              // temp dir) when its directory is not known.
               // eslint-disable-next-line @typescript-eslint/no-require-imports
-              const { inPlacePartFiles } = require('../../lib/local/export-files') as typeof import('../../lib/local/export-files');
+              const { inPlaceObjects, inPlacePartFiles } = require('../../lib/local/export-files') as typeof import('../../lib/local/export-files');
               const s3Dir = (runtime.services.s3 as { directory?: string } | undefined)?.directory;
               const progress = jobProgress(io, json || options.csv, 'query');
               try {
                 // The answer comes once its evidence (run.started) is stored; how the query ended is written after
                 // it is printed (the after step), and the command exits only once that is stored too.
                 const { answer, close } = await local!.answerQuery(runtime.ctx, { sql, timeoutMs: options.timeout * 1000 }, {
-                  ...(s3Dir ? { files: inPlacePartFiles(s3Dir, runtime.bucket) } : {}),
+                  ...(s3Dir ? { files: inPlacePartFiles(s3Dir, runtime.bucket), catalog: inPlaceObjects(s3Dir, runtime.bucket) } : {}),
                   ...(progress.sink ? { progress: progress.sink } : {}),
                   checkedViews,
                 });

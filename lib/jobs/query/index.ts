@@ -21,6 +21,7 @@ import { BadInputError } from '../../domain/errors';
 import { checkReadOnlySql, sqlDigest } from '../../domain/query-guard';
 import { QUERY_VIEW_NAMES, viewOfKind, type QueryViewName } from '../../domain/query-views';
 import { RECORD_KINDS } from '../../domain/records';
+import type { ObjectStore } from '../../store/ports';
 import type { JobContext, ProgressSink } from '../context';
 import { exportStoreOf } from '../export';
 import { openQueryRun } from './audited-run';
@@ -42,6 +43,8 @@ export interface QueryInput {
 export interface QueryOptions {
   /** Where DuckDB reads parts from; default: staged out of the export store into a temp dir. */
   readonly files?: PartFiles;
+  /** Where the export catalog (manifests, outlines) is read; default the vault (`ctx.objects`). */
+  readonly catalog?: ObjectStore;
   readonly progress?: ProgressSink;
   /** What `checkQuerySql` answered for this very SQL just before (the CLI checks before it opens anything). */
   readonly checkedViews?: readonly QueryViewName[];
@@ -120,7 +123,8 @@ export async function answerQuery(ctx: JobContext, input: QueryInput, options: Q
   const digest = sqlDigest(ctx.hasher, input.sql);
   // The current export versions are found (reads only) while DuckDB starts on its own thread; the listing goes out
   // first, so that the audit's writes (below) queue behind it.
-  const planning = planExports(store, ctx.objects);
+  const catalog = options.catalog ?? ctx.objects;
+  const planning = planExports(exportStoreOf({ objects: catalog }), catalog);
   planning.catch(() => {});
   const starting = QuerySession.open();
   // Checked by the caller (the CLI, before it opened anything): the run is opened at once, while DuckDB works.
