@@ -113,8 +113,15 @@ export async function* activeRecords(ledger: Ledger): AsyncGenerator<ActiveRecor
     let cursor: string | undefined;
     do {
       const page = await ledger.queryDue(shard, FAR_FUTURE, { limit: PAGE, ...(cursor ? { cursor } : {}) });
-      yield* page.records;
       cursor = page.cursor;
+      // Each record is let go once handed out, and the page's array before the next read (which would keep it).
+      const records = page.records;
+      for (let i = 0; i < records.length; i++) {
+        const record = records[i]!;
+        (records as (ActiveRecord | undefined)[])[i] = undefined;
+        yield record;
+      }
+      records.length = 0;
     } while (cursor);
   }
 }

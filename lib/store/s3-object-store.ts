@@ -184,8 +184,12 @@ export class S3ObjectStore implements ObjectStore {
     let token: string | undefined;
     do {
       const out = await this.s3.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: prefix, ContinuationToken: token, MaxKeys: this.options.listPageSize }));
-      for (const object of out.Contents ?? []) if (object.Key !== undefined) yield object.Key;
       token = out.IsTruncated ? out.NextContinuationToken : undefined;
+      // Only the keys are kept while the caller works through them: the page's other fields go at once.
+      const keys = (out.Contents ?? []).flatMap((object) => (object.Key === undefined ? [] : [object.Key]));
+      out.Contents = undefined;
+      for (let i = 0; i < keys.length; i++) yield keys[i]!;
+      keys.length = 0;
     } while (token);
   }
 
@@ -217,6 +221,9 @@ export class S3ObjectStore implements ObjectStore {
         .map((entry) => entry.Key)
         .filter((key): key is string => key !== undefined)
         .sort();
+      keyMarker = out.IsTruncated ? out.NextKeyMarker : undefined;
+      versionIdMarker = out.IsTruncated ? out.NextVersionIdMarker : undefined;
+      out = undefined; // only the keys are kept while the caller works through them
       for (const key of keys) {
         if (current && current.key === key) {
           current.versions += 1;
@@ -225,8 +232,7 @@ export class S3ObjectStore implements ObjectStore {
         if (current) yield current;
         current = { key, versions: 1 };
       }
-      keyMarker = out.IsTruncated ? out.NextKeyMarker : undefined;
-      versionIdMarker = out.IsTruncated ? out.NextVersionIdMarker : undefined;
+      keys.length = 0;
     } while (keyMarker !== undefined);
     if (current) yield current;
   }
