@@ -2,7 +2,7 @@
  * RFC 8785 canonical JSON, and the audit log hashed before Steward adopted it: events and seals hashed by the old
  * home-made form (hashes frozen below, computed by the code of commit 0b4dddf) still verify.
  */
-import { chainHash, type ChainedAuditEvent, type ChainSeal, GENESIS_HASH, sealHash, verifyChain, verifySeals } from '../../lib/domain/audit';
+import { chainHash, type ChainedAuditEvent, linkedHashOf, type ChainSeal, GENESIS_HASH, sealHash, verifyChain, verifySeals } from '../../lib/domain/audit';
 import { canonicalJson, legacyCanonicalJson } from '../../lib/domain/canonical';
 
 const LEGACY_EVENTS = [
@@ -34,6 +34,27 @@ describe('canonical JSON (RFC 8785)', () => {
 
   it('is the old home-made form, byte for byte, on what audit events hold', () => {
     for (const event of LEGACY_EVENTS) expect(canonicalJson(event)).toBe(legacyCanonicalJson(event));
+  });
+});
+
+describe('linkedHashOf (a chained event checked without copying it)', () => {
+  const linked = (event: Record<string, unknown>, seq: number): ChainedAuditEvent => {
+    const body = event as unknown as Parameters<typeof chainHash>[0];
+    return { ...body, chainId: 'c-1', seq, prevHash: GENESIS_HASH, hash: chainHash(body, 'c-1', seq, GENESIS_HASH) };
+  };
+
+  it('is chainHash of the body, byte for byte: nested values, odd keys, undefined members, key order, legacy NaN', () => {
+    // Prepare
+    const events = [
+      ...LEGACY_EVENTS,
+      { ...LEGACY_EVENTS[1], evidence: { ...LEGACY_EVENTS[1].evidence, skipped: undefined }, '\u20ac': 1, Z: 'upper', a: [1, { y: 2, x: null }], recordHashes: ['b'.repeat(32)] },
+      { action: 'record.collected', at: '2026-01-01T00:00:00.000Z', counts: { ratio: Number.NaN } }, // refused by RFC 8785: the old form hashed it
+    ].map((e, i) => linked(e as Record<string, unknown>, i + 1));
+
+    // Act / Assess
+    expect(events.map(linkedHashOf)).toEqual(events.map((e) => e.hash));
+    expect(linkedHashOf({ ...events[0]!, runId: 'edited' })).not.toBe(events[0]!.hash);
+    expect(linkedHashOf({ ...events[0]!, seq: 9 })).not.toBe(events[0]!.hash);
   });
 });
 
