@@ -77,12 +77,13 @@ export function tombstoneItem(tombstone: Tombstone): Item {
 }
 
 const INDEX_ATTRIBUTES = ['pk', 'sk', 'dueShard', 'nextActionAt', 'specKey', 'platform', 'kind', 'id'] as const;
+const INDEX: ReadonlySet<string> = new Set(INDEX_ATTRIBUTES);
 
 export function activeRecordFrom(item: Item): ActiveRecord {
-  const rest: Item = { ...item };
-  for (const attribute of INDEX_ATTRIBUTES) delete rest[attribute];
-  const ref: RecordRef = { platform: item.platform as Platform, kind: item.kind as RecordKind, id: String(item.id) };
-  return { ref, ...(rest as Omit<ActiveRecord, 'ref'>) };
+  // One new object with the item's attributes but the index ones (no copy-and-delete, no second copy).
+  const record: Item = { ref: { platform: item.platform as Platform, kind: item.kind as RecordKind, id: String(item.id) } satisfies RecordRef };
+  for (const attribute of Object.keys(item)) if (!INDEX.has(attribute)) record[attribute] = item[attribute];
+  return record as ActiveRecord;
 }
 
 export function tombstoneFrom(item: Item): Tombstone {
