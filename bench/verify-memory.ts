@@ -1,8 +1,11 @@
 /**
  * `verify_rss_ratio_100k_vs_10k`: peak RSS of `verify` (the real job, in a process of its own, on the embedded
  * local services) over a corpus of 100,000 records divided by its peak over 10,000 records. Target <= 1.3: verify
- * reads the log chain by chain and page by page and keeps one number per record, so memory hardly grows with the
- * corpus (before, it held every event and every record: ~11 KB per record).
+ * reads the log chain by chain and everything page by page, letting each page go as it works through it, and keeps
+ * ~45 bytes per record and per object key outside the JS heap (domain/hash-table.ts), so memory hardly grows with
+ * the corpus (once, it held every event and every record: ~11 KB per record). What still varies from run to run is
+ * garbage V8 has not collected yet: a copy of every event or record made while checking it (a spread, a
+ * copy-and-delete) was enough to fill old space to V8's limit at 100k (~1.6x the 10k peak) and is avoided.
  *
  * The corpus is loaded directly through the store adapters (what collect writes, without the API): per record an
  * object, a ledger item and a `record.collected` event, in chains of 5,000 events like collect runs; every run
