@@ -28,7 +28,7 @@ import { openQueryRun } from './audited-run';
 import { QuerySession, type PurgeRow, type ResultTable } from './engine';
 import { stagedPartFiles, type OpenedPartFiles, type PartFiles } from './files';
 import { DEFAULT_QUERY_TIMEOUT_MS } from './limits';
-import { EMPTY_PLAN, kindsRead, planExports, viewStatements, type ExportPlan } from './plan';
+import { EMPTY_PLAN, kindsRead, partKeysOf, planExports, viewStatements, type ExportPlan } from './plan';
 
 export { stagedPartFiles, type OpenedPartFiles, type PartFiles } from './files';
 export type { ResultColumn, ResultTable } from './engine';
@@ -160,7 +160,7 @@ export async function answerQuery(ctx: JobContext, input: QueryInput, options: Q
     try {
       progress('reading manifests', 0);
       plan = await planning;
-      const keys = kinds.flatMap((kind) => plan.kinds.get(kind)?.keys ?? []);
+      const keys = partKeysOf(plan, kinds);
       progress('opening export files', 0, keys.length);
       opened = await (options.files ?? stagedPartFiles(store)).open(keys, (done, total) => progress('opening export files', done, total));
       const purges = views.has('purges') ? await purgeRows(ctx) : [];

@@ -24,9 +24,7 @@ export interface ExportSource {
 /** The current Parquet exports of one kind. */
 export interface KindFiles {
   readonly kind: RecordKind;
-  /** Part keys of every current Parquet version of this kind. */
-  readonly keys: readonly string[];
-  /** One source per export version, in the order of `exports`. */
+  /** One source per export version, in the order of `exports` (their part keys: `partKeysOf`). */
   readonly sources: readonly ExportSource[];
   /** `climate-videos@v3`, ... */
   readonly exports: readonly string[];
@@ -71,9 +69,14 @@ async function manifestOutline(store: ExportStore, objects: ObjectStore, spec: s
   return parsed.data;
 }
 
+/** Part keys of every current Parquet version of `kinds`, in plan order. */
+export function partKeysOf(plan: ExportPlan, kinds: readonly RecordKind[]): string[] {
+  return kinds.flatMap((kind) => plan.kinds.get(kind)?.sources.flatMap((source) => source.keys) ?? []);
+}
+
 /** Read the outlines (or manifests) of the newest version of every export, at once; Parquet ones become view sources. */
 export async function planExports(store: ExportStore, objects: ObjectStore): Promise<ExportPlan> {
-  const kinds = new Map<RecordKind, { keys: string[]; sources: ExportSource[]; exports: string[]; rows: number }>();
+  const kinds = new Map<RecordKind, { sources: ExportSource[]; exports: string[]; rows: number }>();
   const parquetSpecs = new Set<string>();
   const latest = await store.latestVersions();
   const parquet = latest.filter((l) => l.format === 'parquet');
@@ -83,17 +86,16 @@ export async function planExports(store: ExportStore, objects: ObjectStore): Pro
     if (!manifest) return;
     parquetSpecs.add(l.spec);
     let entry = kinds.get(manifest.kind);
-    if (!entry) kinds.set(manifest.kind, (entry = { keys: [], sources: [], exports: [], rows: 0 }));
+    if (!entry) kinds.set(manifest.kind, (entry = { sources: [], exports: [], rows: 0 }));
     const keys = manifest.parts.filter((part) => part.rows > 0).map((part) => part.key);
     const provenance = viewOfKind(manifest.kind).columns.filter((c) => c.name.startsWith('steward_')).map((c) => c.name);
-    entry.keys.push(...keys);
     entry.sources.push({ keys, columns: new Set([...manifest.fields, ...provenance]) });
     entry.exports.push(exportLabel(manifest.name, manifest.version));
     entry.rows += manifest.rowCount;
   });
   const notParquet = latest.filter((o) => o.format !== 'parquet' && !parquetSpecs.has(o.spec)).map((o) => `${exportLabel(o.spec, o.version)} (${o.format})`);
   return {
-    kinds: new Map([...kinds].map(([kind, e]) => [kind, { kind, keys: e.keys, sources: e.sources, exports: e.exports, rows: e.rows }])),
+    kinds: new Map([...kinds].map(([kind, e]) => [kind, { kind, sources: e.sources, exports: e.exports, rows: e.rows }])),
     notParquet,
   };
 }

@@ -36,7 +36,6 @@ const plan: ExportPlan = {
       'video',
       {
         kind: 'video',
-        keys: ['a1', 'a2', 'b1'],
         sources: [
           { keys: ['a1', 'a2'], columns: new Set([...full, ...provenance]) },
           { keys: ['b1'], columns: new Set([...narrow, ...provenance]) },
