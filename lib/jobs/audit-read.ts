@@ -6,7 +6,6 @@
  */
 import { type AuditLogSnapshot, type ChainedAuditEvent, type ChainSeal, recordHashesOf } from '../domain/audit';
 import { type ActiveRecord, type Platform, type RecordKind, RECORD_KINDS, type RecordRef } from '../domain/records';
-import { releasing } from '../domain/release';
 import type { AuditLog, Ledger } from '../store/ports';
 
 /** Due-index bound that every active record is due before. */
@@ -116,7 +115,13 @@ export async function* activeRecords(ledger: Ledger): AsyncGenerator<ActiveRecor
       const page = await ledger.queryDue(shard, FAR_FUTURE, { limit: PAGE, ...(cursor ? { cursor } : {}) });
       cursor = page.cursor;
       // Each record is let go once handed out, and the page's array before the next read (which would keep it).
-      yield* releasing(page.records);
+      const records = page.records;
+      for (let i = 0; i < records.length; i++) {
+        const record = records[i]!;
+        (records as (ActiveRecord | undefined)[])[i] = undefined;
+        yield record;
+      }
+      records.length = 0;
     } while (cursor);
   }
 }

@@ -30,11 +30,10 @@
  * problems the object key; never content.
  */
 import { randomInt } from 'node:crypto';
-import { ChainVerifier, type ChainSeal, recordHashesOf, registryProblems, verifySeals } from '../domain/audit';
+import { type ChainedAuditEvent, ChainVerifier, type ChainSeal, recordHashesOf, registryProblems, verifySeals } from '../domain/audit';
 import { MS_PER_DAY } from '../domain/clock';
 import { sha256Hex } from '../domain/hashing';
 import { HashTable } from '../domain/hash-table';
-import { releasing } from '../domain/release';
 import { checkAnchors } from '../domain/seal-anchor';
 import type { AnchoredSeal } from '../store/ports';
 import { AuditTableMissingError } from '../store/retry';
@@ -198,8 +197,10 @@ export async function verify(ctx: JobContext, options: VerifyOptions = {}): Prom
     let cursor: string | undefined;
     do {
       const page = await ctx.audit.byChain(chainId, { limit: PAGE, ...(cursor ? { cursor } : {}) });
-      // Each event may go once checked, and the page before the next read.
-      for (const event of releasing(page.events)) {
+      const events = page.events as (ChainedAuditEvent | undefined)[];
+      for (let i = 0; i < events.length; i++) {
+        const event = events[i]!;
+        events[i] = undefined; // each event may go once checked
         check.push(event);
         if (SEEN_ACTIONS.has(event.action)) {
           const kind = Math.max(0, RECORD_KINDS.indexOf(event.kind ?? 'video'));
@@ -222,6 +223,7 @@ export async function verify(ctx: JobContext, options: VerifyOptions = {}): Prom
         }
       }
       cursor = page.cursor;
+      events.length = 0; // let the page go before the next read
     } while (cursor);
     eventCount += check.count;
     if ((chainIndex + 1) % 50 === 0) progress?.({ job: 'verify', phase: 'reading the audit log', done: chainIndex + 1, total: chainIds.length, counts: { events: eventCount } });

@@ -18,7 +18,6 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { StewardError } from '../domain/errors';
-import { releasing } from '../domain/release';
 import { chunk } from './retry';
 import type { ObjectStore, StoredObject } from './ports';
 
@@ -189,7 +188,8 @@ export class S3ObjectStore implements ObjectStore {
       // Only the keys are kept while the caller works through them: the page's other fields go at once.
       const keys = (out.Contents ?? []).flatMap((object) => (object.Key === undefined ? [] : [object.Key]));
       out.Contents = undefined;
-      yield* releasing(keys);
+      for (let i = 0; i < keys.length; i++) yield keys[i]!;
+      keys.length = 0;
     } while (token);
   }
 

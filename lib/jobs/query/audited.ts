@@ -2,10 +2,9 @@
  * An audited query on an SQL engine (deployed: Athena, lib/store/athena-queries.ts): the SQL is checked by the
  * shared read-only guard before anything is written or run, the run is opened in the member's name (run item and
  * `run.started` with the SQL's keyed digest) before the engine sees the SQL, and `query.run` (digest, rows,
- * bytes scanned, how it ended) closes it (lib/jobs/query/audited-run.ts, shared with `steward query --local`).
- * A run cut short (a crash, a timeout) is closed by the next run as `run.interrupted`, so no query leaves no
- * trace. Events hold the digest and counts, never the SQL or Athena's message (either may quote literals such as
- * usernames).
+ * bytes scanned, how it ended) closes it (lib/jobs/query/audited-run.ts, shared with `steward query --local`). A run cut short (a crash, a timeout) is closed by the next run as
+ * `run.interrupted`, so no query leaves no trace. Events hold the digest and counts, never the SQL or Athena's
+ * message (either may quote literals such as usernames).
  */
 import { BadInputError, StewardError } from '../../domain/errors';
 import { checkReadOnlySql, sqlDigest, sqlTokens } from '../../domain/query-guard';
