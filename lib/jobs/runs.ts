@@ -9,8 +9,11 @@
  * 2. (at the same time) every other open run that is abandoned (its writer cannot still be alive) is closed: its chain gets a
  *    `run.interrupted` event, which carries the chain's `close` seal in one transaction, and its run item becomes
  *    `interrupted` (or `finished`, when the chain had in fact finished and only the run item lagged behind);
- * 3. only then is the run's own chain opened; with `first` events, the chain is opened WITH them in one write
- *    (`AuditLog.openChain`: registry, events and open seal; the seal log's head is read while 1 and 2 run).
+ * 3. only then is the run's own chain opened. A run opened with `first` events skips 1: its run item, its chain's
+ *    registry, the events and the `open` seal are ONE transaction (`AuditLog.openChain` with the ledger's prepared
+ *    run writes; the seal log's head is read meanwhile), so the run is stored whole or not at all. A read-only run
+ *    (a query) may also put 2 off until its own work is done (`repair: 'later'`, then `closeAbandonedRuns`): nothing
+ *    it reads depends on the repair, and its answer does not wait for it.
  *
  * Because the run item is written before anything of the chain, a crash at any later moment leaves an open run
  * that the next run of any job closes. Closing is idempotent: a repair cut short is redone by the one after.
@@ -20,7 +23,7 @@
  */
 import type { AuditEvent, ChainedAuditEvent } from '../domain/audit';
 import { CLOSING_ACTIONS } from '../domain/audit';
-import type { AuditChainWriter, OpenRun } from '../store/ports';
+import type { AuditChainWriter, OpenRun, RunRecord } from '../store/ports';
 import type { JobContext } from './context';
 
 /** Longest a deployed job runs (the Lambda limit, 15 min), twice over: a `running` run older than this is dead. */
@@ -33,12 +36,22 @@ export interface ClosedRun {
   readonly outcome: 'interrupted' | 'finished';
 }
 
+export interface StartRunOptions {
+  /** Events the chain is opened with (no closing one), in one transaction with the run item and the open seal. */
+  readonly first?: readonly AuditEvent[];
+  /** `later`: abandoned runs are not closed here; the caller runs `closeAbandonedRuns` once its own work is done. */
+  readonly repair?: 'now' | 'later';
+}
+
 /** Write the run item (`running`), close abandoned runs, open the run's chain (with its `first` events, when given). */
-export async function startRun(ctx: JobContext, job: string, runId: string, startedAt: string, first: readonly AuditEvent[] = []): Promise<AuditChainWriter> {
+export async function startRun(ctx: JobContext, job: string, runId: string, startedAt: string, options: StartRunOptions = {}): Promise<AuditChainWriter> {
+  const run: RunRecord = { runId, job, startedAt, actor: ctx.actor.name, status: 'running', counts: {} };
+  const repair = options.repair === 'later' ? undefined : closeAbandonedRuns(ctx, runId);
+  if (options.first && options.first.length > 0) {
+    return ctx.audit.openChain(runId, options.first, { ...(repair ? { after: repair } : {}), with: ctx.ledger.prepareRun(run) });
+  }
   // The run item and the repair of others go at once (the repair skips this run); the chain only after both.
-  const ready = Promise.all([ctx.ledger.putRun({ runId, job, startedAt, actor: ctx.actor.name, status: 'running', counts: {} }), closeAbandonedRuns(ctx, runId)]);
-  if (first.length > 0) return ctx.audit.openChain(runId, first, { after: ready });
-  await ready;
+  await Promise.all([ctx.ledger.putRun(run), repair]);
   return ctx.audit.chain(runId);
 }
 

@@ -13,6 +13,12 @@ import { auditKeys, TIME_SHARDS } from './tables';
 type Item = Record<string, NativeAttributeValue>;
 
 /** Attributes that exist only for keys and indexes; stripped when an item is read back as an event. */
+/**
+ * Most events written in one transaction with a seal (a transaction holds at most 100 items; the rest is left for
+ * the registry item, the seal and another store's writes): `openChain`'s first events, a closing append's tail.
+ */
+export const EVENTS_WITH_SEAL = 24;
+
 const STORAGE_ATTRIBUTES = ['pk', 'sk', 'recordSk', 'timeShard', 'researcher'] as const;
 const STORAGE: ReadonlySet<string> = new Set(STORAGE_ATTRIBUTES);
 

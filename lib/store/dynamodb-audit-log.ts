@@ -7,12 +7,13 @@
  * item is ever overwritten; the job roles hold PutItem on this table and nothing that updates or deletes
  * (lib/infra/vault-access.ts). Every seal is also anchored outside the table when `anchors` is given.
  */
-import { DynamoDBDocumentClient, PutCommand, QueryCommand, TransactWriteCommand, type NativeAttributeValue } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, PutCommand, QueryCommand, TransactWriteCommand, type NativeAttributeValue, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
 import { type AuditAction, type AuditEvent, type ChainedAuditEvent, type ChainSeal, CLOSING_ACTIONS, GENESIS_HASH, linkEvents, linkSeal, type SealBody, type SealKind } from '../domain/audit';
 import { type Clock, MS_PER_DAY, systemClock } from '../domain/clock';
 import { BadInputError } from '../domain/errors';
-import type { AuditChainWriter, AuditLog, AuditPage, AuditQuery, SealAnchors } from './ports';
+import type { AuditChainWriter, AuditLog, AuditPage, AuditQuery, PreparedWrites, SealAnchors } from './ports';
+import { transactItemsOf } from './dynamodb-transaction';
 import {
   BadCursorError,
   chunk,
@@ -26,7 +27,7 @@ import {
   AuditTableMissingError,
 } from './retry';
 import { AUDIT_INDEX, auditKeys, TIME_SHARDS } from './tables';
-import { auditItem, bounds, checkedEventFrom, compareEvents, eventFrom, sealFrom, sealItem, timeShardOf, validate } from './dynamodb-audit-items';
+import { auditItem, bounds, EVENTS_WITH_SEAL, checkedEventFrom, compareEvents, eventFrom, sealFrom, sealItem, timeShardOf, validate } from './dynamodb-audit-items';
 import { DynamoDbChainWriter } from './dynamodb-audit-writer';
 
 type Item = Record<string, NativeAttributeValue>;
@@ -71,8 +72,6 @@ const ByActionCursor = z.object({ at: z.string(), chainId: z.string(), seq: z.nu
 
 /** How long the seal this log wrote last is tried as the seal log's head before reading the head. */
 const KNOWN_SEAL_HEAD_MS = 30_000;
-/** Most events `openChain` writes with the open seal (a transaction holds at most 100 items). */
-const MAX_OPENING_EVENTS = 24;
 
 const CHAIN_ID = /^[A-Za-z0-9_.:-]{1,128}$/;
 const checkChainId = (chainId: string): void => {
@@ -130,12 +129,15 @@ export class DynamoDbAuditLog implements AuditLog {
    * head, which a new chain has: nothing is read) and the `open` seal committing to the last of them. The seal log
    * thus learns of the chain in the very write that stores its first event. The seal log's head is read (unless
    * this log knows it) while `after` settles; nothing is written before it has (and nothing when it rejects).
+   * `with` (another DynamoDB adapter's writes, e.g. the run's item) goes in the same transaction.
    * A chain id already registered or holding events is refused (AuditOverwriteError), nothing written.
    */
-  async openChain(chainId: string, first: readonly AuditEvent[], options: { after?: Promise<unknown> } = {}): Promise<AuditChainWriter> {
+  async openChain(chainId: string, first: readonly AuditEvent[], options: { after?: Promise<unknown>; with?: PreparedWrites } = {}): Promise<AuditChainWriter> {
     checkChainId(chainId);
+    const also = transactItemsOf(options.with);
     const valid = validate(first, chainId);
-    if (valid.length === 0 || valid.length > MAX_OPENING_EVENTS) throw new RangeError(`openChain: 1..${MAX_OPENING_EVENTS} events, got ${valid.length}`);
+    if (valid.length === 0 || valid.length > EVENTS_WITH_SEAL) throw new RangeError(`openChain: 1..${EVENTS_WITH_SEAL} events, got ${valid.length}`);
+    if (also.length > 100 - EVENTS_WITH_SEAL - 2) throw new RangeError(`openChain: at most ${100 - EVENTS_WITH_SEAL - 2} other writes, got ${also.length}`);
     if (valid.some((e) => CLOSING_ACTIONS.has(e.action))) throw new RangeError('openChain: a chain is not opened with a closing event (append it)');
     const linked = linkEvents(valid, chainId, { seq: 0, hash: GENESIS_HASH });
     const known = this.knownSealHead();
@@ -144,7 +146,7 @@ export class DynamoDbAuditLog implements AuditLog {
     await options.after;
     const hint = known ?? (await reading!);
     const last = linked[linked.length - 1]!;
-    await this.appendSeal(chainId, 'open', { seq: last.seq, hash: last.hash }, linked, { register: true, hint });
+    await this.appendSeal(chainId, 'open', { seq: last.seq, hash: last.hash }, linked, { register: true, hint, also });
     return new DynamoDbChainWriter(this, chainId, { seq: last.seq, hash: last.hash });
   }
 
@@ -163,7 +165,7 @@ export class DynamoDbAuditLog implements AuditLog {
     kind: SealKind,
     head: { seq: number; hash: string },
     events: readonly ChainedAuditEvent[] = [],
-    options: { register?: boolean; hint?: { seq: number; hash: string } } = {},
+    options: { register?: boolean; hint?: { seq: number; hash: string }; also?: readonly NonNullable<TransactWriteCommandInput['TransactItems']>[number][] } = {},
   ): Promise<ChainSeal> {
     const body: SealBody = { at: this.clock.now().toISOString(), chainId, chainSeq: head.seq, chainHash: head.hash, kind };
     // The seal this log wrote (or read) last, if recent, or the caller's hint, is tried as the head without reading
@@ -180,12 +182,13 @@ export class DynamoDbAuditLog implements AuditLog {
       const seal = linkSeal(body, hinted ? known : await this.readSealHead());
       const put = { TableName: this.tableName, Item: sealItem(seal), ConditionExpression: APPEND_ONLY };
       try {
-        if (events.length === 0 && registry.length === 0) {
+        if (events.length === 0 && registry.length === 0 && !options.also?.length) {
           await this.doc.send(new PutCommand(put));
         } else {
           await this.doc.send(
             new TransactWriteCommand({
-              TransactItems: [...events.map((event) => ({ Put: { TableName: this.tableName, Item: auditItem(event), ConditionExpression: APPEND_ONLY } })), ...registry, { Put: put }],
+              // (another store's writes last: a refused condition among the first items is an event's or the registry's)
+              TransactItems: [...events.map((event) => ({ Put: { TableName: this.tableName, Item: auditItem(event), ConditionExpression: APPEND_ONLY } })), ...registry, { Put: put }, ...(options.also ?? [])],
             }),
           );
         }

@@ -4,11 +4,9 @@
  */
 import { type AuditEvent, type ChainedAuditEvent, CLOSING_ACTIONS, type ChainSeal, linkEvents } from '../domain/audit';
 import type { AuditChainWriter } from './ports';
-import { validate } from './dynamodb-audit-items';
+import { EVENTS_WITH_SEAL, validate } from './dynamodb-audit-items';
 import type { DynamoDbAuditLog } from './dynamodb-audit-log';
 
-/** Events written in the close seal's transaction (the rest of a finishing append goes by conditional puts first). */
-const SEALED_TAIL = 24;
 
 export class DynamoDbChainWriter implements AuditChainWriter {
   /** Serialises appends: events of one chain are linked and written one call after another. */
@@ -51,7 +49,7 @@ export class DynamoDbChainWriter implements AuditChainWriter {
     try {
       if (valid.some((e) => CLOSING_ACTIONS.has(e.action))) {
         // The last events and the close seal go in one transaction: a finished chain is never left unsealed.
-        const split = Math.max(0, linked.length - SEALED_TAIL);
+        const split = Math.max(0, linked.length - EVENTS_WITH_SEAL);
         await this.log.writeInOrder(linked.slice(0, split));
         const last = linked[linked.length - 1]!;
         await this.log.appendSeal(this.chainId, 'close', { seq: last.seq, hash: last.hash }, linked.slice(split));

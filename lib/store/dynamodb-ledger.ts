@@ -18,7 +18,8 @@ import { MS_PER_DAY } from '../domain/clock';
 import type { KeyedHasher } from '../domain/hashing';
 import { parseJson, stringifyJson } from '../domain/json';
 import { type ActiveRecord, type LedgerRecord, type RecordKey, type RecordRef, recordKeyOf, type Tombstone } from '../domain/records';
-import type { Checkpoint, Ledger, OpenRun, QuotaUsage, RecordUpdate, Restamp, RunRecord } from './ports';
+import type { Checkpoint, Ledger, OpenRun, PreparedWrites, QuotaUsage, RecordUpdate, Restamp, RunRecord } from './ports';
+import { preparedWrites, transactItemsOf } from './dynamodb-transaction';
 import {
   BadCursorError,
   chunk,
@@ -368,24 +369,24 @@ export class DynamoDbLedger implements Ledger {
   }
 
   async putRun(run: RunRecord): Promise<void> {
+    await this.doc.send(new TransactWriteCommand({ TransactItems: [...transactItemsOf(this.prepareRun(run))] }));
+  }
+
+  prepareRun(run: RunRecord): PreparedWrites {
     // The run item and its entry among the open runs change together: a crash never leaves one without the other.
     const open: OpenRun = { runId: run.runId, job: run.job, startedAt: run.startedAt, actor: run.actor };
-    await this.doc.send(
-      new TransactWriteCommand({
-        TransactItems: [
-          { Put: { TableName: this.tableName, Item: { ...ledgerKeys.run(run.runId), ...run, counts: { ...run.counts } } } },
-          {
-            Update: {
-              TableName: this.tableName,
-              Key: ledgerKeys.openRuns,
-              UpdateExpression: run.status === 'running' ? 'SET #run = :open' : 'REMOVE #run',
-              ExpressionAttributeNames: { '#run': `${OPEN_RUN_PREFIX}${run.runId}` },
-              ...(run.status === 'running' ? { ExpressionAttributeValues: { ':open': open } } : {}),
-            },
-          },
-        ],
-      }),
-    );
+    return preparedWrites([
+      { Put: { TableName: this.tableName, Item: { ...ledgerKeys.run(run.runId), ...run, counts: { ...run.counts } } } },
+      {
+        Update: {
+          TableName: this.tableName,
+          Key: ledgerKeys.openRuns,
+          UpdateExpression: run.status === 'running' ? 'SET #run = :open' : 'REMOVE #run',
+          ExpressionAttributeNames: { '#run': `${OPEN_RUN_PREFIX}${run.runId}` },
+          ...(run.status === 'running' ? { ExpressionAttributeValues: { ':open': open } } : {}),
+        },
+      },
+    ]);
   }
 
   async openRuns(): Promise<OpenRun[]> {

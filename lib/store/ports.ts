@@ -109,6 +109,15 @@ export interface RunRecord {
   readonly stopReason?: string;
 }
 
+/**
+ * Writes one store has prepared for another to commit together with its own, in ONE transaction (all or none):
+ * how a run's item and its audit chain's opening become one write (`Ledger.prepareRun`, `AuditLog.openChain`'s
+ * `with`). Opaque outside lib/store, where the adapters of one database make and take them.
+ */
+export interface PreparedWrites {
+  readonly preparedBy: string;
+}
+
 /** What the open-runs item keeps of a running run. */
 export interface OpenRun {
   readonly runId: string;
@@ -189,6 +198,8 @@ export interface Ledger {
   putCheckpoint(checkpoint: Checkpoint): Promise<void>;
   /** Write a run item; a `running` run is also listed among the open runs, any other status takes it off. */
   putRun(run: RunRecord): Promise<void>;
+  /** `putRun`'s writes, unwritten: for another store to commit together with its own (`AuditLog.openChain`). */
+  prepareRun(run: RunRecord): PreparedWrites;
   getRun(runId: string): Promise<RunRecord | undefined>;
   /** Runs still `running` (one read): a crashed run stays here until a later run closes it. */
   openRuns(): Promise<OpenRun[]>;
@@ -231,9 +242,10 @@ export interface AuditLog {
    * Open a NEW chain with its first events (no closing one) in one write: registered, the events, and an `open` seal
    * committing to the last of them, so the seal log learns of the chain no later than its first event. Nothing is
    * written before `after` settles (a run's item is written before anything of its chain), nor when it rejects; the
-   * seal log's head may be read meanwhile. Refused (AuditOverwriteError) for a chain that exists.
+   * seal log's head may be read meanwhile. `with`: another store's writes (a run's item), committed in the same
+   * transaction. Refused (AuditOverwriteError) for a chain that exists.
    */
-  openChain(chainId: string, first: readonly AuditEvent[], options?: { after?: Promise<unknown> }): Promise<AuditChainWriter>;
+  openChain(chainId: string, first: readonly AuditEvent[], options?: { after?: Promise<unknown>; with?: PreparedWrites }): Promise<AuditChainWriter>;
   byRecord(recordHash: string, query?: AuditQuery): Promise<AuditPage>;
   byAction(action: AuditAction, query: AuditQuery & { since: string; until: string }): Promise<AuditPage>;
   byActor(name: string, query?: AuditQuery): Promise<AuditPage>;

@@ -1,20 +1,21 @@
 /**
  * The audit of one query, whatever the engine (DuckDB locally, Athena deployed): its own run, evidence first.
  *
- * - `openQueryRun`: the run item (`running`), then its chain opened WITH `run.started` carrying the evidence (the
- *   SQL's keyed digest, the views it names, the engine) in one write (lib/jobs/runs.ts `startRun`). The caller
+ * - `openQueryRun`: the run item (`running`) and its chain opened WITH `run.started` carrying the evidence (the
+ *   SQL's keyed digest, the views it names, the engine), in one transaction (lib/jobs/runs.ts `startRun`). The caller
  *   starts it before (deployed) or while (locally) the engine works, and hands out no answer before it is stored.
  * - `close`: `query.run` (the same evidence, how it ended, rows and other counts) and `run.finished` with the
  *   chain's close seal, then the run item `finished`; or, when the engine could not run the query at all,
  *   `run.finished` with the reason and the run item `stopped`. Locally it is written after the answer was handed
- *   out; a run whose writer died before (a crash, Ctrl-C) is closed by the next run as `run.interrupted`.
+ *   out; a run whose writer died before (a crash, Ctrl-C) is closed by the next run as `run.interrupted`. Runs
+ *   that others abandoned are closed after the query's own close, not before its answer.
  *
  * Events hold the digest, view names and counts, never the SQL or an engine's message (either may quote literals
  * such as usernames).
  */
 import type { QueryViewName } from '../../domain/query-views';
 import { newRunId, type JobContext } from '../context';
-import { startRun } from '../runs';
+import { closeAbandonedRuns, startRun } from '../runs';
 
 export interface QueryEvidence {
   /** Keyed hash of the SQL as written (lib/domain/query-guard.ts `sqlDigest`). */
@@ -51,7 +52,8 @@ export async function openQueryRun(ctx: JobContext, evidence: QueryEvidence): Pr
   const runId = newRunId('query', now);
   const startedAt = now.toISOString();
   const base = { sqlDigest: evidence.sqlDigest, views: evidence.views.join(',') || 'none', engine: evidence.engine };
-  const chain = await startRun(ctx, 'query', runId, startedAt, [{ at: startedAt, action: 'run.started', actor: ctx.actor, runId, evidence: base }]);
+  // A query changes nothing: runs abandoned by others are closed after it, not before its answer.
+  const chain = await startRun(ctx, 'query', runId, startedAt, { first: [{ at: startedAt, action: 'run.started', actor: ctx.actor, runId, evidence: base }], repair: 'later' });
   let closing: Promise<void> | undefined;
   const close = async (end: QueryRunEnd): Promise<void> => {
     const at = ctx.clock.now().toISOString();
@@ -67,11 +69,15 @@ export async function openQueryRun(ctx: JobContext, evidence: QueryEvidence): Pr
     ]);
     await ctx.ledger.putRun({ runId, job: 'query', startedAt, finishedAt: at, actor: ctx.actor.name, status: 'finished', counts });
   };
+  const closeAndRepair = async (end: QueryRunEnd): Promise<void> => {
+    await close(end);
+    await closeAbandonedRuns(ctx, runId);
+  };
   return {
     runId,
     startedAt,
     close(end) {
-      closing ??= close(end);
+      closing ??= closeAndRepair(end);
       return closing;
     },
   };

@@ -4,6 +4,7 @@
  */
 import { readChain } from '../../../lib/jobs/audit-read';
 import { erase } from '../../../lib/jobs/erase';
+import { openQueryRun } from '../../../lib/jobs/query/audited-run';
 import { closeAbandonedRuns } from '../../../lib/jobs/runs';
 import { verify } from '../../../lib/jobs/verify';
 import { localJobContext, type LocalJobFixture } from '../../support/job-context';
@@ -46,6 +47,29 @@ describe('interrupted runs are closed by the next run', () => {
     expect(closed).toEqual([{ runId: 'purge-late', job: 'purge', outcome: 'finished' }]);
     expect((await readChain(ctx.audit, 'purge-late')).map((e) => e.action)).toEqual(['run.finished']);
     expect(await ctx.ledger.getRun('purge-late')).toMatchObject({ status: 'finished', counts: { purged: 0 } });
+    expect((await verify(ctx)).violations).toEqual([]);
+  });
+
+  it('a query opens its run and chain in one write and closes abandoned runs only after its own close', async () => {
+    // Prepare: a collect killed mid-run, and a clock that lets it count as abandoned
+    const ctx = { ...fx.ctx, abandonedRunAfterMs: 0 };
+    const at = fx.clock.now().toISOString();
+    await ctx.ledger.putRun({ runId: 'collect-dead', job: 'collect', startedAt: at, actor: 'schedule', status: 'running', counts: {} });
+    await ctx.audit.chain('collect-dead');
+
+    // Act
+    const run = await openQueryRun(ctx, { sqlDigest: 'd'.repeat(32), views: ['videos'], engine: 'duckdb' });
+    const whileOpen = { query: await ctx.ledger.getRun(run.runId), dead: await ctx.ledger.getRun('collect-dead'), open: (await ctx.ledger.openRuns()).map((r) => r.runId) };
+    await run.close({ outcome: 'ok', counts: { rows: 3 } });
+
+    // Assess: the query's run item and run.started were stored; the dead run was left alone until the query closed
+    expect(whileOpen.query).toMatchObject({ status: 'running', job: 'query' });
+    expect(whileOpen.dead).toMatchObject({ status: 'running' });
+    expect(whileOpen.open.sort()).toEqual(['collect-dead', run.runId].sort());
+    expect((await readChain(ctx.audit, run.runId)).map((e) => e.action)).toEqual(['run.started', 'query.run', 'run.finished']);
+    expect(await ctx.ledger.getRun(run.runId)).toMatchObject({ status: 'finished', counts: { rows: 3 } });
+    expect((await readChain(ctx.audit, 'collect-dead')).map((e) => [e.action, e.evidence?.closedBy])).toEqual([['run.interrupted', run.runId]]);
+    expect(await ctx.ledger.openRuns()).toEqual([]);
     expect((await verify(ctx)).violations).toEqual([]);
   });
 

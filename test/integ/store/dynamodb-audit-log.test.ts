@@ -5,7 +5,8 @@ import { ManualClock } from '../../../lib/domain/clock';
 import { CapacityMeter } from '../../../lib/store/capacity-meter';
 import { DynamoDbAuditLog } from '../../../lib/store/dynamodb-audit-log';
 import { AuditOverwriteError } from '../../../lib/store/retry';
-import type { AuditPage } from '../../../lib/store/ports';
+import { DynamoDbLedger } from '../../../lib/store/dynamodb-ledger';
+import type { AuditPage, RunRecord } from '../../../lib/store/ports';
 import { auditEvent, hasher } from '../../unit/store/fixtures';
 import { freshTables, type DynamoFixture } from './support';
 
@@ -217,6 +218,33 @@ describe('DynamoDbAuditLog on DynamoDB Local', () => {
     const ids: string[] = [];
     for await (const id of log.chains()) ids.push(id);
     expect(ids).not.toContain('never-opened');
+  });
+
+  it('openChain commits another store\'s prepared writes (a run item) in the same transaction: both or neither', async () => {
+    // Prepare
+    const ledger = new DynamoDbLedger(fx.doc, fx.names.ledger, hasher);
+    const run = (runId: string): RunRecord => ({ runId, job: 'query', startedAt: at(7, 0), actor: 'ada', status: 'running', counts: {} });
+    const send = jest.spyOn(fx.doc, 'send');
+
+    // Act
+    await log.openChain('run-with-chain', [auditEvent({ at: at(7, 0), action: 'run.started' })], { with: ledger.prepareRun(run('run-with-chain')) });
+    const sent = send.mock.calls.map(([command]) => command.constructor.name);
+    send.mockRestore();
+    // a chain that exists is refused: the run item that came with it is not written either
+    await expect(log.openChain('run-with-chain', [auditEvent({ at: at(7, 1) })], { with: ledger.prepareRun(run('refused-run')) })).rejects.toThrow(AuditOverwriteError);
+
+    // Assess
+    expect(sent.filter((name) => name !== 'QueryCommand')).toEqual(['TransactWriteCommand']);
+    expect(await ledger.getRun('run-with-chain')).toMatchObject({ status: 'running', job: 'query' });
+    expect((await ledger.openRuns()).map((r) => r.runId)).toEqual(['run-with-chain']);
+    expect((await log.byChain('run-with-chain')).events.map((e) => e.action)).toEqual(['run.started']);
+    expect(await ledger.getRun('refused-run')).toBeUndefined();
+    expect((await ledger.openRuns()).map((r) => r.runId)).toEqual(['run-with-chain']);
+  });
+
+  it('openChain refuses writes it cannot commit (not prepared by a DynamoDB store) before writing anything', async () => {
+    await expect(log.openChain('foreign-writes', [auditEvent({ at: at(8, 0) })], { with: { preparedBy: 'memory' } })).rejects.toThrow('prepared writes of "memory" cannot join a DynamoDB transaction');
+    expect((await log.byChain('foreign-writes')).events).toEqual([]);
   });
 
   it('never scanned during this suite', () => {
