@@ -91,12 +91,13 @@ export async function ensureTables(
   names: TableNames,
   options: EnsureTablesOptions = {},
 ): Promise<EnsureTablesResult> {
-  const created: string[] = [];
   const maxWaitTime = options.maxWaitSeconds ?? 60;
-  for (const role of Object.keys(TABLES) as TableRole[]) {
+  // The tables are independent: checked (and made) at once. A table found ACTIVE needs no wait.
+  const ensureOne = async (role: TableRole): Promise<boolean> => {
     const definition = TABLES[role];
     const tableName = names[role];
     const existing = await describe(client, tableName);
+    let created = false;
     if (existing) {
       const problems = schemaDifferences(definition, existing);
       if (problems.length > 0) {
@@ -105,13 +106,13 @@ export async function ensureTables(
     } else {
       try {
         await client.send(new CreateTableCommand(createTableInput(definition, tableName)));
-        created.push(tableName);
+        created = true;
       } catch (error) {
         // Another process created it between Describe and Create: fine, wait for it below.
         if (!(error instanceof ResourceInUseException || (error as { name?: string }).name === 'ResourceInUseException')) throw error;
       }
     }
-    await waitUntilTableExists({ client, maxWaitTime, minDelay: 1, maxDelay: 2 }, { TableName: tableName });
+    if (existing?.TableStatus !== 'ACTIVE') await waitUntilTableExists({ client, maxWaitTime, minDelay: 1, maxDelay: 2 }, { TableName: tableName });
     if (options.timeToLive && definition.timeToLiveAttribute) {
       const ttl = await client.send(new DescribeTimeToLiveCommand({ TableName: tableName }));
       const status = ttl.TimeToLiveDescription?.TimeToLiveStatus;
@@ -124,6 +125,10 @@ export async function ensureTables(
         );
       }
     }
-  }
+    return created;
+  };
+  const roles = Object.keys(TABLES) as TableRole[];
+  const made = await Promise.all(roles.map(ensureOne));
+  const created = roles.filter((_, i) => made[i]).map((role) => names[role]);
   return { created };
 }

@@ -77,6 +77,28 @@ describe('Function: ensureTables', () => {
     expect(ddbMock).toHaveReceivedCommandTimes(UpdateTimeToLiveCommand, 1);
   });
 
+  it('existing ACTIVE tables are described once each, at once, with no wait and nothing created', async () => {
+    // Prepare
+    const active = (name: string) => ({ Table: { ...createTableInput(name.endsWith('ledger') ? LEDGER_TABLE : AUDIT_TABLE, name), TableStatus: 'ACTIVE' as const } });
+    let inFlight = 0;
+    let most = 0;
+    ddbMock.on(DescribeTableCommand).callsFake(async (input: { TableName: string }) => {
+      most = Math.max(most, ++inFlight);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      inFlight--;
+      return active(input.TableName);
+    });
+
+    // Act
+    const result = await ensureTables(new DynamoDBClient({ region: 'us-east-1' }), names);
+
+    // Assess
+    expect(result.created).toEqual([]);
+    expect(ddbMock).toHaveReceivedCommandTimes(DescribeTableCommand, 2);
+    expect(most).toBe(2);
+    expect(ddbMock).toHaveReceivedCommandTimes(CreateTableCommand, 0);
+  });
+
   it('refuses an existing table whose indexes differ from the definition', async () => {
     // Prepare
     const input = createTableInput(LEDGER_TABLE, names.ledger);
