@@ -26,7 +26,7 @@ import { BadInputError } from '../domain/errors';
 import { objectKeyOf, parseRecordKey, RECORD_KINDS, PURGE_REASONS, recordKeyOf, type RecordKey } from '../domain/records';
 import type { JobContext } from './context';
 import { exportFactsByHash, exportStoreOf } from './export';
-import { allActiveRecords, chainsActiveBetween, eventRef, parseEventRef, readChain, readSeals, recordRefOfObjectKey, RECORDS_PREFIX } from './audit-read';
+import { activeRecords, chainsActiveBetween, eventRef, parseEventRef, readChain, readSeals, recordRefOfObjectKey, RECORDS_PREFIX } from './audit-read';
 import { queryAuditAll } from './audit-query';
 
 export type CertifyScope = { readonly records: readonly RecordKey[] } | { readonly since: string; readonly until: string };
@@ -204,7 +204,9 @@ export async function certify(ctx: JobContext, scope: CertifyScope): Promise<Del
   let activeHashes: Set<string> | undefined;
   if (!('records' in scope)) {
     versions = await versionsByHash(ctx);
-    activeHashes = new Set((await allActiveRecords(ledger)).map((r) => hasher.hash(recordKeyOf(r.ref))));
+    // Only each active record's keyed hash is kept, record by record (not every record at once).
+    activeHashes = new Set();
+    for await (const record of activeRecords(ledger)) activeHashes.add(hasher.hash(recordKeyOf(record.ref)));
   }
   const namedLedger = named.length > 0 ? await ledger.getRecords(named.map((r) => r.ref)) : new Map();
   const inExports = await exportFactsByHash(ctx, exportStoreOf(ctx), new Set(hashes));
