@@ -13,9 +13,9 @@
  *   new next action is already past becomes due at once and is refreshed by the same sweep.
  *
  * Each (policy, shard) keeps a marker (a reserved checkpoint `policy:<id>:<shard>`) with the version and duties it
- * was last reconciled to, so this costs one read per policy and shard when nothing changed. The marker is written
- * only after the walk of its shard finished: a crash means the walk is redone, which is idempotent. Each change is
- * recorded by one `policy.changed` event per shard.
+ * was last reconciled to, so this costs one read when nothing changed (every marker in one BatchGetItem, 100 a
+ * request). The marker is written only after the walk of its shard finished: a crash means the walk is redone,
+ * which is idempotent. Each change is recorded by one `policy.changed` event per shard.
  *
  * A marker at the version in force but with other duties means the config changed a duty and kept the version:
  * records stamped with that version would silently follow two sets of duties. The sweep refuses that before it
@@ -97,13 +97,15 @@ function dutyChanges(marker: PolicyStamp, next: PolicyStamp): string[] {
 export async function readPolicyMarkers(ctx: JobContext, shards: readonly number[]): Promise<PolicyMarkers> {
   const stamps = new Map<string, PolicyStamp | undefined>();
   const problems: string[] = [];
+  // Every policy's marker of every shard in one read (a sweep of 16 shards: one request instead of 32 in a row).
+  const stored = await ctx.ledger.getCheckpoints(POLICY_IDS.flatMap((policyId) => shards.map((shard) => policyMarkerName(policyId, shard))));
   for (const policyId of POLICY_IDS) {
     const policy = ctx.policies[policyId];
     const next = stampOf(policy);
     let changes: string[] | undefined;
     for (const shard of shards) {
       const name = policyMarkerName(policyId, shard);
-      const parsed = PolicyStampSchema.safeParse((await ctx.ledger.getCheckpoint(name))?.state);
+      const parsed = PolicyStampSchema.safeParse(stored.get(name)?.state);
       // A marker written before the purge fuse existed was reconciled under the default fuse.
       const old = parsed.success ? ({ purgeFuse: { ...DEFAULT_POLICIES[policyId].purgeFuse }, ...parsed.data } as PolicyStamp) : undefined;
       stamps.set(name, old);

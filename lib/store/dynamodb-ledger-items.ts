@@ -1,9 +1,11 @@
 /**
- * Ledger items on DynamoDB: how an active record or a tombstone becomes a table item and back, and which `due`
- * shard a record sits in. Pure functions, no client (moved out of dynamodb-ledger.ts, which re-exports them).
+ * Ledger items on DynamoDB: how an active record or a tombstone becomes a table item and back (and a checkpoint
+ * back), and which `due` shard a record sits in. Pure functions, no client (moved out of dynamodb-ledger.ts, which
+ * re-exports them).
  */
 import { createHash } from 'node:crypto';
 import type { NativeAttributeValue } from '@aws-sdk/lib-dynamodb';
+import { parseJson } from '../domain/json';
 import {
   type ActiveRecord,
   parseRecordKey,
@@ -15,6 +17,7 @@ import {
   recordKeyOf,
   type Tombstone,
 } from '../domain/records';
+import type { Checkpoint } from './ports';
 import { DUE_SHARDS, ledgerKeys } from './tables';
 
 type Item = Record<string, NativeAttributeValue>;
@@ -97,5 +100,18 @@ export function tombstoneFrom(item: Item): Tombstone {
     evidenceRef: String(item.evidenceRef),
     policyId: String(item.policyId),
     policyVersion: Number(item.policyVersion),
+  };
+}
+
+/** A checkpoint item as stored (its state kept as JSON text, 64-bit ids intact). */
+export function checkpointFrom(item: Item): Checkpoint {
+  const { stateJson, inFlight, ...rest } = item;
+  return {
+    specName: String(rest.specName),
+    runId: String(rest.runId),
+    state: stateJson === undefined ? undefined : parseJson(String(stateJson)),
+    ...(inFlight ? { inFlight: { ids: [...(inFlight.ids as string[])], logId: String(inFlight.logId) } } : {}),
+    updatedAt: String(rest.updatedAt),
+    done: Boolean(rest.done),
   };
 }

@@ -16,7 +16,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { MS_PER_DAY } from '../domain/clock';
 import type { KeyedHasher } from '../domain/hashing';
-import { parseJson, stringifyJson } from '../domain/json';
+import { stringifyJson } from '../domain/json';
 import { type ActiveRecord, type LedgerRecord, type RecordKey, type RecordRef, recordKeyOf, type Tombstone } from '../domain/records';
 import type { Checkpoint, Ledger, OpenRun, PreparedWrites, QuotaUsage, RecordUpdate, Restamp, RunRecord } from './ports';
 import { preparedWrites, transactItemsOf } from './dynamodb-transaction';
@@ -34,7 +34,7 @@ import {
   UnprocessedItemsError,
 } from './retry';
 import { DynamoDbHoldStore } from './dynamodb-holds';
-import { activeRecordFrom, dueShardKey, dueShardOf, isoOrThrow, recordItem, tombstoneFrom, tombstoneItem } from './dynamodb-ledger-items';
+import { activeRecordFrom, checkpointFrom, dueShardKey, dueShardOf, isoOrThrow, recordItem, tombstoneFrom, tombstoneItem } from './dynamodb-ledger-items';
 import { specListItems, specListPage, type SpecListPosition } from './dynamodb-spec-lists';
 import { DUE_SHARDS, LEDGER_INDEX, ledgerKeys } from './tables';
 
@@ -338,16 +338,17 @@ export class DynamoDbLedger implements Ledger {
 
   async getCheckpoint(specName: string): Promise<Checkpoint | undefined> {
     const out = await this.doc.send(new GetCommand({ TableName: this.tableName, Key: ledgerKeys.checkpoint(specName), ConsistentRead: true }));
-    if (!out.Item) return undefined;
-    const { stateJson, inFlight, ...rest } = out.Item;
-    return {
-      specName: String(rest.specName),
-      runId: String(rest.runId),
-      state: stateJson === undefined ? undefined : parseJson(String(stateJson)),
-      ...(inFlight ? { inFlight: { ids: [...(inFlight.ids as string[])], logId: String(inFlight.logId) } } : {}),
-      updatedAt: String(rest.updatedAt),
-      done: Boolean(rest.done),
-    };
+    return out.Item ? checkpointFrom(out.Item) : undefined;
+  }
+
+  /** One BatchGetItem per 100 names (consistent reads), instead of a GetItem each. */
+  async getCheckpoints(specNames: readonly string[]): Promise<Map<string, Checkpoint>> {
+    const out = new Map<string, Checkpoint>();
+    for (const item of await this.batchGet([...new Set(specNames)].map((name) => ledgerKeys.checkpoint(name)))) {
+      const checkpoint = checkpointFrom(item);
+      out.set(checkpoint.specName, checkpoint);
+    }
+    return out;
   }
 
   async putCheckpoint(checkpoint: Checkpoint): Promise<void> {

@@ -195,6 +195,8 @@ export interface Ledger {
   /** Active records that name `parent` as their parent. */
   children(parent: RecordKey): AsyncIterable<ActiveRecord>;
   getCheckpoint(specName: string): Promise<Checkpoint | undefined>;
+  /** Several checkpoints in one read (a sweep's policy markers); names with no checkpoint are left out of the map. */
+  getCheckpoints(specNames: readonly string[]): Promise<Map<string, Checkpoint>>;
   putCheckpoint(checkpoint: Checkpoint): Promise<void>;
   /** Write a run item; a `running` run is also listed among the open runs, any other status takes it off. */
   putRun(run: RunRecord): Promise<void>;

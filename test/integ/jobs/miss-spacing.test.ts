@@ -189,6 +189,8 @@ describe('a policy that changes a duty but keeps its version', () => {
     expect((error as BadInputError).problems).toEqual([expect.stringMatching(/^\$\.policies\.tiktok-research\.version: .*refreshWithinDays 10 -> 7.*set "version": 3$/)]);
     const units = fx.meter.report();
     expect(units.table.write + units.indexes.write).toBe(0);
+    // the markers of both policies on all 16 shards were read in one request
+    expect(units.commands).toEqual({ BatchGetItemCommand: 1 });
     // collect stamps new records with the policies too: it refuses the same edit, before writing anything
     const collected = await collect(under(edited), { sourceFor: () => ({ source: 'research', pages: async function* () {} }) as never }).catch((e: unknown) => e);
     expect(collected).toBeInstanceOf(BadInputError);

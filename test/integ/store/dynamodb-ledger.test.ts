@@ -252,6 +252,28 @@ describe('DynamoDbLedger on DynamoDB Local', () => {
     expect(await ledger.getRun('nope')).toBeUndefined();
   });
 
+  it('reads many checkpoints at once (more than one BatchGetItem holds), leaving out names with none', async () => {
+    // Prepare: 130 checkpoints, every other one with a state
+    const names = Array.from({ length: 130 }, (_, n) => `many-${n}`);
+    const written = names.map((specName, n) => ({
+      specName,
+      runId: `run-${n}`,
+      state: n % 2 === 0 ? { n, id: 7_320_768_196_569_599_275n } : undefined,
+      updatedAt: '2026-01-02T00:00:00.000Z',
+      done: n % 3 === 0,
+    }));
+    for (const checkpoint of written) await ledger.putCheckpoint(checkpoint);
+
+    // Act: every name (one twice) and two that have no checkpoint
+    const read = await ledger.getCheckpoints([...names, names[0]!, 'many-none', 'nope']);
+
+    // Assess: each as getCheckpoint reads it
+    expect([...read.keys()].sort()).toEqual([...names].sort());
+    for (const checkpoint of written) expect({ name: checkpoint.specName, read: read.get(checkpoint.specName) }).toEqual({ name: checkpoint.specName, read: await ledger.getCheckpoint(checkpoint.specName) });
+    expect(read.get('many-2')).toEqual({ specName: 'many-2', runId: 'run-2', state: { n: 2, id: 7_320_768_196_569_599_275n }, updatedAt: '2026-01-02T00:00:00.000Z', done: false });
+    expect(await ledger.getCheckpoints([])).toEqual(new Map());
+  });
+
   it('never scanned during this suite', () => {
     // Prepare / Act: the whole suite ran through the meter.
     const report = meter.report();
