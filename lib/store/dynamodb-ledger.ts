@@ -189,6 +189,7 @@ export class DynamoDbLedger implements Ledger {
         break;
       case 'missed':
         assign('missCount', update.missCount);
+        if (update.nextActionAt !== undefined) assign('nextActionAt', isoOrThrow(update.nextActionAt, `nextActionAt of ${update.key}`));
         break;
       case 'purge-pending':
         // Due at once: whoever sweeps next finishes the purge. The first reason and evidence stay.

@@ -63,7 +63,14 @@ export type RecordUpdate =
       /** A comment's video: its due entry (re)placed in the video's shard. */
       readonly parentKey?: RecordKey;
     }
-  | { readonly kind: 'missed'; readonly key: RecordKey; readonly at: string; readonly missCount: number }
+  | {
+      readonly kind: 'missed';
+      readonly key: RecordKey;
+      readonly at: string;
+      readonly missCount: number;
+      /** The record's next look, moved in the same write (the miss and its spacing are stored together or not at all). */
+      readonly nextActionAt?: string;
+    }
   /**
    * A purge has begun: the reason and evidence are kept on the record and it becomes due at `at`, so a purge cut
    * short by a crash is found by the next sweep and completed.

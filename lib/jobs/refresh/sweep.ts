@@ -190,10 +190,10 @@ export class Sweep extends SweepObserver {
           report.failures[verdict.reason] = (report.failures[verdict.reason] ?? 0) + 1;
           break;
         case 'miss': {
-          // Deferred first, counted second: a crash between the two loses a miss, never the spacing.
-          const deferred = deferredUntil(record, verdict.notBefore, at);
-          updates.push(deferred, { kind: 'missed', key, at, missCount: verdict.missCount });
-          events.push({ ...base, action: 'record.missed', evidence: { ...evidenceOf(observation), ...verdict.evidence, nextCheckAt: deferred.nextActionAt } });
+          // Counted and deferred in one write: a miss is never stored without its spacing (nor the other way round).
+          const { nextActionAt: nextCheckAt } = deferredUntil(record, verdict.notBefore, at);
+          updates.push({ kind: 'missed', key, at, missCount: verdict.missCount, nextActionAt: nextCheckAt });
+          events.push({ ...base, action: 'record.missed', evidence: { ...evidenceOf(observation), ...verdict.evidence, nextCheckAt } });
           report.missed += 1;
           break;
         }

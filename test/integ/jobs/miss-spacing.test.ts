@@ -13,6 +13,7 @@ import { stringifyJson } from '../../../lib/domain/json';
 import { recordKeyOf, type ActiveRecord, type RecordRef } from '../../../lib/domain/records';
 import { collect } from '../../../lib/jobs/collect';
 import type { JobContext } from '../../../lib/jobs/context';
+import { dueRecords, sweepShards } from '../../../lib/jobs/due';
 import { refresh, type RefreshClients, type RefreshReport } from '../../../lib/jobs/refresh';
 import type { CommercialContentClient, ResearchApiClient, VideoLookupItem } from '../../../lib/platforms/tiktok';
 import { localJobContext, testConfig, type LocalJobFixture } from '../../support/job-context';
@@ -126,6 +127,15 @@ describe('misses over hourly sweeps', () => {
     const fx = await fixture(refs);
     const clients = fakeClients(() => false);
     await refresh(fx.ctx, { clients });
+    // the miss and its spacing were stored together: counted once, due again 12 h on (and not before)
+    const missed = await fx.ctx.ledger.getRecords(refs);
+    for (const ref of refs) expect(missed.get(recordKeyOf(ref))).toMatchObject({ missCount: 1 });
+    const dueBy = async (at: number) => {
+      let n = 0;
+      for await (const page of dueRecords(fx.ctx.ledger, new Date(at), sweepShards(fx.ctx.ledger))) n += page.records.length;
+      return n;
+    };
+    expect([await dueBy(DUE.getTime() + 12 * HOUR - 1), await dueBy(DUE.getTime() + 12 * HOUR)]).toEqual([0, 3]);
 
     // Act: hourly sweeps that read a month ahead of the due index
     const ahead: RefreshReport[] = [];

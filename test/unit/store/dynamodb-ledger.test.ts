@@ -322,6 +322,22 @@ describe('Class: DynamoDbLedger', () => {
         ':missCount': 0,
       });
     });
+
+    it('counts a miss and moves the next look in one UpdateItem', async () => {
+      // Prepare
+      docMock.on(UpdateCommand).resolves({});
+
+      // Act
+      await ledger().updateRecords([{ kind: 'missed', key: 'tiktok:video:1', at: '2026-01-05T00:00:00.000Z', missCount: 2, nextActionAt: '2026-01-05T12:00:00.000Z' }]);
+
+      // Assess
+      const calls = docMock.commandCalls(UpdateCommand);
+      expect(calls).toHaveLength(1);
+      const input = calls[0]!.args[0].input;
+      expect(input.UpdateExpression).toBe('SET #missCount = :missCount, #nextActionAt = :nextActionAt');
+      expect(input.ExpressionAttributeValues).toMatchObject({ ':missCount': 2, ':nextActionAt': '2026-01-05T12:00:00.000Z' });
+      expect(input.ConditionExpression).toBe('attribute_exists(pk) AND #status = :active');
+    });
   });
 
   describe('Method: queryDue', () => {
