@@ -20,8 +20,8 @@ export async function refresh(ctx: JobContext, options: RefreshOptions): Promise
   const start = clock.now();
   const runId = newRunId('refresh', start);
   const startedAt = start.toISOString();
-  const chain = await startRun(ctx, 'refresh', runId, startedAt);
-  await chain.append([{ at: startedAt, action: 'run.started', actor: ctx.actor, runId, counts: { shards: shards.length } }]);
+  // The run item, the chain's registry, run.started and the open seal: one transaction (runs.ts, `first`).
+  const chain = await startRun(ctx, 'refresh', runId, startedAt, { first: [{ at: startedAt, action: 'run.started', actor: ctx.actor, runId, counts: { shards: shards.length } }] });
 
   const report: RefreshReport = {
     runId,

@@ -10,6 +10,7 @@ import { MS_PER_DAY } from '../../../lib/domain/clock';
 import { sha256Hex } from '../../../lib/domain/hashing';
 import { stringifyJson } from '../../../lib/domain/json';
 import { objectKeyOf, recordKeyOf, type ActiveRecord, type RecordRef } from '../../../lib/domain/records';
+import { readChain } from '../../../lib/jobs/audit-read';
 import { collect, type SpecSourceBinding } from '../../../lib/jobs/collect';
 import type { JobContext } from '../../../lib/jobs/context';
 import { expire } from '../../../lib/jobs/expire';
@@ -122,6 +123,28 @@ describe('sweeps and quota on the local services', () => {
     expect(reads(large) / reads(small)).toBeLessThanOrEqual(1.2);
     expect(large.meter.count('QueryCommand')).toBe(small.meter.count('QueryCommand'));
     expect(small.meter.count('ScanCommand') + large.meter.count('ScanCommand')).toBe(0);
+  });
+
+  it('a sweep with nothing due costs a fixed handful of requests: the run opened in one transaction, every policy marker in one read', async () => {
+    // Prepare: nothing due for ten days; a first sweep has written the policy markers
+    const fx = await fixture();
+    await seedCorpus(fx, 0, 40);
+    await refresh(fx.ctx, { clients: fakeClients() });
+    fx.clock.advance(3_600_000);
+    fx.meter.reset();
+
+    // Act
+    const report = await refresh(fx.ctx, { clients: fakeClients() });
+
+    // Assess: the markers (one BatchGetItem), the open runs (one GetItem), one due-index Query per shard, and three
+    // transactions: run item + chain registry + run.started + open seal, then run.finished + close seal, then the
+    // finished run item (the seal log's head this process wrote last is not read again)
+    expect(report).toMatchObject({ due: 0, shards: Array.from({ length: 16 }, (_, i) => i) });
+    expect(fx.meter.report().commands).toEqual({ BatchGetItemCommand: 1, GetItemCommand: 1, QueryCommand: 16, TransactWriteItemsCommand: 3 });
+    const events = await readChain(fx.ctx.audit, report.runId);
+    expect(events.map((e) => [e.action, e.counts?.shards])).toEqual([['run.started', 16], ['run.finished', undefined]]);
+    expect(await fx.ctx.ledger.getRun(report.runId)).toMatchObject({ job: 'refresh', status: 'finished' });
+    expect(await fx.ctx.ledger.openRuns()).toEqual([]);
   });
 
   it('stops cleanly on the daily quota, books what it used, and leaves the rest due for the next sweep', async () => {
