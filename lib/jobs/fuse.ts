@@ -11,7 +11,7 @@ import type { Policy } from '../domain/policy';
 import { recordKeyOf, type ActiveRecord, type RecordKey } from '../domain/records';
 import { policyIdForApi } from '../config/load';
 import type { AuditChainWriter } from '../store/ports';
-import { mapLimit, type JobContext } from './context';
+import type { JobContext } from './context';
 import type { PurgeTarget } from './purge';
 import { sourceOfRecord } from './quota-plan';
 
@@ -30,8 +30,6 @@ export interface ScreenResult {
   /** Holds opened by this step. */
   readonly opened: readonly Hold[];
 }
-
-const HOLD_CONCURRENCY = 8;
 
 /** A record's share of one lookup request, grouped to find lookups that came back empty. */
 function lookupReference(record: ActiveRecord, outcome: FuseOutcome | undefined): { reference: string; found: boolean } | undefined {
@@ -151,38 +149,48 @@ export class FuseGate {
     };
   }
 
-  /** Hold `targets` in `hold` (re-opening one if the PI closed it meanwhile); returns how many were held. */
+  /**
+   * Hold `targets` in `hold` (re-opening one if the PI closed it meanwhile); returns how many were held. The store
+   * holds them in batches (one transaction each), not a transaction per record.
+   */
   private async holdRecords(source: string, hold: Hold, targets: readonly PurgeTarget[], recordOf: ReadonlyMap<RecordKey, ActiveRecord>, now: Date): Promise<number> {
     const at = now.toISOString();
     let current = hold;
     const events: AuditEvent[] = [];
-    await mapLimit(targets, HOLD_CONCURRENCY, async (target) => {
-      const record = recordOf.get(target.key)!;
-      for (let attempt = 0; attempt < 2; attempt++) {
-        const mark = { holdId: current.id, heldAt: at, evidence: { ...target.evidence } };
-        const result = await this.ctx.ledger.holds.holdRecord(target.key, mark, record.expiresAt);
-        if (result === 'not-active') return;
-        if (result === 'held') {
-          events.push({
-            at,
-            action: 'purge.held',
-            actor: this.ctx.actor,
-            runId: this.runId,
-            recordHash: this.ctx.hasher.hash(target.key),
-            kind: record.ref.kind,
-            specName: record.provenance.specName,
-            reason: `held by the purge fuse instead of purged (${target.reason})`,
-            evidence: { hold: current.id, ...target.evidence },
-          });
-          return;
-        }
-        // Decided while this step ran: the fuse is still tripped, so a new hold takes the record.
+    let held = 0;
+    let pending = targets;
+    for (let attempt = 0; attempt < 2 && pending.length > 0; attempt++) {
+      if (attempt > 0) {
+        // Decided while this step ran: the fuse is still tripped, so a new hold takes the records.
         const reopened = await this.ctx.ledger.holds.openHold(source, now, current.reason, current.evidence);
         current = reopened.hold;
         if (reopened.opened) events.push(this.holdOpenedEvent(current, now));
       }
-    });
+      const holdId = current.id;
+      const entries = pending.map((target) => ({ key: target.key, mark: { holdId, heldAt: at, evidence: { ...target.evidence } }, nextActionAt: recordOf.get(target.key)!.expiresAt }));
+      const results = await this.ctx.ledger.holds.holdRecords(holdId, entries);
+      const closed: PurgeTarget[] = [];
+      for (const target of pending) {
+        const result = results.get(target.key);
+        if (result === 'hold-closed') closed.push(target);
+        if (result !== 'held') continue;
+        const record = recordOf.get(target.key)!;
+        held += 1;
+        events.push({
+          at,
+          action: 'purge.held',
+          actor: this.ctx.actor,
+          runId: this.runId,
+          recordHash: this.ctx.hasher.hash(target.key),
+          kind: record.ref.kind,
+          specName: record.provenance.specName,
+          reason: `held by the purge fuse instead of purged (${target.reason})`,
+          evidence: { hold: holdId, ...target.evidence },
+        });
+      }
+      pending = closed;
+    }
     if (events.length > 0) await this.chain.append(events);
-    return events.length;
+    return held;
   }
 }

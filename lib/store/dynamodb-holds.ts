@@ -1,8 +1,9 @@
 /**
  * The purge fuse's state in the ledger table (item layouts in tables.ts): hourly counts per source (atomic ADDs,
  * so parallel shard workers add up), one open-hold pointer per source (a conditional put: two workers that trip at
- * once open one hold), the holds, and one listing item per held record. Holding a record is one transaction: the
- * hold must still be open, the record active and not being purged.
+ * once open one hold), the holds, and one listing item per held record. Records are held up to 33 a transaction:
+ * the hold must still be open, each record active and not being purged (one that is not is left out, the others
+ * held).
  */
 import {
   DeleteCommand,
@@ -13,15 +14,21 @@ import {
   type DynamoDBDocumentClient,
   type NativeAttributeValue,
 } from '@aws-sdk/lib-dynamodb';
-import { FUSE_WINDOW_HOURS, HoldSchema, type FuseWindow, type Hold, type HoldEvidence, type HoldMark, type HoldRule, type HoldStatus, newHoldId } from '../domain/purge-fuse';
+import { FUSE_WINDOW_HOURS, HoldSchema, type FuseWindow, type Hold, type HoldEvidence, type HoldRule, type HoldStatus, newHoldId } from '../domain/purge-fuse';
 import type { RecordKey } from '../domain/records';
-import type { HoldStore } from './ports';
-import { decodeCursor, encodeCursor, errorName, BadCursorError } from './retry';
+import type { HoldEntry, HoldResult, HoldStore } from './ports';
+import { chunk, decodeCursor, encodeCursor, errorName, BadCursorError } from './retry';
 import { ledgerKeys } from './tables';
 
 type Item = Record<string, NativeAttributeValue>;
 
 const MS_PER_HOUR = 3_600_000;
+/** Records held per transaction: a mark and a listing each, besides the hold's count (at most 100 items). */
+export const HOLD_BATCH = 33;
+/** Tries of a hold transaction cancelled by another writer's (no condition failed), and the pause between them. */
+const CONFLICT_ATTEMPTS = 3;
+const CONFLICT_DELAY_MS = 25;
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 /** Fuse counts outlive their window by two days before TTL may remove them. */
 const COUNTS_TTL_HOURS = FUSE_WINDOW_HOURS + 48;
 
@@ -146,7 +153,43 @@ export class DynamoDbHoldStore implements HoldStore {
     throw new Error(`could not open or join a purge hold for source ${source} (contention)`);
   }
 
-  async holdRecord(key: RecordKey, mark: HoldMark, nextActionAt: string): Promise<'held' | 'hold-closed' | 'not-active'> {
+  async holdRecords(holdId: string, entries: readonly HoldEntry[]): Promise<Map<RecordKey, HoldResult>> {
+    const out = new Map<RecordKey, HoldResult>();
+    const unique = [...new Map(entries.map((e) => [e.key, e])).values()];
+    for (const e of unique) if (e.mark.holdId !== holdId) throw new RangeError(`holdRecords: ${e.key} is marked for hold ${e.mark.holdId}, not ${holdId}`);
+    for (const part of chunk(unique, HOLD_BATCH)) {
+      let pending = part;
+      for (let attempt = 1; pending.length > 0; attempt++) {
+        const codes = await this.holdBatch(holdId, pending);
+        if (codes === undefined) {
+          for (const e of pending) out.set(e.key, 'held');
+          break;
+        }
+        if (codes[0] === 'ConditionalCheckFailed') {
+          for (const e of pending) out.set(e.key, 'hold-closed');
+          break;
+        }
+        // Records whose condition failed are gone, held already or being purged: left out, the others tried again.
+        const refused = new Set(pending.filter((_, i) => codes[1 + 2 * i] === 'ConditionalCheckFailed').map((e) => e.key));
+        if (refused.size === 0 && attempt >= CONFLICT_ATTEMPTS) {
+          // Cancelled for another reason (another writer's transaction on these items) each time: not held this sweep.
+          for (const e of pending) out.set(e.key, 'not-active');
+          break;
+        }
+        if (refused.size === 0) await sleep(CONFLICT_DELAY_MS * attempt);
+        for (const key of refused) out.set(key, 'not-active');
+        pending = pending.filter((e) => !refused.has(e.key));
+      }
+    }
+    return out;
+  }
+
+  /**
+   * One transaction: the hold's count (while it is open), then each record's mark and listing. Returns the
+   * cancellation codes by item (the hold's first, then two per record), or undefined when it was written.
+   */
+  private async holdBatch(holdId: string, entries: readonly HoldEntry[]): Promise<Array<string | undefined> | undefined> {
+    const heldAt = entries.reduce((first, e) => (e.mark.heldAt < first ? e.mark.heldAt : first), entries[0]!.mark.heldAt);
     try {
       await this.doc.send(
         new TransactWriteCommand({
@@ -154,32 +197,34 @@ export class DynamoDbHoldStore implements HoldStore {
             {
               Update: {
                 TableName: this.tableName,
-                Key: ledgerKeys.hold(mark.holdId),
-                UpdateExpression: 'ADD #records :one SET #first = if_not_exists(#first, :at)',
+                Key: ledgerKeys.hold(holdId),
+                UpdateExpression: 'ADD #records :n SET #first = if_not_exists(#first, :at)',
                 ConditionExpression: '#status = :open',
                 ExpressionAttributeNames: { '#records': 'records', '#status': 'status', '#first': 'firstHeldAt' },
-                ExpressionAttributeValues: { ':one': 1, ':open': 'open', ':at': mark.heldAt },
+                ExpressionAttributeValues: { ':n': entries.length, ':open': 'open', ':at': heldAt },
               },
             },
-            {
-              Update: {
-                TableName: this.tableName,
-                Key: ledgerKeys.record(key),
-                UpdateExpression: 'SET #hold = :hold, #next = :next',
-                ConditionExpression: 'attribute_exists(pk) AND #status = :active AND attribute_not_exists(#pending) AND attribute_not_exists(#hold)',
-                ExpressionAttributeNames: { '#hold': 'hold', '#next': 'nextActionAt', '#status': 'status', '#pending': 'purgePending' },
-                ExpressionAttributeValues: { ':hold': { ...mark, evidence: { ...mark.evidence } }, ':next': nextActionAt, ':active': 'active' },
+            ...entries.flatMap(({ key, mark, nextActionAt }) => [
+              {
+                Update: {
+                  TableName: this.tableName,
+                  Key: ledgerKeys.record(key),
+                  UpdateExpression: 'SET #hold = :hold, #next = :next',
+                  ConditionExpression: 'attribute_exists(pk) AND #status = :active AND attribute_not_exists(#pending) AND attribute_not_exists(#hold)',
+                  ExpressionAttributeNames: { '#hold': 'hold', '#next': 'nextActionAt', '#status': 'status', '#pending': 'purgePending' },
+                  ExpressionAttributeValues: { ':hold': { ...mark, evidence: { ...mark.evidence } }, ':next': nextActionAt, ':active': 'active' },
+                },
               },
-            },
-            { Put: { TableName: this.tableName, Item: { ...ledgerKeys.holdMember(mark.holdId, key), heldAt: mark.heldAt } } },
+              { Put: { TableName: this.tableName, Item: { ...ledgerKeys.holdMember(holdId, key), heldAt: mark.heldAt } } },
+            ]),
           ],
         }),
       );
-      return 'held';
+      return undefined;
     } catch (error) {
       const codes = cancellationCodes(error);
       if (codes === undefined) throw error;
-      return codes[0] === 'ConditionalCheckFailed' ? 'hold-closed' : 'not-active';
+      return codes;
     }
   }
 

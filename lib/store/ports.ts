@@ -144,6 +144,15 @@ export interface QuotaUsage {
  * The purge fuse's state in the ledger table (domain/purge-fuse.ts): per-source counts over the last 24 h and the
  * open hold, shared by every shard worker and every sweep, and the holds with the records they keep.
  */
+/** A record to hold, with its mark and next action (its expiry). */
+export interface HoldEntry {
+  readonly key: RecordKey;
+  readonly mark: HoldMark;
+  readonly nextActionAt: string;
+}
+
+export type HoldResult = 'held' | 'hold-closed' | 'not-active';
+
 export interface HoldStore {
   /** Add one sweep step's counts to the source's current hour. */
   addFuseCounts(source: string, at: Date, delta: FuseWindow): Promise<void>;
@@ -157,11 +166,12 @@ export interface HoldStore {
    */
   openHold(source: string, at: Date, reason: HoldRule, evidence: HoldEvidence): Promise<{ hold: Hold; opened: boolean }>;
   /**
-   * Hold one record in an open hold: mark it (`mark`), move its next action to `nextActionAt` (its expiry), and
-   * list it in the hold, in one transaction. `hold-closed` when the hold was closed meanwhile, `not-active` when the
-   * record is gone, already held or being purged: then nothing is written.
+   * Hold records in the open hold `holdId`: mark each (`mark`, naming that hold), move its next action to
+   * `nextActionAt` (its expiry), list it in the hold and count it there, all in one transaction per batch. By key:
+   * `hold-closed` when the hold was closed meanwhile, `not-active` when the record is gone, already held or being
+   * purged (or another writer kept it busy): nothing is written for those.
    */
-  holdRecord(key: RecordKey, mark: HoldMark, nextActionAt: string): Promise<'held' | 'hold-closed' | 'not-active'>;
+  holdRecords(holdId: string, entries: readonly HoldEntry[]): Promise<Map<RecordKey, HoldResult>>;
   getHold(holdId: string): Promise<Hold | undefined>;
   /** Every hold, newest first (holds are few: one per trip that a PI decides). */
   listHolds(): Promise<Hold[]>;
