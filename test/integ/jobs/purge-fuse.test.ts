@@ -40,8 +40,15 @@ describe('purge fuse', () => {
   });
 
   it('holds a mass absence across three spaced sweeps; dismiss keeps the records, release purges only what is gone', async () => {
-    // Prepare: deletions near the default world's (its 8 % of videos made 15 %, so the release has some to purge)
-    const w = await complianceWorld({ config, world: { videosPerDay: 10, videoDeletionShare: 0.15, videoPrivateShare: 0.04, accountDeletionShare: 0.01, commentDeletionShare: 0.05, adRemovalShare: 0.05 } });
+    // Prepare: deletions near the default world's (its 8 % of videos made 15 %, so the release has some to purge).
+    // At most three comments per video (83 records: 36 videos, 23 comments, 22 accounts, 2 ads; five per video made
+    // 112, 52 of them comments): the research hold trips on the video lookups (36 ids, at least allMissingBatch in
+    // one request answered empty), and every kind is still held, dismissed and released; more comments per video
+    // only made each of the seven sweeps dearer.
+    const w = await complianceWorld({
+      config,
+      world: { videosPerDay: 10, maxCommentsPerVideo: 3, videoDeletionShare: 0.15, videoPrivateShare: 0.04, accountDeletionShare: 0.01, commentDeletionShare: 0.05, adRemovalShare: 0.05 },
+    });
     worlds.push(w);
     await collectAll(w);
     const collected = await activeRecords(w);
@@ -63,6 +70,7 @@ describe('purge fuse', () => {
     expect(hold).toMatchObject({ source: 'research', status: 'open', reason: 'all-missing-batch', overdue: false });
     const held = [...states.values()].filter((s): s is ActiveRecord => s.status === 'active' && s.hold !== undefined);
     expect(held.length).toBeGreaterThan(20);
+    expect([...new Set(held.map((r) => r.ref.kind))].sort()).toEqual(['ad', 'comment', 'user', 'video']);
     expect(held.every((r) => r.hold!.holdId === (r.ref.kind === 'ad' ? adsHold.id : hold.id))).toBe(true);
     expect(first[2]!.held).toBe(held.length);
     expect(hold.records + adsHold.records).toBe(held.length);
