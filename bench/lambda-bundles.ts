@@ -10,7 +10,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { build } from 'esbuild';
+import { build, stop as stopEsbuild } from 'esbuild';
 import { JOB_ENV, functionEnvOf } from '../lib/config/deployed';
 import { parseProjectConfig } from '../lib/config/load';
 import { parseJson } from '../lib/domain/json';
@@ -92,6 +92,9 @@ export const lambdaBundles: Benchmark = {
       const empty = join(dir, 'empty.js');
       writeFileSync(empty, '');
       const bundles = await Promise.all(JOB_NAMES.map(async (job) => ({ job, file: await bundle(job, dir, JSON.stringify(config)) })));
+      // esbuild's service process (GBs of memory after 14 builds) would otherwise live on beside the benchmarks
+      // that run after this one, in the same `npm run bench`.
+      await stopEsbuild();
 
       const results: BenchResult[] = [];
       const sizes = bundles.map(({ job, file }) => ({ job, bytes: statSync(file).size }));

@@ -6,7 +6,7 @@
  * (the outlines read, DuckDB opened, views defined and locked, the query bound and run, and the run with its
  * evidence, `run.started`, stored); not the attach, and not the close written after printing (`query.run`,
  * `run.finished`). Divided by the same SQL in a fresh DuckDB directly on the same part files (instance, query,
- * rows). Medians of 5 alternated rounds after 3 warm-up rounds of each. `query_groupby_vs_duckdb_floor_100k` is
+ * rows). Medians of 9 alternated rounds after 3 warm-up rounds of each. `query_groupby_vs_duckdb_floor_100k` is
  * the same at 100,000 rows (20 parts), in a state dir and serve of its own.
  *
  * Each export is seeded fast: rows built directly and written as parts and a manifest through the export store
@@ -32,7 +32,8 @@ import { openLocalRuntime } from '../lib/local/runtime';
 import { s3rverObjectPath } from '../lib/local/export-files';
 import { MeasurementError, median, type BenchResult, type Benchmark } from './harness';
 
-const ROUNDS = 5;
+/** Rounds measured: a query takes ~0.1 s a side, so 9 rounds cost a second and steady the medians on a noisy host. */
+const ROUNDS = 9;
 const WARM_UP_ROUNDS = 3;
 /** The named figure at 1M rows (where a lab reaches for SQL), and the same ratio at 100k beside it. */
 const SIZES = [
