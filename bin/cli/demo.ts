@@ -42,7 +42,7 @@ import { inPlacePartFiles } from '../../lib/local/export-files';
 import { resultTable } from './query-output';
 
 /** One research question over the current exports, as `steward query --local` answers it (DuckDB, audited). */
-const DEMO_QUERY = 'SELECT region_code, count(*) AS videos, median(view_count) AS median_views FROM videos GROUP BY region_code ORDER BY videos DESC LIMIT 3';
+const DEMO_QUERY = 'SELECT region_code, count(*) AS videos, median(view_count) AS median_views FROM videos GROUP BY region_code ORDER BY videos DESC, region_code LIMIT 3';
 
 async function askTheCorpus(runtime: LocalRuntime, say: (text: string) => void): Promise<void> {
   const answer = await runQuery({ ...runtime.ctx, actor: { type: 'researcher', name: 'grace' } }, { sql: DEMO_QUERY }, { files: inPlacePartFiles(runtime.services.s3.directory, runtime.bucket) });
