@@ -47,6 +47,8 @@ export interface StartRunOptions {
 export async function startRun(ctx: JobContext, job: string, runId: string, startedAt: string, options: StartRunOptions = {}): Promise<AuditChainWriter> {
   const run: RunRecord = { runId, job, startedAt, actor: ctx.actor.name, status: 'running', counts: {} };
   const repair = options.repair === 'later' ? undefined : closeAbandonedRuns(ctx, runId);
+  // Its failure reaches the caller through `after` (or Promise.all); openChain may refuse before it awaits it.
+  repair?.catch(() => undefined);
   if (options.first && options.first.length > 0) {
     return ctx.audit.openChain(runId, options.first, { ...(repair ? { after: repair } : {}), with: ctx.ledger.prepareRun(run) });
   }

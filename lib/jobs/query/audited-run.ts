@@ -8,7 +8,8 @@
  *   chain's close seal, then the run item `finished`; or, when the engine could not run the query at all,
  *   `run.finished` with the reason and the run item `stopped`. Locally it is written after the answer was handed
  *   out; a run whose writer died before (a crash, Ctrl-C) is closed by the next run as `run.interrupted`. Runs
- *   that others abandoned are closed after the query's own close, not before its answer.
+ *   that others abandoned are closed before the run is opened (deployed) or after its close (locally, best effort:
+ *   the answer does not wait for them).
  *
  * Events hold the digest, view names and counts, never the SQL or an engine's message (either may quote literals
  * such as usernames).
@@ -46,14 +47,24 @@ export interface QueryRun {
   close(end: QueryRunEnd): Promise<void>;
 }
 
+export interface OpenQueryRunOptions {
+  /**
+   * When runs that others abandoned (a crash) are closed: `now`, before the run is opened (deployed: before the
+   * engine, with the function's whole time budget), or `later`, after the query's own close, best effort (locally:
+   * after the answer is printed). A query changes nothing, so nothing it reads depends on that repair; a repair that
+   * fails or is cut off is redone by the next run of any job. @default 'now'
+   */
+  readonly repair?: 'now' | 'later';
+}
+
 /** Open the query's run with its evidence (`run.started`); resolves once both are stored. */
-export async function openQueryRun(ctx: JobContext, evidence: QueryEvidence): Promise<QueryRun> {
+export async function openQueryRun(ctx: JobContext, evidence: QueryEvidence, options: OpenQueryRunOptions = {}): Promise<QueryRun> {
+  const repair = options.repair ?? 'now';
   const now = ctx.clock.now();
   const runId = newRunId('query', now);
   const startedAt = now.toISOString();
   const base = { sqlDigest: evidence.sqlDigest, views: evidence.views.join(',') || 'none', engine: evidence.engine };
-  // A query changes nothing: runs abandoned by others are closed after it, not before its answer.
-  const chain = await startRun(ctx, 'query', runId, startedAt, { first: [{ at: startedAt, action: 'run.started', actor: ctx.actor, runId, evidence: base }], repair: 'later' });
+  const chain = await startRun(ctx, 'query', runId, startedAt, { first: [{ at: startedAt, action: 'run.started', actor: ctx.actor, runId, evidence: base }], repair });
   let closing: Promise<void> | undefined;
   const close = async (end: QueryRunEnd): Promise<void> => {
     const at = ctx.clock.now().toISOString();
@@ -71,7 +82,8 @@ export async function openQueryRun(ctx: JobContext, evidence: QueryEvidence): Pr
   };
   const closeAndRepair = async (end: QueryRunEnd): Promise<void> => {
     await close(end);
-    await closeAbandonedRuns(ctx, runId);
+    // Not the query's own duty: its outcome (stored above) does not depend on it, and the next run tries again.
+    if (repair === 'later') await closeAbandonedRuns(ctx, runId).catch(() => undefined);
   };
   return {
     runId,

@@ -129,7 +129,8 @@ export async function answerQuery(ctx: JobContext, input: QueryInput, options: Q
   const starting = QuerySession.open();
   // Checked by the caller (the CLI, before it opened anything): the run is opened at once, while DuckDB works.
   const open = (views: readonly QueryViewName[]) => {
-    const opening = openQueryRun(ctx, { sqlDigest: digest, views, engine: 'duckdb' });
+    // Runs others abandoned are closed after this one (best effort), so the answer does not wait for them.
+    const opening = openQueryRun(ctx, { sqlDigest: digest, views, engine: 'duckdb' }, { repair: 'later' });
     opening.catch(() => {});
     return opening;
   };

@@ -50,7 +50,7 @@ describe('interrupted runs are closed by the next run', () => {
     expect((await verify(ctx)).violations).toEqual([]);
   });
 
-  it('a query opens its run and chain in one write and closes abandoned runs only after its own close', async () => {
+  it('a local query opens its run and chain in one write and closes abandoned runs only after its own close', async () => {
     // Prepare: a collect killed mid-run, and a clock that lets it count as abandoned
     const ctx = { ...fx.ctx, abandonedRunAfterMs: 0 };
     const at = fx.clock.now().toISOString();
@@ -58,7 +58,7 @@ describe('interrupted runs are closed by the next run', () => {
     await ctx.audit.chain('collect-dead');
 
     // Act
-    const run = await openQueryRun(ctx, { sqlDigest: 'd'.repeat(32), views: ['videos'], engine: 'duckdb' });
+    const run = await openQueryRun(ctx, { sqlDigest: 'd'.repeat(32), views: ['videos'], engine: 'duckdb' }, { repair: 'later' });
     const whileOpen = { query: await ctx.ledger.getRun(run.runId), dead: await ctx.ledger.getRun('collect-dead'), open: (await ctx.ledger.openRuns()).map((r) => r.runId) };
     await run.close({ outcome: 'ok', counts: { rows: 3 } });
 
@@ -71,6 +71,33 @@ describe('interrupted runs are closed by the next run', () => {
     expect((await readChain(ctx.audit, 'collect-dead')).map((e) => [e.action, e.evidence?.closedBy])).toEqual([['run.interrupted', run.runId]]);
     expect(await ctx.ledger.openRuns()).toEqual([]);
     expect((await verify(ctx)).violations).toEqual([]);
+  });
+
+  it('a deployed query closes abandoned runs before its own opens; a local query whose later repair fails still closes', async () => {
+    // Prepare: two dead runs
+    const ctx = { ...fx.ctx, abandonedRunAfterMs: 0 };
+    const at = fx.clock.now().toISOString();
+    for (const runId of ['refresh-dead', 'expire-dead']) {
+      await ctx.ledger.putRun({ runId, job: runId.split('-')[0]!, startedAt: at, actor: 'schedule', status: 'running', counts: {} });
+      await ctx.audit.chain(runId);
+    }
+
+    // Act 1: deployed (repair now)
+    const deployed = await openQueryRun(ctx, { sqlDigest: 'a'.repeat(32), views: ['videos'], engine: 'athena' });
+    const deadWhileOpen = await ctx.ledger.getRun('refresh-dead');
+    await deployed.close({ outcome: 'ok', counts: { rows: 1 } });
+
+    // Act 2: local (repair later), with the open-runs read failing after the query's own writes
+    await ctx.ledger.putRun({ runId: 'collect-dead', job: 'collect', startedAt: at, actor: 'schedule', status: 'running', counts: {} });
+    const failing = Object.assign(Object.create(ctx.ledger) as typeof ctx.ledger, { openRuns: () => Promise.reject(new Error('throttled')) });
+    const local = await openQueryRun({ ...ctx, ledger: failing }, { sqlDigest: 'b'.repeat(32), views: ['videos'], engine: 'duckdb' }, { repair: 'later' });
+    await expect(local.close({ outcome: 'ok', counts: { rows: 2 } })).resolves.toBeUndefined();
+
+    // Assess
+    expect(deadWhileOpen).toMatchObject({ status: 'interrupted' });
+    expect(await ctx.ledger.getRun('expire-dead')).toMatchObject({ status: 'interrupted' });
+    expect(await ctx.ledger.getRun(local.runId)).toMatchObject({ status: 'finished', counts: { rows: 2 } });
+    expect((await ctx.ledger.openRuns()).map((r) => r.runId)).toEqual(['collect-dead']);
   });
 
   it('deployed default: a run started minutes ago may be alive and is left open; after 30 minutes it is closed', async () => {
