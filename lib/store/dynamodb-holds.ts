@@ -25,8 +25,12 @@ type Item = Record<string, NativeAttributeValue>;
 const MS_PER_HOUR = 3_600_000;
 /** Records held per transaction: a mark and a listing each, besides the hold's count (at most 100 items). */
 export const HOLD_BATCH = 33;
-/** Tries of a hold transaction cancelled by another writer's (no condition failed), and the pause between them. */
-const CONFLICT_ATTEMPTS = 3;
+/**
+ * Tries of a hold transaction cancelled by another writer's (no condition failed), and the base of the jittered,
+ * doubling pause between them: every shard worker's batches ADD to the same hold item, so they collide while a
+ * fuse trips.
+ */
+const CONFLICT_ATTEMPTS = 6;
 const CONFLICT_DELAY_MS = 25;
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 /** Fuse counts outlive their window by two days before TTL may remove them. */
@@ -176,7 +180,7 @@ export class DynamoDbHoldStore implements HoldStore {
           for (const e of pending) out.set(e.key, 'not-active');
           break;
         }
-        if (refused.size === 0) await sleep(CONFLICT_DELAY_MS * attempt);
+        if (refused.size === 0) await sleep(CONFLICT_DELAY_MS * 2 ** (attempt - 1) * (0.5 + Math.random()));
         for (const key of refused) out.set(key, 'not-active');
         pending = pending.filter((e) => !refused.has(e.key));
       }

@@ -87,6 +87,45 @@ describe('DynamoDbHoldStore.holdRecords on DynamoDB Local', () => {
     expect((states.get(purging!) as ActiveRecord).hold).toBeUndefined();
   });
 
+  it('a batch cancelled by other writers only (TransactionConflict) is tried again; after six such tries its records are left for the next sweep, nothing written', async () => {
+    // Prepare: the next TransactWriteItems calls are cancelled as DynamoDB cancels a transaction that collided
+    const { hold } = await ledger.holds.openHold('research-busy', new Date(AT), 'all-missing-batch', { rule: 'all-missing-batch', asked: 20, found: 0 });
+    const [first, second] = [await records(4), await records(3)];
+    const send = fx.doc.send.bind(fx.doc);
+    let collisions = 0;
+    let transactions = 0;
+    const spy = jest.spyOn(fx.doc, 'send').mockImplementation(((command: { constructor: { name: string }; input: { TransactItems?: unknown[] } }) => {
+      if (command.constructor.name !== 'TransactWriteCommand') return send(command as never);
+      transactions += 1;
+      if (collisions-- <= 0) return send(command as never);
+      const reasons = (command.input.TransactItems ?? []).map((_, i) => ({ Code: i === 0 ? 'TransactionConflict' : 'None' }));
+      return Promise.reject(Object.assign(new Error('Transaction cancelled'), { name: 'TransactionCanceledException', CancellationReasons: reasons }));
+    }) as never);
+
+    try {
+      // Act 1: two collisions, then through
+      collisions = 2;
+      const held = await ledger.holds.holdRecords(hold.id, entriesOf(hold.id, first));
+      const triedFirst = transactions;
+      // Act 2: it never gets through
+      transactions = 0;
+      collisions = 100;
+      const left = await ledger.holds.holdRecords(hold.id, entriesOf(hold.id, second));
+
+      // Assess
+      expect([...held.values()]).toEqual(['held', 'held', 'held', 'held']);
+      expect(triedFirst).toBe(3);
+      expect([...left.values()]).toEqual(['not-active', 'not-active', 'not-active']);
+      expect(transactions).toBe(6);
+    } finally {
+      spy.mockRestore();
+    }
+    expect(await ledger.holds.getHold(hold.id)).toMatchObject({ records: 4 });
+    expect(await allMembers(hold.id)).toEqual(first.map((r) => recordKeyOf(r.ref)).sort());
+    const states = await ledger.getRecords(second.map((r) => r.ref));
+    for (const r of second) expect((states.get(recordKeyOf(r.ref)) as ActiveRecord).hold).toBeUndefined();
+  });
+
   it('writes nothing when the hold was closed meanwhile', async () => {
     // Prepare
     const { hold } = await ledger.holds.openHold('research-closed', new Date(AT), 'all-missing-batch', { rule: 'all-missing-batch', asked: 20, found: 0 });
