@@ -18,7 +18,7 @@ const OBJECT_SUFFIX = '._S3rver_object';
 export function s3rverObjectPath(directory: string, bucket: string, key: string): string {
   const parts = key.split('/');
   const last = parts.pop()!;
-  return join(directory, bucket, ...parts, `${last}._S3rver_object`);
+  return join(directory, bucket, ...parts, `${last}${OBJECT_SUFFIX}`);
 }
 
 export function inPlacePartFiles(directory: string, bucket: string): PartFiles {

@@ -17,7 +17,7 @@ import {
 import { FUSE_WINDOW_HOURS, HoldSchema, type FuseWindow, type Hold, type HoldEvidence, type HoldRule, type HoldStatus, newHoldId } from '../domain/purge-fuse';
 import type { RecordKey } from '../domain/records';
 import type { HoldEntry, HoldResult, HoldStore } from './ports';
-import { chunk, decodeCursor, encodeCursor, errorName, BadCursorError } from './retry';
+import { chunk, decodeCursor, encodeCursor, errorName, BadCursorError, resolveRetry, type ResolvedRetry } from './retry';
 import { ledgerKeys } from './tables';
 
 type Item = Record<string, NativeAttributeValue>;
@@ -26,13 +26,11 @@ const MS_PER_HOUR = 3_600_000;
 /** Records held per transaction: a mark and a listing each, besides the hold's count (at most 100 items). */
 export const HOLD_BATCH = 33;
 /**
- * Tries of a hold transaction cancelled by another writer's (no condition failed), and the base of the jittered,
- * doubling pause between them: every shard worker's batches ADD to the same hold item, so they collide while a
+ * Tries of a hold transaction cancelled by another writer's (no condition failed), with the ledger's jittered,
+ * doubling backoff between them: every shard worker's batches ADD to the same hold item, so they collide while a
  * fuse trips.
  */
 const CONFLICT_ATTEMPTS = 6;
-const CONFLICT_DELAY_MS = 25;
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 /** Fuse counts outlive their window by two days before TTL may remove them. */
 const COUNTS_TTL_HOURS = FUSE_WINDOW_HOURS + 48;
 
@@ -55,6 +53,7 @@ export class DynamoDbHoldStore implements HoldStore {
   constructor(
     private readonly doc: DynamoDBDocumentClient,
     readonly tableName: string,
+    private readonly retry: ResolvedRetry = resolveRetry(),
   ) {}
 
   async addFuseCounts(source: string, at: Date, delta: FuseWindow): Promise<void> {
@@ -180,7 +179,7 @@ export class DynamoDbHoldStore implements HoldStore {
           for (const e of pending) out.set(e.key, 'not-active');
           break;
         }
-        if (refused.size === 0) await sleep(CONFLICT_DELAY_MS * 2 ** (attempt - 1) * (0.5 + Math.random()));
+        if (refused.size === 0) await this.retry.sleep(this.retry.delayMs(attempt));
         for (const key of refused) out.set(key, 'not-active');
         pending = pending.filter((e) => !refused.has(e.key));
       }

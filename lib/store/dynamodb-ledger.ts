@@ -80,7 +80,7 @@ export class DynamoDbLedger implements Ledger {
     this.retry = resolveRetry(options.retry);
     this.quotaRetentionDays = options.quotaRetentionDays ?? 400;
     this.updateConcurrency = options.updateConcurrency ?? 16;
-    this.holds = new DynamoDbHoldStore(doc, tableName);
+    this.holds = new DynamoDbHoldStore(doc, tableName, this.retry);
   }
 
   /** Reads both the record item and the tombstone of every ref (consistent reads): a tombstone wins. */

@@ -16,7 +16,7 @@
  */
 import type { QueryViewName } from '../../domain/query-views';
 import { newRunId, type JobContext } from '../context';
-import { closeAbandonedRuns, startRun } from '../runs';
+import { closeAbandonedRuns, startRun, type StartRunOptions } from '../runs';
 
 export interface QueryEvidence {
   /** Keyed hash of the SQL as written (lib/domain/query-guard.ts `sqlDigest`). */
@@ -54,7 +54,7 @@ export interface OpenQueryRunOptions {
    * after the answer is printed). A query changes nothing, so nothing it reads depends on that repair; a repair that
    * fails or is cut off is redone by the next run of any job. @default 'now'
    */
-  readonly repair?: 'now' | 'later';
+  readonly repair?: StartRunOptions['repair'];
 }
 
 /** Open the query's run with its evidence (`run.started`); resolves once both are stored. */
