@@ -7,13 +7,13 @@
  * item is ever overwritten; the job roles hold PutItem on this table and nothing that updates or deletes
  * (lib/infra/vault-access.ts). Every seal is also anchored outside the table when `anchors` is given.
  */
-import { DynamoDBDocumentClient, PutCommand, QueryCommand, TransactWriteCommand, type NativeAttributeValue, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, PutCommand, QueryCommand, TransactWriteCommand, type NativeAttributeValue } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
 import { type AuditAction, type AuditEvent, type ChainedAuditEvent, type ChainSeal, CLOSING_ACTIONS, GENESIS_HASH, linkEvents, linkSeal, type SealBody, type SealKind } from '../domain/audit';
 import { type Clock, MS_PER_DAY, systemClock } from '../domain/clock';
 import { BadInputError } from '../domain/errors';
 import type { AuditChainWriter, AuditLog, AuditPage, AuditQuery, PreparedWrites, SealAnchors } from './ports';
-import { transactItemsOf } from './dynamodb-transaction';
+import { transactItemsOf, type TransactItem } from './dynamodb-transaction';
 import {
   BadCursorError,
   chunk,
@@ -165,7 +165,7 @@ export class DynamoDbAuditLog implements AuditLog {
     kind: SealKind,
     head: { seq: number; hash: string },
     events: readonly ChainedAuditEvent[] = [],
-    options: { register?: boolean; hint?: { seq: number; hash: string }; also?: readonly NonNullable<TransactWriteCommandInput['TransactItems']>[number][] } = {},
+    options: { register?: boolean; hint?: { seq: number; hash: string }; also?: readonly TransactItem[] } = {},
   ): Promise<ChainSeal> {
     const body: SealBody = { at: this.clock.now().toISOString(), chainId, chainSeq: head.seq, chainHash: head.hash, kind };
     // The seal this log wrote (or read) last, if recent, or the caller's hint, is tried as the head without reading

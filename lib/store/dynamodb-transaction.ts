@@ -6,7 +6,8 @@
 import type { TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
 import type { PreparedWrites } from './ports';
 
-type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
+/** One item of a TransactWriteItems call. */
+export type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
 
 class DynamoDbWrites implements PreparedWrites {
   readonly preparedBy = 'dynamodb';
